@@ -1,0 +1,62 @@
+# Sprechzeit — `make run` serves the demo, `make test` runs the tests. Nothing else to install.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+MANAGE := $(BIN)/python manage.py
+# The service tests' defaults match the CI machines; override on the command line.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run setup test test-services bench messages lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(MANAGE) demo
+
+run: setup
+	@echo ""
+	@echo "  Sprechzeit is starting:"
+	@echo "    booking page   http://127.0.0.1:8000/demo/"
+	@echo "    coach login    http://127.0.0.1:8000/accounts/login/  (coach@example.com / demo-pass-123)"
+	@echo "    admin          http://127.0.0.1:8000/admin/"
+	@echo "    API docs       http://127.0.0.1:8000/api/docs"
+	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+
+test: $(STAMP)
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -m "not postgres and not redis and not browser" $(PYTEST_ARGS)
+
+# The whole suite on PostgreSQL, with Redis as broker and cache, a real worker and Chromium.
+# Any skipped test fails the run (REQUIRE_SERVICES).
+test-services: $(STAMP)
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) REQUIRE_SERVICES=1 VAR_DIR=$(CURDIR)/var/test-services $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m bench
+
+messages: $(STAMP)
+	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=tests --no-obsolete
+	# English is the source language: its catalog repeats each message.
+	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
+	$(BIN)/python scripts/check_catalogs.py locale
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,372 @@
+"""Data of the booking tool: coaches, what they offer, when, and what was booked.
+
+Models hold data and their invariants (`clean()` and database constraints); the
+rules of *when* a slot is bookable live in `availability.py`, writes in
+`services.py`, reads in `selectors.py`.
+"""
+
+import functools
+import secrets
+import uuid
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Public URLs are /<coach-slug>/…, so a coach may not take a slug the site uses.
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "api", "b", "feeds", "static", "media", "coach", "me", "healthz", "i18n"}
+)
+
+
+def new_token() -> str:
+    """A capability token for URLs: 192 random bits, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names this machine knows (from tzdata)."""
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def validate_duration_positive(value: timedelta) -> None:
+    if value <= timedelta(0):
+        raise ValidationError(_("Must be longer than zero."))
+
+
+def validate_duration_not_negative(value: timedelta) -> None:
+    if value < timedelta(0):
+        raise ValidationError(_("Must not be negative."))
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("The coach calls you")
+    EMAIL = "email", _("E-mail")
+    THREEMA = "threema", _("Threema")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Coach(models.Model):
+    class AddressForm(models.TextChoices):
+        FORMAL = "sie", _("formal (Sie)")
+        INFORMAL = "du", _("informal (du)")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach")
+    slug = models.SlugField(_("address of the booking page"), max_length=60, unique=True)
+    display_name = models.CharField(_("name shown to clients"), max_length=120)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone])
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
+    address_form = models.CharField(_("German form of address"), max_length=3, choices=AddressForm, default=AddressForm.FORMAL)
+    policy = models.TextField(_("contact policy"), blank=True)
+    minimum_message_length = models.PositiveSmallIntegerField(
+        _("minimum length of the personal message"), default=30, validators=[MinValueValidator(1)]
+    )
+    busy_feed_enabled = models.BooleanField(_("publish a busy-only calendar feed"), default=False)
+    feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coach")
+        verbose_name_plural = _("coaches")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def clean(self):
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This address is reserved; please choose another one.")})
+
+
+class AppointmentType(models.Model):
+    class Approval(models.TextChoices):
+        NEVER = "never", _("never")
+        NEW_CLIENTS = "new_clients", _("for a new client's first booking")
+        ALWAYS = "always", _("always")
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="appointment_types")
+    slug = models.SlugField(_("address"), max_length=60)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    duration = models.DurationField(_("duration"), validators=[validate_duration_positive])
+    buffer_before = models.DurationField(_("buffer before"), default=timedelta(0), validators=[validate_duration_not_negative])
+    buffer_after = models.DurationField(_("buffer after"), default=timedelta(0), validators=[validate_duration_not_negative])
+    minimum_notice = models.DurationField(_("minimum notice"), default=timedelta(hours=2), validators=[validate_duration_not_negative])
+    horizon = models.DurationField(_("bookable how far ahead"), default=timedelta(days=180), validators=[validate_duration_positive])
+    slot_step = models.DurationField(_("a slot starts every"), default=timedelta(minutes=15), validators=[validate_duration_positive])
+    daily_cap = models.PositiveSmallIntegerField(_("at most per day"), null=True, blank=True, validators=[MinValueValidator(1)])
+    weekly_cap = models.PositiveSmallIntegerField(_("at most per week"), null=True, blank=True, validators=[MinValueValidator(1)])
+    approval = models.CharField(_("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER)
+    allowed_channels = models.JSONField(_("channels"), default=list)
+    active = models.BooleanField(_("bookable"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("appointment type")
+        verbose_name_plural = _("appointment types")
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["coach", "slug"], name="unique_type_slug_per_coach")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    def clean(self):
+        unknown = set(self.allowed_channels or []) - set(Channel.values)
+        if not self.allowed_channels or unknown:
+            raise ValidationError({"allowed_channels": _("Choose at least one of: phone, email, threema, whatsapp.")})
+        if self.daily_cap and self.weekly_cap and self.weekly_cap < self.daily_cap:
+            raise ValidationError({"weekly_cap": _("The weekly limit cannot be lower than the daily limit.")})
+
+
+class WeeklyHours(models.Model):
+    """A recurring window on one weekday, in the coach's local time."""
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    appointment_types = models.ManyToManyField(
+        AppointmentType, blank=True, related_name="weekly_hours",
+        verbose_name=_("only for these types"), help_text=_("Leave empty for all types."),
+    )
+
+    class Meta:
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly hours")
+        ordering = ["weekday", "start"]
+        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="weekly_hours_start_before_end")]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class DateOverride(models.Model):
+    """One date with its own hours: its rows replace the weekly hours of that date.
+
+    A row without times closes the date.
+    """
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="date_overrides")
+    date = models.DateField(_("date"))
+    start = models.TimeField(_("from"), null=True, blank=True)
+    end = models.TimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("date override")
+        verbose_name_plural = _("date overrides")
+        ordering = ["date", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True, end__isnull=True) | Q(start__lt=models.F("end")),
+                name="date_override_closed_or_window",
+            )
+        ]
+
+    def __str__(self):
+        if self.start is None:
+            return f"{self.date}: {_('closed')}"
+        return f"{self.date} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def closed(self) -> bool:
+        return self.start is None
+
+    def clean(self):
+        if (self.start is None) != (self.end is None):
+            raise ValidationError(_("Give both times for a window, or neither to close the date."))
+        if self.start is not None and self.start >= self.end:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class BlockedPeriod(models.Model):
+    """Time the coach is not reachable: a seminar, a multi-day engagement, a holiday.
+
+    Either whole days (`first_day`..`last_day`, inclusive, in the coach's zone) or
+    an exact span (`start`..`end`).
+    """
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="blocked_periods")
+    title = models.CharField(_("title"), max_length=200)
+    first_day = models.DateField(_("first day"), null=True, blank=True)
+    last_day = models.DateField(_("last day"), null=True, blank=True)
+    start = models.DateTimeField(_("from"), null=True, blank=True)
+    end = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blocked period")
+        verbose_name_plural = _("blocked periods")
+        ordering = ["first_day", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(first_day__isnull=False, last_day__gte=models.F("first_day"), start__isnull=True, end__isnull=True)
+                    | Q(first_day__isnull=True, last_day__isnull=True, start__lt=models.F("end"))
+                ),
+                name="blocked_period_days_or_span",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def all_day(self) -> bool:
+        return self.first_day is not None
+
+    def span(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The blocked time as aware instants; whole days run midnight to midnight in `zone`."""
+        if self.all_day:
+            start = datetime.combine(self.first_day, time(0), tzinfo=zone)
+            end = datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=zone)
+            return start, end
+        return self.start, self.end
+
+    def clean(self):
+        days = self.first_day is not None or self.last_day is not None
+        times = self.start is not None or self.end is not None
+        if days == times:
+            raise ValidationError(_("Give either the first and last day, or a start and end time."))
+        if days:
+            if self.first_day is None or self.last_day is None:
+                raise ValidationError(_("Give both the first and the last day."))
+            if self.last_day < self.first_day:
+                raise ValidationError({"last_day": _("The last day cannot be before the first day.")})
+        else:
+            if self.start is None or self.end is None:
+                raise ValidationError(_("Give both a start and an end time."))
+            if self.end <= self.start:
+                raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class Client(models.Model):
+    """Someone who booked with a coach; one per (coach, e-mail), reused across bookings."""
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="clients")
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone number"), max_length=32, blank=True)
+    threema_id = models.CharField(_("Threema ID"), max_length=8, blank=True)
+    whatsapp = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
+    pgp_public_key = models.TextField(_("OpenPGP public key"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        constraints = [models.UniqueConstraint(fields=["coach", "email"], name="unique_client_email_per_coach")]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
+
+    # Requested bookings hold their slot while the coach decides.
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="bookings")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="bookings")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # The span the booking keeps free of other bookings: start/end widened by the buffers.
+    blocked_start = models.DateTimeField()
+    blocked_end = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CONFIRMED)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    message = models.TextField(_("personal message"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
+    time_zone = models.CharField(_("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone])
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start"]
+        indexes = [models.Index(fields=["coach", "blocked_start", "blocked_end"], name="booking_coach_span")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(blocked_start__lte=models.F("start"), blocked_end__gte=models.F("end")),
+                name="booking_blocked_span_covers_booking",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.appointment_type} {self.start:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class ExternalBusy(models.Model):
+    """A busy interval imported from one of the coach's other calendars."""
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="external_busy")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source_uid = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("imported busy time")
+        verbose_name_plural = _("imported busy times")
+        indexes = [models.Index(fields=["coach", "start", "end"], name="external_busy_coach_span")]
+        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="external_busy_start_before_end")]
+
+    def __str__(self):
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
+
+
+class WorkerCheck(models.Model):
+    """A round trip through the task queue, to show that a worker is consuming it."""
+
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+
+    def __str__(self):
+        return f"worker check {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,118 @@
+"""Reads. Everything the availability engine needs comes from here, in a fixed
+number of queries whatever the size of the range."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from .availability import Interval, SlotRules, Window, WeeklyWindow, bookable_slots
+from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ExternalBusy, WeeklyHours
+
+
+def coaches() -> QuerySet[Coach]:
+    return Coach.objects.filter(user__is_active=True)
+
+
+def coach_single() -> Coach | None:
+    """The only coach of this site, or None when there are none or several."""
+    found = list(coaches()[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
+    return coach.appointment_types.filter(active=True)
+
+
+def slot_rules(appointment_type: AppointmentType) -> SlotRules:
+    return SlotRules(
+        duration=appointment_type.duration,
+        step=appointment_type.slot_step,
+        buffer_before=appointment_type.buffer_before,
+        buffer_after=appointment_type.buffer_after,
+        minimum_notice=appointment_type.minimum_notice,
+        horizon=appointment_type.horizon,
+        daily_cap=appointment_type.daily_cap,
+        weekly_cap=appointment_type.weekly_cap,
+    )
+
+
+def _monday_before(moment: datetime, zone: ZoneInfo) -> datetime:
+    local_day = moment.astimezone(zone).date()
+    return datetime.combine(local_day - timedelta(days=local_day.weekday()), time(0), tzinfo=zone)
+
+
+def availability_inputs(
+    *, appointment_type: AppointmentType, range_start: datetime, range_end: datetime, exclude_booking: Booking | None = None
+) -> dict:
+    """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
+
+    Five queries: weekly hours, date overrides, blocked periods, bookings, imported
+    busy times. Bookings are read from the Monday before the range to the Monday
+    after it so that weekly caps count whole weeks; `exclude_booking` leaves one
+    booking out (a booking being moved must not block its own new time).
+    """
+    coach = appointment_type.coach
+    zone = coach.zone
+    rules = slot_rules(appointment_type)
+    # Anything that could touch a slot starting in the range, buffers included.
+    reach_start = range_start - rules.buffer_before
+    reach_end = range_end + rules.duration + rules.buffer_after
+    read_start = min(reach_start, _monday_before(range_start, zone))
+    read_end = max(reach_end, _monday_before(range_end, zone) + timedelta(days=7))
+    first_day = reach_start.astimezone(zone).date() - timedelta(days=1)
+    last_day = reach_end.astimezone(zone).date() + timedelta(days=1)
+
+    weekly_hours = [
+        WeeklyWindow(weekday=row.weekday, start=row.start, end=row.end)
+        for row in WeeklyHours.objects.filter(coach=coach)
+        .filter(Q(appointment_types__isnull=True) | Q(appointment_types=appointment_type))
+        .distinct()
+    ]
+
+    date_overrides: dict[date, list[Window]] = {}
+    for row in DateOverride.objects.filter(coach=coach, date__gte=first_day, date__lte=last_day):
+        windows = date_overrides.setdefault(row.date, [])
+        if not row.closed:
+            windows.append(Window(start=row.start, end=row.end))
+
+    busy = [
+        Interval(*period.span(zone))
+        for period in BlockedPeriod.objects.filter(coach=coach).filter(
+            Q(first_day__lte=last_day, last_day__gte=first_day) | Q(start__lt=reach_end, end__gt=reach_start)
+        )
+    ]
+    bookings = Booking.objects.filter(
+        coach=coach, status__in=Booking.ACTIVE_STATUSES, blocked_start__lt=read_end, blocked_end__gt=read_start
+    )
+    if exclude_booking is not None:
+        bookings = bookings.exclude(pk=exclude_booking.pk)
+    booked_starts = []
+    for blocked_start, blocked_end, start, type_id in bookings.values_list(
+        "blocked_start", "blocked_end", "start", "appointment_type_id"
+    ):
+        busy.append(Interval(blocked_start, blocked_end))
+        if type_id == appointment_type.pk:
+            booked_starts.append(start)
+    busy.extend(
+        Interval(start, end)
+        for start, end in ExternalBusy.objects.filter(coach=coach, start__lt=reach_end, end__gt=reach_start).values_list(
+            "start", "end"
+        )
+    )
+    return {
+        "weekly_hours": weekly_hours,
+        "date_overrides": date_overrides,
+        "busy": busy,
+        "booked_starts": booked_starts,
+        "rules": rules,
+        "zone": zone,
+    }
+
+
+def slots_bookable(
+    *, appointment_type: AppointmentType, range_start: datetime, range_end: datetime, now: datetime
+) -> list[Interval]:
+    """The slots of one type whose start lies in [range_start, range_end)."""
+    inputs = availability_inputs(appointment_type=appointment_type, range_start=range_start, range_end=range_end)
+    return bookable_slots(**inputs, now=now, range_start=range_start, range_end=range_end)

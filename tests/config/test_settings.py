@@ -1,0 +1,100 @@
+"""Settings come from the environment; each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "a-production-secret-key-with-plenty-of-entropy-0123456789abcdef",
+    "ALLOWED_HOSTS": "sprechzeit.example.org",
+    "SITE_URL": "https://sprechzeit.example.org",
+}
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "broker": settings.CELERY_BROKER_URL,
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "email": settings.EMAIL_BACKEND,
+    "email_host": getattr(settings, "EMAIL_HOST", ""),
+    "debug": settings.DEBUG,
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+}))
+"""
+
+
+def run_python(code, env, tmp_path, *args):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "EMAIL_", "DJANGO_"))}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **env})
+    return subprocess.run(
+        [sys.executable, *(["-c", code] if code else []), *args],
+        cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=120,
+    )
+
+
+def settings_for(env, tmp_path):
+    result = run_python(PRINT_SETTINGS, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_defaults_need_no_server(tmp_path):
+    values = settings_for({}, tmp_path)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["db_name"] == str(tmp_path / "var" / "db.sqlite3")
+    assert values["broker"] == "filesystem://"
+    assert (tmp_path / "var" / "celery" / "queue").is_dir()
+    assert values["cache"].endswith("LocMemCache")
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["debug"] is True
+    assert values["session_secure"] is False
+
+
+def test_postgres_and_redis_from_urls(tmp_path):
+    values = settings_for(
+        {"DATABASE_URL": "postgres://u@db.internal:5432/sprechzeit", "REDIS_URL": "redis://cache.internal:6379/0"},
+        tmp_path,
+    )
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["db_name"] == "sprechzeit"
+    assert values["broker"] == "redis://cache.internal:6379/0"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_email_url_selects_smtp(tmp_path):
+    values = settings_for({"EMAIL_URL": "smtp+tls://user:pw@mail.example.org:587"}, tmp_path)
+    assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["email_host"] == "mail.example.org"
+
+
+def test_production_refuses_to_start_without_required_settings(tmp_path):
+    result = run_python(PRINT_SETTINGS, {"DJANGO_ENV": "production"}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"):
+        assert name in result.stderr
+
+
+def test_production_turns_on_secure_settings(tmp_path):
+    values = settings_for(PRODUCTION_ENV, tmp_path)
+    assert values["debug"] is False
+    assert values["session_secure"] and values["csrf_secure"] and values["ssl_redirect"]
+    assert values["hsts"] >= 31536000
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = run_python(None, PRODUCTION_ENV, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
