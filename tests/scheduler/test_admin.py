@@ -1,0 +1,33 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import BlockedPeriodFactory, BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEDULER_MODELS = [m for m in admin.site._registry if m._meta.app_label == "scheduler"]
+
+
+def test_every_scheduler_model_has_an_admin():
+    names = {m._meta.model_name for m in SCHEDULER_MODELS}
+    assert {"coach", "appointmenttype", "weeklyhours", "dateoverride", "blockedperiod", "booking", "externalbusy", "client"} <= names
+
+
+@pytest.mark.parametrize("model", SCHEDULER_MODELS, ids=lambda m: m._meta.model_name)
+def test_admin_pages_render(admin_client, model):
+    BookingFactory(start=datetime(2026, 6, 1, 9, tzinfo=ZoneInfo("Europe/Berlin")))
+    opts = model._meta
+    assert admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+
+
+def test_admin_shows_clean_errors_at_the_form(admin_client):
+    period = BlockedPeriodFactory(first_day=datetime(2026, 6, 2).date(), last_day=datetime(2026, 6, 3).date())
+    url = reverse("admin:scheduler_blockedperiod_change", args=[period.pk])
+    response = admin_client.post(url, {"coach": period.coach_id, "title": "Urlaub", "first_day": "2026-06-03", "last_day": "2026-06-01"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["last_day"]

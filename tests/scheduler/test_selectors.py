@@ -1,0 +1,123 @@
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduler import selectors
+from scheduler.availability import Interval
+from scheduler.models import Booking
+from tests.factories import (
+    AppointmentTypeFactory,
+    BlockedPeriodFactory,
+    BookingFactory,
+    CoachFactory,
+    WeeklyHoursFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date(2026, 6, 1)
+NOW = datetime(2026, 5, 1, tzinfo=BERLIN)
+
+
+def berlin(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+
+
+@pytest.fixture
+def coach():
+    return CoachFactory(time_zone="Europe/Berlin")
+
+
+def slots(appointment_type, first=MONDAY, days=1):
+    return selectors.slots_bookable(
+        appointment_type=appointment_type,
+        range_start=berlin(first, 0),
+        range_end=berlin(first + timedelta(days=days), 0),
+        now=NOW,
+    )
+
+
+def test_queries_are_fixed_whatever_the_data(coach, django_assert_num_queries):
+    kind = AppointmentTypeFactory(coach=coach)
+    for weekday in range(5):
+        WeeklyHoursFactory(coach=coach, weekday=weekday, start=time(9), end=time(17))
+    for day in range(20):
+        BookingFactory(appointment_type=kind, start=berlin(MONDAY + timedelta(days=day), 10))
+        BlockedPeriodFactory(coach=coach, start=berlin(MONDAY + timedelta(days=day), 14), end=berlin(MONDAY + timedelta(days=day), 15))
+    with django_assert_num_queries(5):
+        result = slots(kind, days=31)
+    assert result  # the month still has free time
+
+
+def test_weekly_hours_for_other_types_do_not_count(coach):
+    kind = AppointmentTypeFactory(coach=coach)
+    other = AppointmentTypeFactory(coach=coach)
+    WeeklyHoursFactory(coach=coach, start=time(9), end=time(10)).appointment_types.add(other)
+    WeeklyHoursFactory(coach=coach, start=time(14), end=time(15))  # all types
+    assert {s.start for s in slots(kind)} == {berlin(MONDAY, 14), berlin(MONDAY, 14, 15), berlin(MONDAY, 14, 30)}
+    assert berlin(MONDAY, 9) in {s.start for s in slots(other)}
+
+
+def test_all_day_blocked_period_blocks_whole_local_days(coach):
+    kind = AppointmentTypeFactory(coach=coach)
+    for weekday in range(3):
+        WeeklyHoursFactory(coach=coach, weekday=weekday, start=time(9), end=time(10))
+    BlockedPeriodFactory(coach=coach, title="Seminar in Hamburg", first_day=MONDAY, last_day=MONDAY + timedelta(days=1))
+    days = {s.start.astimezone(BERLIN).date() for s in slots(kind, days=3)}
+    assert days == {MONDAY + timedelta(days=2)}
+
+
+def test_other_types_bookings_block_with_their_buffers(coach):
+    kind = AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=30), slot_step=timedelta(minutes=30))
+    other = AppointmentTypeFactory(coach=coach, buffer_after=timedelta(minutes=30))
+    WeeklyHoursFactory(coach=coach, start=time(9), end=time(11))
+    BookingFactory(appointment_type=other, start=berlin(MONDAY, 9))  # blocks 09:00–10:00 with its buffer
+    assert [s.start for s in slots(kind)] == [berlin(MONDAY, 10), berlin(MONDAY, 10, 30)]
+
+
+def test_requested_bookings_block_and_count_toward_caps(coach):
+    kind = AppointmentTypeFactory(coach=coach, daily_cap=1)
+    WeeklyHoursFactory(coach=coach, start=time(9), end=time(12))
+    BookingFactory(appointment_type=kind, start=berlin(MONDAY, 9), status=Booking.Status.REQUESTED)
+    assert slots(kind) == []
+
+
+def test_weekly_cap_counts_the_whole_week_before_the_range(coach):
+    kind = AppointmentTypeFactory(coach=coach, weekly_cap=1)
+    for weekday in range(5):
+        WeeklyHoursFactory(coach=coach, weekday=weekday, start=time(9), end=time(10))
+    BookingFactory(appointment_type=kind, start=berlin(MONDAY, 9))
+    # Asking only for Wednesday still sees Monday's booking of the same week.
+    assert slots(kind, first=MONDAY + timedelta(days=2)) == []
+    next_monday = MONDAY + timedelta(days=7)
+    assert slots(kind, first=next_monday)
+
+
+def test_date_override_replaces_and_closes(coach):
+    from scheduler.models import DateOverride
+
+    kind = AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=60), slot_step=timedelta(minutes=60))
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
+    WeeklyHoursFactory(coach=coach, weekday=1, start=time(9), end=time(12))
+    DateOverride.objects.create(coach=coach, date=MONDAY, start=time(18), end=time(19))
+    DateOverride.objects.create(coach=coach, date=MONDAY + timedelta(days=1))  # closed
+    assert [s.start for s in slots(kind, days=2)] == [berlin(MONDAY, 18)]
+
+
+def test_imported_busy_times_block(coach):
+    from scheduler.models import ExternalBusy
+
+    kind = AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=60), slot_step=timedelta(minutes=60))
+    WeeklyHoursFactory(coach=coach, start=time(9), end=time(12))
+    ExternalBusy.objects.create(coach=coach, start=berlin(MONDAY, 10), end=berlin(MONDAY, 10, 30))
+    assert [s.start for s in slots(kind)] == [berlin(MONDAY, 9), berlin(MONDAY, 11)]
+
+
+def test_another_coachs_data_does_not_count(coach):
+    kind = AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=60), slot_step=timedelta(minutes=60))
+    WeeklyHoursFactory(coach=coach, start=time(9), end=time(10))
+    BookingFactory(start=berlin(MONDAY, 9))  # someone else's coach
+    BlockedPeriodFactory(first_day=MONDAY, last_day=MONDAY)
+    assert slots(kind) == [Interval(berlin(MONDAY, 9), berlin(MONDAY, 10))]
