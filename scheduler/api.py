@@ -4,6 +4,7 @@ parse and validate, call a selector or service, shape the answer."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -11,8 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
-from . import selectors
-from .models import time_zone_names
+from . import ics, ratelimit, selectors, services
+from .models import Booking, time_zone_names
 
 MAX_RANGE_DAYS = 62
 
@@ -155,3 +156,134 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
         end=last_day,
         days=[DayOut(date=day, slots=day_slots) for day, day_slots in days.items()],
     )
+
+
+class BookingIn(Schema):
+    type: str
+    start: str
+    name: str = ""
+    email: str = ""
+    channel: str = ""
+    message: str = ""
+    phone: str = ""
+    threema_id: str = ""
+    whatsapp: str = ""
+    pgp_public_key: str = ""
+    language: str = ""
+    timezone: str = ""
+
+
+class BookingOut(Schema):
+    token: str
+    status: str
+    type: str
+    coach: str
+    start: datetime
+    end: datetime
+    channel: str
+    timezone: str
+    respond_by: datetime | None
+    manage_url: str
+    calendar_url: str
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+def _booking_out(booking: Booking) -> BookingOut:
+    zone = ZoneInfo(booking.time_zone)
+    manage_url = ics.booking_manage_url(booking)
+    return BookingOut(
+        token=booking.token,
+        status=booking.status,
+        type=booking.appointment_type.slug,
+        coach=booking.coach.slug,
+        start=booking.start.astimezone(zone),
+        end=booking.end.astimezone(zone),
+        channel=booking.channel,
+        timezone=booking.time_zone,
+        respond_by=booking.respond_by.astimezone(zone) if booking.respond_by else None,
+        manage_url=manage_url,
+        calendar_url=manage_url + "event.ics",
+    )
+
+
+def _field_errors(exc: DjangoValidationError) -> dict[str, str]:
+    if hasattr(exc, "error_dict"):
+        return {field: " ".join(messages) for field, messages in exc.message_dict.items()}
+    return {"request": " ".join(exc.messages)}
+
+
+def _too_many(request, seconds: int):
+    response = api.create_response(
+        request, {"detail": _("Too many booking attempts. Please wait a moment and try again.")}, status=429
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+@api.post(
+    "/coaches/{slug}/bookings",
+    response={201: BookingOut, 400: ErrorOut, 404: NotFoundOut, 409: DetailOut, 429: DetailOut},
+    tags=["booking"],
+    summary="Book a slot",
+)
+def create_booking(request, slug: str, payload: BookingIn):
+    """The channel decides which contact field is required: `phone` for phone, `threema_id` for
+    threema, `whatsapp` for whatsapp. 409 means someone else got the slot first."""
+    coach = get_object_or_404(selectors.coaches(), slug=slug)
+    if wait := ratelimit.booking_attempt_limited(request, payload.email):
+        return _too_many(request, wait)
+    appointment_type = selectors.appointment_types_bookable(coach=coach).filter(slug=payload.type).first()
+    if appointment_type is None:
+        raise InvalidParameters({"type": _("This coach has no bookable appointment type of that name.")})
+    try:
+        start = datetime.fromisoformat(payload.start)
+    except ValueError:
+        raise InvalidParameters({"start": _("Give the start as ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+01:00.")}) from None
+    if start.tzinfo is None:
+        raise InvalidParameters({"start": _("The start needs a time zone offset, e.g. +01:00.")})
+    booking_request = services.BookingRequest(
+        start=start,
+        name=payload.name,
+        email=payload.email,
+        channel=payload.channel,
+        message=payload.message,
+        phone=payload.phone,
+        threema_id=payload.threema_id,
+        whatsapp=payload.whatsapp,
+        pgp_public_key=payload.pgp_public_key,
+        language=payload.language,
+        time_zone=payload.timezone,
+    )
+    try:
+        booking = services.booking_create(appointment_type=appointment_type, request=booking_request)
+    except DjangoValidationError as exc:
+        raise InvalidParameters(_field_errors(exc)) from None
+    except services.SlotTaken:
+        return 409, {"detail": _("This time was just taken. Please choose another one.")}
+    return 201, _booking_out(booking)
+
+
+def _booking_by_token(token: str) -> Booking:
+    return get_object_or_404(selectors.bookings_with_details(), token=token)
+
+
+@api.get("/bookings/{token}", response={200: BookingOut, 404: NotFoundOut}, tags=["booking"])
+def get_booking(request, token: str):
+    return _booking_out(_booking_by_token(token))
+
+
+class CancelIn(Schema):
+    note: str = ""
+
+
+@api.post("/bookings/{token}/cancel", response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut}, tags=["booking"])
+def cancel_booking(request, token: str, payload: CancelIn | None = None):
+    booking = _booking_by_token(token)
+    try:
+        booking = services.booking_cancel(booking=booking, note=payload.note if payload else "")
+    except DjangoValidationError as exc:
+        raise InvalidParameters(_field_errors(exc)) from None
+    return _booking_out(booking)

@@ -79,8 +79,16 @@ class Coach(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
     address_form = models.CharField(_("German form of address"), max_length=3, choices=AddressForm, default=AddressForm.FORMAL)
     policy = models.TextField(_("contact policy"), blank=True)
+    reply_windows = models.CharField(
+        _("planned reply windows"), max_length=200, blank=True,
+        help_text=_("When you answer messages and requests, e.g. “Tue and Thu 17–18h”."),
+    )
     minimum_message_length = models.PositiveSmallIntegerField(
         _("minimum length of the personal message"), default=30, validators=[MinValueValidator(1)]
+    )
+    answer_requests_before = models.DurationField(
+        _("answer booking requests at the latest this long before the appointment"),
+        default=timedelta(0), validators=[validate_duration_not_negative],
     )
     busy_feed_enabled = models.BooleanField(_("publish a busy-only calendar feed"), default=False)
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -318,6 +326,12 @@ class Booking(models.Model):
     message = models.TextField(_("personal message"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
     time_zone = models.CharField(_("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone])
+    # A request the coach has not answered by then expires and frees its slot.
+    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    # A note from whoever declined or cancelled, shown to the other side.
+    status_note = models.TextField(_("note"), blank=True)
+    privacy_consent_at = models.DateTimeField(null=True, blank=True)
+    # Rises with every change clients' calendars must see (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -20,6 +20,11 @@ def coach_single() -> Coach | None:
     return found[0] if len(found) == 1 else None
 
 
+def bookings_with_details() -> QuerySet[Booking]:
+    """Bookings with what every page about one booking shows."""
+    return Booking.objects.select_related("coach", "appointment_type", "client")
+
+
 def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
     return coach.appointment_types.filter(active=True)
 

@@ -1,15 +1,24 @@
 """Writes. Each service is named <entity>_<action>, takes keyword arguments only,
 and dispatches its tasks after the transaction commits."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .models import Coach, WorkerCheck
+from .availability import is_bookable
+from .models import AppointmentType, Booking, Channel, Client, Coach, WorkerCheck, time_zone_names
+from .selectors import availability_inputs
+from .validators import normalize_phone, normalize_threema_id, parse_openpgp_key
 
 
 def worker_check_request() -> WorkerCheck:
@@ -69,3 +78,307 @@ def coach_create(
         coach.user = user
         coach.save()
     return coach
+
+
+class SlotTaken(Exception):
+    """The slot was free when the client chose it but is not any more."""
+
+
+BOOKING_NO_OVERLAP = "booking_no_overlap"
+MAX_MESSAGE_LENGTH = 5000
+# Contact field each channel needs to reach the client.
+CHANNEL_CONTACT_FIELD = {Channel.PHONE: "phone", Channel.THREEMA: "threema_id", Channel.WHATSAPP: "whatsapp"}
+
+
+@dataclass
+class BookingRequest:
+    """What a client submits, before validation (from the form or the API)."""
+
+    start: datetime | None
+    name: str
+    email: str
+    channel: str
+    message: str
+    phone: str = ""
+    threema_id: str = ""
+    whatsapp: str = ""
+    pgp_public_key: str = ""
+    language: str = ""
+    time_zone: str = ""
+    privacy_consent: bool = False
+
+
+def booking_request_clean(*, appointment_type: AppointmentType, request: BookingRequest) -> dict:
+    """Validate every field at once; raise ValidationError with a message per field, or
+    return the normalised values."""
+    coach = appointment_type.coach
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+
+    def check(field, value_fn):
+        try:
+            cleaned[field] = value_fn()
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    def name():
+        value = " ".join(request.name.split())
+        if not value:
+            raise ValidationError(_("Please tell us your name."))
+        if len(value) > 120:
+            raise ValidationError(_("Please shorten your name to at most 120 characters."))
+        return value
+
+    def email():
+        value = request.email.strip()
+        if not value:
+            raise ValidationError(_("Please enter your e-mail address."))
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(_("Please enter a valid e-mail address, e.g. name@example.org.")) from None
+        local, _at, domain = value.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+    def channel():
+        if request.channel not in appointment_type.allowed_channels:
+            raise ValidationError(_("Please choose one of the offered ways to talk."))
+        return request.channel
+
+    def message():
+        value = request.message.strip()
+        minimum = coach.minimum_message_length
+        if len(value) < minimum:
+            raise ValidationError(
+                ngettext(
+                    "Please write at least %(minimum)d character about why you would like to talk (%(count)d so far).",
+                    "Please write at least %(minimum)d characters about why you would like to talk (%(count)d so far).",
+                    minimum,
+                )
+                % {"minimum": minimum, "count": len(value)}
+            )
+        if len(value) > MAX_MESSAGE_LENGTH:
+            raise ValidationError(
+                _("Please shorten your message to at most %(maximum)d characters.") % {"maximum": MAX_MESSAGE_LENGTH}
+            )
+        return value
+
+    def start():
+        if request.start is None:
+            raise ValidationError(_("Please choose a time."))
+        if request.start.tzinfo is None:
+            raise ValidationError(_("The time needs a time zone offset."))
+        return request.start
+
+    def language():
+        return request.language if request.language in dict(settings.LANGUAGES) else coach.language
+
+    def time_zone():
+        return request.time_zone if request.time_zone in time_zone_names() else coach.time_zone
+
+    check("name", name)
+    check("email", email)
+    check("channel", channel)
+    check("message", message)
+    check("start", start)
+    cleaned["language"] = language()
+    cleaned["time_zone"] = time_zone()
+    cleaned["privacy_consent"] = bool(request.privacy_consent)
+
+    for field in ("phone", "threema_id", "whatsapp"):
+        cleaned[field] = ""
+    needed = CHANNEL_CONTACT_FIELD.get(request.channel)
+    if needed and "channel" not in errors:
+        raw = getattr(request, needed).strip()
+        if not raw:
+            errors[needed] = [
+                {
+                    "phone": _("Please enter the number the coach should call."),
+                    "threema_id": _("Please enter your Threema ID."),
+                    "whatsapp": _("Please enter your WhatsApp number."),
+                }[needed]
+            ]
+        else:
+            normalize = normalize_threema_id if needed == "threema_id" else normalize_phone
+            check(needed, lambda: normalize(raw))
+    cleaned["pgp_public_key"] = ""
+    if request.pgp_public_key.strip():
+        check("pgp_public_key", lambda: parse_openpgp_key(request.pgp_public_key).armored)
+
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: datetime, exclude: Booking | None = None):
+    """Raise unless the engine would offer exactly this start now: a time it never offers
+    (forged, off the grid, too soon) is invalid; one it offered but no longer does is taken."""
+    inputs = availability_inputs(
+        appointment_type=appointment_type,
+        range_start=start,
+        range_end=start + timedelta(microseconds=1),
+        exclude_booking=exclude,
+    )
+    if is_bookable(start=start, now=now, **inputs):
+        return
+    if is_bookable(start=start, now=now, **{**inputs, "busy": [], "booked_starts": []}):
+        raise SlotTaken
+    raise ValidationError({"start": [_("This time cannot be booked. Please choose one of the times shown.")]})
+
+
+def _is_overlap_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    return getattr(diag, "constraint_name", None) == BOOKING_NO_OVERLAP
+
+
+def _needs_approval(appointment_type: AppointmentType, client: Client) -> bool:
+    if appointment_type.approval == AppointmentType.Approval.ALWAYS:
+        return True
+    if appointment_type.approval == AppointmentType.Approval.NEW_CLIENTS:
+        return not client.bookings.filter(status=Booking.Status.CONFIRMED).exists()
+    return False
+
+
+def booking_create(
+    *, appointment_type: AppointmentType, request: BookingRequest, now: datetime | None = None
+) -> Booking:
+    """Validate, re-check the slot inside the transaction and write the booking.
+
+    Raises ValidationError (per field) for bad input and SlotTaken when someone else
+    got the slot first. On PostgreSQL the exclusion constraint settles a race between
+    two transactions; on SQLite the IMMEDIATE transaction serializes them.
+    """
+    cleaned = booking_request_clean(appointment_type=appointment_type, request=request)
+    coach = appointment_type.coach
+    now = now or timezone.now()
+    start = cleaned["start"]
+    try:
+        with transaction.atomic():
+            _slot_check(appointment_type=appointment_type, start=start, now=now)
+            client, _created = Client.objects.get_or_create(
+                coach=coach, email__iexact=cleaned["email"],
+                defaults={"email": cleaned["email"], "name": cleaned["name"]},
+            )
+            client.name = cleaned["name"]
+            client.language = cleaned["language"]
+            # Keep contact details the client gave before unless they give new ones.
+            for field in ("phone", "threema_id", "whatsapp", "pgp_public_key"):
+                if cleaned[field]:
+                    setattr(client, field, cleaned[field])
+            client.save()
+            needs_approval = _needs_approval(appointment_type, client)
+            end = start + appointment_type.duration
+            booking = Booking.objects.create(
+                coach=coach,
+                appointment_type=appointment_type,
+                client=client,
+                start=start,
+                end=end,
+                blocked_start=start - appointment_type.buffer_before,
+                blocked_end=end + appointment_type.buffer_after,
+                status=Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED,
+                respond_by=_respond_by(coach, start, now) if needs_approval else None,
+                channel=cleaned["channel"],
+                message=cleaned["message"],
+                language=cleaned["language"],
+                time_zone=cleaned["time_zone"],
+                privacy_consent_at=now if cleaned["privacy_consent"] else None,
+            )
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken from exc
+        raise
+    return booking
+
+
+def _respond_by(coach: Coach, start: datetime, now: datetime) -> datetime:
+    deadline = start - coach.answer_requests_before
+    return deadline if deadline > now else start
+
+
+def _transition(booking: Booking, allowed: tuple[str, ...], message: str) -> Booking:
+    """Lock the row and check its status, so two clicks cannot both change it."""
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if locked.status not in allowed:
+        raise ValidationError(message)
+    return locked
+
+
+def booking_confirm(*, booking: Booking) -> Booking:
+    with transaction.atomic():
+        booking = _transition(booking, (Booking.Status.REQUESTED,), _("Only a request can be confirmed."))
+        booking.status = Booking.Status.CONFIRMED
+        booking.respond_by = None
+        booking.sequence += 1
+        booking.save()
+    return booking
+
+
+def booking_decline(*, booking: Booking, note: str = "") -> Booking:
+    with transaction.atomic():
+        booking = _transition(booking, (Booking.Status.REQUESTED,), _("Only a request can be declined."))
+        booking.status = Booking.Status.DECLINED
+        booking.status_note = note.strip()
+        booking.sequence += 1
+        booking.save()
+    return booking
+
+
+def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = None) -> Booking:
+    """Cancel a requested or confirmed booking that has not started; its slot is free at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
+        if booking.start <= now:
+            raise ValidationError(_("This appointment has already begun and can no longer be cancelled."))
+        booking.status = Booking.Status.CANCELLED
+        booking.status_note = note.strip()
+        booking.sequence += 1
+        booking.save()
+    return booking
+
+
+def booking_reschedule(*, booking: Booking, start: datetime, now: datetime | None = None) -> Booking:
+    """Move an active booking to another offered time: same booking, same link, sequence + 1."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
+            if booking.start <= now:
+                raise ValidationError(_("This appointment has already begun and can no longer be moved."))
+            appointment_type = booking.appointment_type
+            _slot_check(appointment_type=appointment_type, start=start, now=now, exclude=booking)
+            booking.start = start
+            booking.end = start + appointment_type.duration
+            booking.blocked_start = start - appointment_type.buffer_before
+            booking.blocked_end = booking.end + appointment_type.buffer_after
+            if booking.status == Booking.Status.REQUESTED:
+                booking.respond_by = _respond_by(booking.coach, start, now)
+            booking.sequence += 1
+            booking.save()
+    except IntegrityError as exc:
+        if _is_overlap_violation(exc):
+            raise SlotTaken from exc
+        raise
+    return booking
+
+
+def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking | None:
+    """Expire a request nobody answered in time; returns None when there was nothing to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status != Booking.Status.REQUESTED or locked.respond_by is None or locked.respond_by > now:
+            return None
+        locked.status = Booking.Status.EXPIRED
+        locked.sequence += 1
+        locked.save()
+    return locked
+
+
+def bookings_expire_due(*, now: datetime | None = None) -> int:
+    """Expire every request past its deadline (run by beat every minute)."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(status=Booking.Status.REQUESTED, respond_by__lte=now)
+    return sum(1 for booking in due if booking_expire(booking=booking, now=now) is not None)

@@ -98,3 +98,50 @@ def page(browser):
 def fast_password_hashing(settings):
     # Hashing strength is not under test here; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def gpg(home, *args):
+    return subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", "--yes", "--passphrase", "", "--pinentry-mode", "loopback", *args],
+        check=True, capture_output=True,
+    ).stdout
+
+
+@pytest.fixture(scope="session")
+def openpgp_keys(tmp_path_factory):
+    """Public keys made by real GnuPG: a usable one (its secret stays in `home` for
+    decrypting), one that can only sign, one that expired, one that was revoked."""
+    if not shutil.which("gpg"):
+        pytest.skip("gpg is not installed (apt-get install gnupg)")
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+
+    def make(uid, usage="default", expires="never", faked_time=None):
+        time_args = [f"--faked-system-time={faked_time}"] if faked_time else []
+        gpg(home, *time_args, "--quick-gen-key", uid, "ed25519", "sign" if usage == "sign" else "default", expires)
+        fingerprint = next(
+            line.split(":")[9] for line in gpg(home, "--list-keys", "--with-colons", uid).decode().splitlines()
+            if line.startswith("fpr:")
+        )
+        if usage != "sign":
+            gpg(home, *time_args, "--quick-add-key", fingerprint, "cv25519", "encr", expires)
+        return fingerprint
+
+    make("Valid Client <valid@example.org>")
+    make("Sign Only <sign@example.org>", usage="sign")
+    make("Old Client <old@example.org>", expires="2020-06-01", faked_time="20200101T000000")
+    revoked = make("Revoked Client <revoked@example.org>")
+    revocation = (home / "openpgp-revocs.d" / f"{revoked}.rev").read_text().replace(":-----BEGIN", "-----BEGIN")
+    (home / "revocation.asc").write_text(revocation)
+    gpg(home, "--import", str(home / "revocation.asc"))
+
+    def export(uid):
+        return gpg(home, "--armor", "--export", uid).decode()
+
+    return {
+        "home": home,
+        "valid": export("valid@example.org"),
+        "sign_only": export("sign@example.org"),
+        "expired": export("old@example.org"),
+        "revoked": export("revoked@example.org"),
+    }

@@ -1,0 +1,71 @@
+"""All iCalendar work: every calendar the site produces is built here with icalendar,
+which escapes text so no name or message can break the file."""
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from .models import Booking
+
+PRODID = "-//Sprechzeit//Sprechzeit 1.0//EN"
+
+ICS_STATUS = {
+    Booking.Status.CONFIRMED: "CONFIRMED",
+    Booking.Status.REQUESTED: "TENTATIVE",
+}
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def booking_uid(booking: Booking) -> str:
+    """Stable across reschedules and cancellation, so calendars update the same event."""
+    return f"{booking.uuid}@{site_domain()}"
+
+
+def booking_manage_url(booking: Booking) -> str:
+    return settings.SITE_URL + reverse("scheduler:booking", kwargs={"token": booking.token})
+
+
+def _calendar(method: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    return calendar
+
+
+def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
+    """The booking as the client sees it: no other client's data, the coach's name."""
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("dtstamp", stamp or timezone.now())
+    event.add("dtstart", booking.start)
+    event.add("dtend", booking.end)
+    event.add("sequence", booking.sequence)
+    event.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
+    event.add(
+        "summary",
+        _("%(type)s with %(coach)s") % {"type": booking.appointment_type.name, "coach": booking.coach.display_name},
+    )
+    event.add(
+        "description",
+        _("Channel: %(channel)s\nManage or cancel: %(url)s")
+        % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)},
+    )
+    event.add("url", booking_manage_url(booking))
+    return event
+
+
+def booking_calendar(booking: Booking) -> bytes:
+    """A single booking for "add to calendar" (METHOD:PUBLISH)."""
+    calendar = _calendar("PUBLISH")
+    calendar.add_component(client_event(booking, stamp=booking.updated_at))
+    return calendar.to_ical()
