@@ -136,7 +136,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-requests": {"task": "scheduler.tasks.expire_requests", "schedule": 60.0},
+}
 
 # --- Auth and accounts (django-allauth) -------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 
 from . import ics, ratelimit, selectors, services
@@ -262,8 +262,8 @@ def create_booking(request, slug: str, payload: BookingIn):
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
     except services.SlotTaken:
-        return 409, {"detail": _("This time was just taken. Please choose another one.")}
-    return 201, _booking_out(booking)
+        return Status(409, {"detail": _("This time was just taken. Please choose another one.")})
+    return Status(201, _booking_out(booking))
 
 
 def _booking_by_token(token: str) -> Booking:

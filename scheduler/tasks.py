@@ -8,3 +8,9 @@ from . import services
 @shared_task
 def answer_worker_check(check_id: int) -> None:
     services.worker_check_answer(check_id=check_id, worker=answer_worker_check.request.hostname or "")
+
+
+@shared_task
+def expire_requests() -> int:
+    """Every minute (beat): requests the coach did not answer in time free their slots."""
+    return services.bookings_expire_due()

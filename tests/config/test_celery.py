@@ -60,3 +60,10 @@ def test_worker_process_executes_task_dispatched_by_a_request(broker, celery_wor
     assert check.worker.startswith("test-")
     detail = client.get(reverse("worker_check_detail", args=[check_id])).json()
     assert detail["answered_at"] is not None
+
+
+def test_beat_expires_requests_every_minute():
+    entry = celery_app.conf.beat_schedule["expire-requests"]
+    assert entry["task"] == "scheduler.tasks.expire_requests"
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in celery_app.tasks

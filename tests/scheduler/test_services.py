@@ -262,3 +262,15 @@ def test_existing_booking_from_factory_blocks(kind):
     BookingFactory(appointment_type=kind, start=at(9))
     with pytest.raises(SlotTaken):
         create(kind)
+
+
+def test_expire_task_runs_the_service(kind):
+    from scheduler.tasks import expire_requests
+
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    booking = create(kind)
+    Booking.objects.filter(pk=booking.pk).update(respond_by=datetime(2020, 1, 1, tzinfo=BERLIN))
+    assert expire_requests() == 1  # a unit test of one task may call it directly
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.EXPIRED

@@ -1,0 +1,163 @@
+"""Booking throughput over HTTP: gunicorn on PostgreSQL, 16 concurrent clients on
+distinct slots, then 50 clients racing for one slot.
+
+Uses its own database `sprechzeit_bench` on the server of BENCH_DATABASE_URL
+(default postgres://postgres@127.0.0.1:5432/test); bounded in count and time.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time as clock
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CLIENTS = 16
+BOOKINGS_PER_CLIENT = 50
+RACERS = 50
+MESSAGE = "Ich möchte gern über meinen nächsten beruflichen Schritt sprechen."
+
+
+def bench_database_url() -> str | None:
+    server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    import psycopg
+
+    try:
+        with psycopg.connect(server, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS sprechzeit_bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE sprechzeit_bench")
+    except psycopg.OperationalError:
+        return None
+    parts = urlsplit(server)
+    return urlunsplit(parts._replace(path="/sprechzeit_bench"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(env) -> list[str]:
+    """Migrate, create a coach open around the clock, return free slot starts (ISO)."""
+    script = """
+import django, json
+django.setup()
+from datetime import time, timedelta
+from django.core.management import call_command
+from django.utils import timezone
+call_command("migrate", verbosity=0)
+from scheduler import selectors
+from scheduler.models import AppointmentType, Channel, Coach, WeeklyHours
+from accounts.models import User
+user = User.objects.create_user(email="bench@example.org")
+coach = Coach.objects.create(user=user, slug="bench", display_name="Bench", time_zone="Europe/Berlin")
+kind = AppointmentType.objects.create(coach=coach, slug="talk", name="Talk", duration=timedelta(minutes=15),
+    slot_step=timedelta(minutes=15), minimum_notice=timedelta(0), horizon=timedelta(days=400),
+    allowed_channels=list(Channel.values))
+WeeklyHours.objects.bulk_create(WeeklyHours(coach=coach, weekday=d, start=time(0), end=time(23, 45)) for d in range(7))
+now = timezone.now()
+slots = selectors.slots_bookable(appointment_type=kind, range_start=now + timedelta(days=1),
+    range_end=now + timedelta(days=30), now=now)
+print(json.dumps([s.start.isoformat() for s in slots]))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True)
+    import json
+
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wait_until_up(url: str, deadline: float) -> None:
+    while clock.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        clock.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def post(client: httpx.Client, url: str, start: str, index: int) -> tuple[int, float]:
+    body = {"type": "talk", "start": start, "name": f"Client {index}", "email": f"c{index}@example.org",
+            "channel": "email", "message": MESSAGE}
+    began = clock.perf_counter()
+    status = client.post(url, json=body, timeout=30).status_code
+    return status, (clock.perf_counter() - began) * 1000
+
+
+def bench_booking(workers: int = 5) -> dict | None:
+    database_url = bench_database_url()
+    if database_url is None:
+        return None
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "BOOKING_RATE_LIMIT": "1000000/m", "VAR_DIR": str(BASE_DIR / "var" / "bench"), "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    starts = prepare(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning"],
+        cwd=BASE_DIR, env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/healthz", clock.monotonic() + 30)
+        url = base + "/api/coaches/bench/bookings"
+        total = CLIENTS * BOOKINGS_PER_CLIENT
+        work = starts[:total]
+        lock = threading.Lock()
+        queue = iter(enumerate(work))
+
+        def client_loop(_):
+            results = []
+            with httpx.Client() as client:
+                while True:
+                    with lock:
+                        item = next(queue, None)
+                    if item is None:
+                        return results
+                    results.append(post(client, url, item[1], item[0]))
+
+        began = clock.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            results = [r for batch in pool.map(client_loop, range(CLIENTS)) for r in batch]
+        elapsed = clock.perf_counter() - began
+        statuses = Counter(status for status, _ in results)
+        latencies = sorted(ms for _, ms in results)
+
+        race_start = starts[total]
+        barrier = threading.Barrier(RACERS)
+
+        def racer(index):
+            with httpx.Client() as client:
+                barrier.wait()
+                return post(client, url, race_start, 10_000 + index)[0]
+
+        with ThreadPoolExecutor(RACERS) as pool:
+            race = Counter(pool.map(racer, range(RACERS)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "bookings": len(results),
+        "per_second": len(results) / elapsed,
+        "errors": len(results) - statuses.get(201, 0),
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "race": dict(race),
+        "workers": workers,
+    }
+
+
+if __name__ == "__main__":
+    print(bench_booking())

@@ -1,0 +1,146 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+
+from scheduler.models import Booking
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+
+
+@pytest.fixture
+def start():
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
+    return datetime.combine(day, time(10), tzinfo=BERLIN)
+
+
+def body(start, **changes):
+    return {
+        "type": "talk",
+        "start": start.isoformat(),
+        "name": "Eva Muster",
+        "email": "eva@example.org",
+        "channel": "email",
+        "message": "Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
+        "language": "de",
+        "timezone": "America/New_York",
+        **changes,
+    }
+
+
+def post(client, payload, slug="anna"):
+    return client.post(f"/api/coaches/{slug}/bookings", payload, content_type="application/json",
+                       headers={"accept-language": "en"})
+
+
+def test_booking_is_created_with_a_token(client, start):
+    response = post(client, body(start))
+    assert response.status_code == 201
+    data = response.json()
+    assert data["status"] == "confirmed"
+    assert len(data["token"]) >= 32
+    assert datetime.fromisoformat(data["start"]) == start
+    assert data["start"].endswith("-05:00") or data["start"].endswith("-04:00")  # in the client's zone
+    assert data["manage_url"].endswith(f"/b/{data['token']}/")
+    booking = Booking.objects.get()
+    assert str(booking.pk) not in data["manage_url"].split("/b/")[1]
+
+
+def test_second_booking_of_the_slot_is_409(client, start):
+    assert post(client, body(start)).status_code == 201
+    response = post(client, body(start, email="other@example.org"))
+    assert response.status_code == 409
+    assert "just taken" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"channel": "threema", "threema_id": "abc"}, "threema_id"),
+        ({"channel": "phone"}, "phone"),
+        ({"message": "hi"}, "message"),
+        ({"email": "nope"}, "email"),
+        ({"start": "tomorrow at ten"}, "start"),
+        ({"start": "2030-01-07T10:00:00"}, "start"),
+        ({"type": "unknown"}, "type"),
+    ],
+)
+def test_invalid_fields_are_400_per_field(client, start, changes, field):
+    response = post(client, body(start, **changes))
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert Booking.objects.count() == 0
+
+
+def test_missing_required_json_fields_are_400(client, start):
+    response = post(client, {"name": "x"})
+    assert response.status_code == 400
+    assert {"type", "start"} <= set(response.json()["errors"])
+
+
+def test_malformed_json_is_400_not_500(client, start):
+    response = client.post("/api/coaches/anna/bookings", "{not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_unknown_coach_is_404(client, start):
+    assert post(client, body(start), slug="nobody").status_code == 404
+
+
+def test_errors_come_in_german_when_asked(client, start):
+    response = client.post("/api/coaches/anna/bookings", body(start, email="nope"), content_type="application/json",
+                           headers={"accept-language": "de"})
+    assert response.status_code == 400
+    assert "E-Mail" in response.json()["errors"]["email"]
+
+
+def test_rate_limit_per_ip_is_429_with_retry_after(client, start, settings):
+    settings.BOOKING_RATE_LIMIT = "3/m"
+    for index in range(3):
+        assert post(client, body(start, message="zu kurz", email=f"c{index}@example.org")).status_code == 400
+    response = post(client, body(start))
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_rate_limit_per_email(client, start, settings):
+    settings.BOOKING_RATE_LIMIT = "2/m"
+    for address in ("10.0.0.1", "10.0.0.2"):
+        client.post("/api/coaches/anna/bookings", body(start, message="zu kurz"), content_type="application/json",
+                    REMOTE_ADDR=address)
+    response = client.post("/api/coaches/anna/bookings", body(start), content_type="application/json", REMOTE_ADDR="10.0.0.3")
+    assert response.status_code == 429
+
+
+def test_get_and_cancel_by_token(client, start):
+    token = post(client, body(start)).json()["token"]
+    response = client.get(f"/api/bookings/{token}")
+    assert response.status_code == 200
+    assert response.json()["status"] == "confirmed"
+    response = client.post(f"/api/bookings/{token}/cancel", {"note": "Krank"}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    again = client.post(f"/api/bookings/{token}/cancel", content_type="application/json")
+    assert again.status_code == 400
+    assert post(client, body(start, email="next@example.org")).status_code == 201  # the slot is free again
+
+
+@pytest.mark.parametrize("path", ["/api/bookings/{}", "/api/bookings/{}/cancel"])
+def test_unknown_or_guessed_tokens_are_404(client, start, path):
+    token = post(client, body(start)).json()["token"]
+    booking = Booking.objects.get()
+    for guess in ("x" * 32, str(booking.pk), token[:-1]):
+        method = client.post if path.endswith("cancel") else client.get
+        assert method(path.format(guess)).status_code == 404

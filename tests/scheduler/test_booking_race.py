@@ -1,0 +1,102 @@
+"""Many clients, one slot: exactly one booking, everybody else a clean "slot taken".
+
+Runs on SQLite in `make test` (IMMEDIATE transactions) and on PostgreSQL in
+`make test-services` (exclusion constraint), with real threads and connections.
+"""
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+
+from scheduler import services
+from scheduler.models import Booking
+from scheduler.services import BookingRequest, SlotTaken
+from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ATTEMPTS = 50
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def slot():
+    coach = CoachFactory(slug="race", time_zone="Europe/Berlin")
+    day = date.today() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    kind = AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
+    return kind, datetime.combine(day, time(10), tzinfo=BERLIN)
+
+
+def run_together(count, attempt):
+    """Start `count` attempts at the same moment, each in its own thread and connection."""
+    barrier = threading.Barrier(count)
+
+    def one(index):
+        barrier.wait()
+        try:
+            return attempt(index)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_fifty_simultaneous_bookings_of_one_slot(slot):
+    kind, start = slot
+
+    def attempt(index):
+        request = BookingRequest(
+            start=start, name=f"Client {index}", email=f"c{index}@example.org", channel="email",
+            message="Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
+        )
+        try:
+            services.booking_create(appointment_type=kind, request=request)
+            return "booked"
+        except SlotTaken:
+            return "taken"
+        except Exception as exc:  # anything else is a failure of the test
+            return f"error: {type(exc).__name__}: {exc}"
+
+    outcomes = Counter(run_together(ATTEMPTS, attempt))
+    assert outcomes == {"booked": 1, "taken": ATTEMPTS - 1}
+    assert Booking.objects.filter(status__in=Booking.ACTIVE_STATUSES).count() == 1
+
+
+def test_fifty_simultaneous_http_bookings_of_one_slot(slot, live_server, settings):
+    settings.BOOKING_RATE_LIMIT = "1000/m"
+    kind, start = slot
+    url = f"{live_server.url}/api/coaches/{kind.coach.slug}/bookings"
+
+    def attempt(index):
+        body = {
+            "type": kind.slug, "start": start.isoformat(), "name": f"Client {index}",
+            "email": f"c{index}@example.org", "channel": "email",
+            "message": "Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
+        }
+        return httpx.post(url, json=body, timeout=60).status_code
+
+    statuses = Counter(run_together(ATTEMPTS, attempt))
+    assert statuses == {201: 1, 409: ATTEMPTS - 1}
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_database_itself_refuses_overlapping_active_bookings(slot):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    kind, start = slot
+    BookingFactory(appointment_type=kind, start=start)
+    # Bypassing the services entirely: the exclusion constraint still says no.
+    with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
+        BookingFactory(appointment_type=kind, start=start + timedelta(minutes=15))
+    # Back to back is fine, and so is overlapping a cancelled booking.
+    BookingFactory(appointment_type=kind, start=start + timedelta(minutes=30))
+    BookingFactory(appointment_type=kind, start=start - timedelta(minutes=15), status=Booking.Status.CANCELLED)
