@@ -1,6 +1,7 @@
 """The JSON API (django-ninja; OpenAPI at /api/docs). Endpoints stay thin:
 parse and validate, call a selector or service, shape the answer."""
 
+import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,8 +44,11 @@ def invalid_request(request, exc: NinjaValidationError):
     # Ninja answers 422 with pydantic's wording; the contract says 400, per field.
     errors = {}
     for error in exc.errors:
-        field = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
-        errors.setdefault(field, error.get("msg", _("This value is not valid.")))
+        # loc is like ("body", "payload", "start") or ("query", "type"): keep the field name.
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        field = ".".join(location) or "request"
+        message = _("This field is required.") if error.get("type") == "missing" else error.get("msg", "")
+        errors.setdefault(field, message or _("This value is not valid."))
     return api.create_response(request, {"errors": errors}, status=400)
 
 
@@ -275,15 +279,27 @@ def get_booking(request, token: str):
     return _booking_out(_booking_by_token(token))
 
 
-class CancelIn(Schema):
-    note: str = ""
-
-
-@api.post("/bookings/{token}/cancel", response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut}, tags=["booking"])
-def cancel_booking(request, token: str, payload: CancelIn | None = None):
+@api.post(
+    "/bookings/{token}/cancel",
+    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut},
+    tags=["booking"],
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"note": {"type": "string"}}}}},
+        }
+    },
+)
+def cancel_booking(request, token: str):
+    """Optional JSON body `{"note": "..."}`: a note shown to the coach."""
     booking = _booking_by_token(token)
     try:
-        booking = services.booking_cancel(booking=booking, note=payload.note if payload else "")
+        body = json.loads(request.body or b"{}")
+        note = body.get("note", "") if isinstance(body, dict) else ""
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidParameters({"request": _("The body must be JSON, e.g. {\"note\": \"...\"}.")}) from None
+    try:
+        booking = services.booking_cancel(booking=booking, note=str(note)[:2000])
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
     return _booking_out(booking)

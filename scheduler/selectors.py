@@ -116,8 +116,16 @@ def availability_inputs(
 
 
 def slots_bookable(
-    *, appointment_type: AppointmentType, range_start: datetime, range_end: datetime, now: datetime
+    *,
+    appointment_type: AppointmentType,
+    range_start: datetime,
+    range_end: datetime,
+    now: datetime,
+    exclude_booking: Booking | None = None,
 ) -> list[Interval]:
-    """The slots of one type whose start lies in [range_start, range_end)."""
-    inputs = availability_inputs(appointment_type=appointment_type, range_start=range_start, range_end=range_end)
+    """The slots of one type whose start lies in [range_start, range_end); `exclude_booking`
+    is left out, so a booking being moved can move into its own old time."""
+    inputs = availability_inputs(
+        appointment_type=appointment_type, range_start=range_start, range_end=range_end, exclude_booking=exclude_booking
+    )
     return bookable_slots(**inputs, now=now, range_start=range_start, range_end=range_end)

@@ -1,14 +1,28 @@
+"""Pages. Views stay thin: parse the request, call a selector or a service, render."""
+
+import calendar
+import functools
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from config.celery import app as celery_app
 
-from . import selectors, services
-from .models import WorkerCheck
+from . import ics, phrases, ratelimit, selectors, services
+from .forms import BookingForm, parse_start, time_zone_groups, zone_or_default
+from .models import Booking, Channel, WorkerCheck
 
 
 def home(request):
@@ -21,12 +35,345 @@ def home(request):
 
 def coach_page(request, coach_slug):
     coach = get_object_or_404(selectors.coaches(), slug=coach_slug)
+    types = list(selectors.appointment_types_bookable(coach=coach))
+    offered = {channel for t in types for channel in t.allowed_channels}
+    channels = [
+        {"label": label, "note": phrases.CHANNEL_PRIVACY_NOTES[value]}
+        for value, label in Channel.choices
+        if value in offered
+    ]
     return render(
         request,
         "scheduler/coach.html",
-        {"coach": coach, "appointment_types": selectors.appointment_types_bookable(coach=coach)},
+        {
+            "coach": coach,
+            "appointment_types": [(t, phrases.APPROVAL_NOTES.get(t.approval)) for t in types],
+            "channels": channels,
+            "no_calls": phrases.NO_CALLS_WITHOUT_APPOINTMENT,
+        },
     )
 
+
+# --- helpers of the booking pages -------------------------------------------------
+
+
+def _parse_date(value: str | None, pattern: str) -> date | None:
+    try:
+        return datetime.strptime(value or "", pattern).date()
+    except ValueError:
+        return None
+
+
+def _query(**params) -> str:
+    return "?" + urlencode(params)
+
+
+def slot_picker(
+    *, appointment_type, zone: ZoneInfo, params, start: datetime | None, now: datetime, exclude_booking=None
+) -> dict:
+    """The month grid, the chosen day's slots and whether `start` is offered, all in `zone`.
+
+    The month comes from `start`, else `?day=`, else `?month=`, else today; it is kept
+    between this month and the last one the booking horizon reaches.
+    """
+    tz = zone.key
+    first_month = now.astimezone(zone).date().replace(day=1)
+    last_month = (now + appointment_type.horizon).astimezone(zone).date().replace(day=1)
+    day = start.astimezone(zone).date() if start else _parse_date(params.get("day"), "%Y-%m-%d")
+    month = day.replace(day=1) if day else _parse_date(params.get("month"), "%Y-%m") or first_month
+    month = min(max(month, first_month), last_month)
+    if day and day.replace(day=1) != month:
+        day = None
+    next_month = (month + timedelta(days=31)).replace(day=1)
+    slots = selectors.slots_bookable(
+        appointment_type=appointment_type,
+        range_start=datetime.combine(month, time(0), tzinfo=zone),
+        range_end=datetime.combine(next_month, time(0), tzinfo=zone),
+        now=now,
+        exclude_booking=exclude_booking,
+    )
+    by_day: dict[date, list[datetime]] = {}
+    for slot in slots:
+        local = slot.start.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(local)
+    month_param = f"{month:%Y-%m}"
+    weeks = [
+        [
+            {
+                "date": d,
+                "in_month": d.month == month.month,
+                "url": _query(day=d.isoformat(), tz=tz, month=month_param) + "#times" if d in by_day else None,
+                "chosen": d == day,
+            }
+            for d in week
+        ]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    ]
+    duration = appointment_type.duration
+    day_slots = [
+        {
+            "start": local,
+            "end": local + duration,
+            "value": local.isoformat(),
+            "url": _query(start=local.isoformat(), tz=tz) + "#book",
+            "chosen": start is not None and local == start,
+        }
+        for local in by_day.get(day, [])
+    ]
+    return {
+        "zone": zone,
+        "month": month,
+        "weekdays": [(WEEKDAYS[i], WEEKDAYS_ABBR[i]) for i in range(7)],
+        "weeks": weeks,
+        "has_slots": bool(by_day),
+        "prev_url": _query(month=f"{(month - timedelta(days=1)):%Y-%m}", tz=tz) if month > first_month else None,
+        "next_url": _query(month=f"{next_month:%Y-%m}", tz=tz) if month < last_month else None,
+        "day": day,
+        "day_slots": day_slots,
+        "start_offered": any(slot["chosen"] for slot in day_slots),
+    }
+
+
+def _tz_form(zone: ZoneInfo, **hidden) -> dict:
+    common, others = time_zone_groups()
+    if zone.key not in common and zone.key not in others:  # a valid but rarely used name, e.g. "EST"
+        common = (zone.key, *common)
+    return {"current": zone.key, "common": common, "others": others, "hidden": hidden}
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Put each message of a service's ValidationError at its form field (one complaint per field)."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    for field, field_messages in errors.items():
+        target = field if field in form.fields else None
+        if target is None or target not in form.errors:
+            form.add_error(target, field_messages)
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _bookable_type(coach_slug: str, type_slug: str):
+    coach = get_object_or_404(selectors.coaches(), slug=coach_slug)
+    return get_object_or_404(selectors.appointment_types_bookable(coach=coach).select_related("coach"), slug=type_slug)
+
+
+def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dict:
+    return {
+        "start": start,
+        "end": start + appointment_type.duration if start else None,
+        "coach": appointment_type.coach,
+        "appointment_type": appointment_type,
+        "approval_note": phrases.APPROVAL_NOTES.get(appointment_type.approval),
+        "zone": zone,
+        "picker": picker,
+        "tz_form": _tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
+        "channel_hint": phrases.CHANNEL_FIELD_HINT,
+        **extra,
+    }
+
+
+# --- public booking pages ---------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def type_page(request, coach_slug, type_slug):
+    """Slot picker in the visitor's zone and, once a time is chosen, the booking form."""
+    appointment_type = _bookable_type(coach_slug, type_slug)
+    if request.method == "POST":
+        return _booking_submit(request, appointment_type)
+    zone, tz_notice = zone_or_default(request.GET.get("tz"), appointment_type.coach.time_zone)
+    start = parse_start(request.GET.get("start"))
+    now = timezone.now()
+    picker = slot_picker(appointment_type=appointment_type, zone=zone, params=request.GET, start=start, now=now)
+    form = slot_notice = None
+    if start and picker["start_offered"]:
+        initial = {"start": start.astimezone(zone).isoformat(), "tz": zone.key}
+        form = BookingForm(initial=initial, appointment_type=appointment_type)
+    elif request.GET.get("start"):
+        slot_notice = phrases.SLOT_GONE
+    context = _type_context(
+        appointment_type, zone, picker, form=form, start=start, tz_notice=tz_notice, slot_notice=slot_notice,
+        detect_tz="tz" not in request.GET,
+    )
+    return render(request, "scheduler/type.html", context)
+
+
+def _booking_submit(request, appointment_type):
+    coach = appointment_type.coach
+    zone, _notice = zone_or_default(request.POST.get("tz"), coach.time_zone)
+    start = parse_start(request.POST.get("start"))
+    wait = ratelimit.booking_attempt_limited(request, request.POST.get("email", ""))
+    if wait is not None:
+        form = BookingForm(initial=request.POST.dict(), appointment_type=appointment_type)
+        context = _type_context(
+            appointment_type, zone, None, form=form, start=start, notice=phrases.RATE_LIMITED % {"seconds": wait}
+        )
+        response = render(request, "scheduler/booking_rate_limited.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    form = BookingForm(request.POST, appointment_type=appointment_type)
+    status, notice = 200, None
+    if form.is_valid():
+        try:
+            booking = services.booking_create(appointment_type=appointment_type, request=form.booking_request())
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        except services.SlotTaken:
+            status, notice = 409, phrases.SLOT_TAKEN
+        else:
+            return _see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
+    elif form.is_spam:
+        status = 400
+    else:
+        try:
+            services.booking_request_clean(appointment_type=appointment_type, request=form.typed_request())
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+    picker = slot_picker(appointment_type=appointment_type, zone=zone, params={}, start=start, now=timezone.now())
+    # When the time itself is the problem, offer the day's other times inside the form.
+    rechoose = status == 409 or "start" in form.errors
+    start_choices = [slot for slot in picker["day_slots"] if slot["start"] != start] if rechoose else None
+    picker["choose_in_form"] = rechoose
+    context = _type_context(
+        appointment_type, zone, picker, form=form, start=start, notice=notice, start_choices=start_choices,
+        detect_tz=False,
+    )
+    return render(request, "scheduler/type.html", context, status=status)
+
+
+# --- booking management by token -------------------------------------------------
+
+
+def token_page(view):
+    """Pages whose URL holds a booking token: keep the token out of referrers, caches and search engines."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapped
+
+
+def _booking(token: str) -> Booking:
+    return get_object_or_404(selectors.bookings_with_details(), token=token)
+
+
+def _changeable(booking: Booking) -> bool:
+    return booking.is_active and booking.start > timezone.now()
+
+
+def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
+    zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
+    client = booking.client
+    contact = {
+        Channel.PHONE: client.phone,
+        Channel.EMAIL: client.email,
+        Channel.THREEMA: client.threema_id,
+        Channel.WHATSAPP: client.whatsapp,
+    }.get(booking.channel, "")
+    context = {
+        "booking": booking,
+        "coach": booking.coach,
+        "zone": zone,
+        "tz_notice": tz_notice,
+        "tz_form": _tz_form(zone),
+        "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
+        "contact": contact,
+        "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
+        "privacy_note": phrases.CHANNEL_PRIVACY_NOTES.get(booking.channel, ""),
+        "encrypted_email": booking.channel == Channel.EMAIL and bool(client.pgp_public_key),
+        "changeable": _changeable(booking),
+        "cancel_errors": cancel_errors,
+    }
+    return render(request, "scheduler/booking.html", context, status=status)
+
+
+@token_page
+@require_safe
+def booking_detail(request, token):
+    return _booking_page(request, _booking(token))
+
+
+@token_page
+@require_safe
+def booking_ics(request, token):
+    booking = _booking(token)
+    response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
+    return response
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_cancel(request, token):
+    booking = _booking(token)
+    if request.method != "POST":
+        return redirect("scheduler:booking", token=token)
+    try:
+        services.booking_cancel(booking=booking, note=request.POST.get("note", "")[:2000])
+    except ValidationError as exc:
+        return _booking_page(request, booking, cancel_errors=exc.messages, status=400)
+    messages.success(request, phrases.CANCELLED)
+    return _see_other(reverse("scheduler:booking", kwargs={"token": token}))
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_reschedule(request, token):
+    """The same picker for the booking's type; POST `start` moves the booking."""
+    booking = _booking(token)
+    params = request.POST if request.method == "POST" else request.GET
+    zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
+    start = parse_start(params.get("start"))
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            if start is None:
+                raise ValidationError(phrases.SLOT_GONE)
+            services.booking_reschedule(booking=booking, start=start)
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+        except services.SlotTaken:
+            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
+        else:
+            messages.success(request, phrases.RESCHEDULED)
+            return _see_other(reverse("scheduler:booking", kwargs={"token": token}))
+        booking.refresh_from_db()
+    picker = None
+    if _changeable(booking):
+        picker = slot_picker(
+            appointment_type=booking.appointment_type, zone=zone, params=params, start=start, now=timezone.now(),
+            exclude_booking=booking,
+        )
+        if start and not picker["start_offered"] and not errors:
+            errors = [phrases.SLOT_GONE]
+    chosen = start if picker and picker["start_offered"] else None
+    context = {
+        "booking": booking,
+        "coach": booking.coach,
+        "zone": zone,
+        "tz_notice": tz_notice,
+        "tz_form": _tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
+        "picker": picker,
+        "start": chosen,
+        "end": chosen + booking.appointment_type.duration if chosen else None,
+        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
+        "errors": errors,
+        "detect_tz": False,
+    }
+    return render(request, "scheduler/reschedule.html", context, status=status)
+
+
+# --- operations -------------------------------------------------------------------
 
 @never_cache
 @require_GET

@@ -1,0 +1,54 @@
+"""Phrases of the public booking pages, kept together so the wording stays consistent
+and translators find them in one place (pretalx style). All are lazy translations."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import AppointmentType, Booking, Channel
+
+NO_CALLS_WITHOUT_APPOINTMENT = _("I don't take calls without an appointment — book a time here.")
+
+# What each way to talk means for the client's privacy (keyed by Channel value).
+CHANNEL_PRIVACY_NOTES = {
+    Channel.PHONE: _("At the booked time, on the number you give; the coach's own number is never shown."),
+    Channel.EMAIL: _("Encrypted with your OpenPGP key if you give one."),
+    Channel.THREEMA: _("End-to-end encrypted, no phone number needed."),
+    Channel.WHATSAPP: _("Convenient, but metadata goes to Meta."),
+}
+
+# Which contact field each channel needs; shown when the page runs without JavaScript.
+CHANNEL_FIELD_HINT = _(
+    "Fill in only what your chosen way to talk needs: the phone number if the coach should call you, "
+    "your Threema ID for Threema, your WhatsApp number for WhatsApp. For e-mail nothing else is needed; "
+    "add your OpenPGP public key if you want encrypted e-mail."
+)
+
+APPROVAL_NOTES = {
+    AppointmentType.Approval.NEVER: _("Booked at once, no approval needed."),
+    AppointmentType.Approval.NEW_CLIENTS: _("Your first booking needs the coach's approval."),
+    AppointmentType.Approval.ALWAYS: _("Every booking needs the coach's approval."),
+}
+
+MESSAGE_WHY = _(
+    "Requests without a personal text are not answered — tell the coach briefly what you would like to talk about."
+)
+PRIVACY_CONSENT = _("I agree that my details are stored to arrange this appointment.")
+HONEYPOT_LABEL = _("Leave this field empty")
+REQUEST_REJECTED = _("Your request could not be sent. Please check the form and try again.")
+SLOT_TAKEN = _("Sorry — this time was just taken. Please choose another time; your details are kept.")
+SLOT_TAKEN_MOVE = _("Sorry — this time was just taken. Please choose another time.")
+SLOT_GONE = _("This time is not available any more. Please choose another time.")
+UNKNOWN_TIME_ZONE = _("We do not know the time zone “%(tz)s”; times are shown in %(zone)s.")
+RATE_LIMITED = _(
+    "There were too many booking attempts in a short time. Please wait %(seconds)s seconds and send the form again "
+    "— your details are kept below."
+)
+
+BOOKING_STATUS_HEADLINES = {
+    Booking.Status.CONFIRMED: _("Your appointment is confirmed."),
+    Booking.Status.REQUESTED: _("Your request is waiting for the coach's confirmation."),
+    Booking.Status.DECLINED: _("The coach has declined this request."),
+    Booking.Status.CANCELLED: _("This appointment has been cancelled."),
+    Booking.Status.EXPIRED: _("This request has expired: the coach did not answer in time, so the time is free again."),
+}
+CANCELLED = _("Your appointment has been cancelled.")
+RESCHEDULED = _("Your appointment has been moved.")
