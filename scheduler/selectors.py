@@ -53,9 +53,10 @@ def availability_inputs(
     """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
 
     Five queries: weekly hours, date overrides, blocked periods, bookings, imported
-    busy times. Bookings are read from the Monday before the range to the Monday
-    after it so that weekly caps count whole weeks; `exclude_booking` leaves one
-    booking out (a booking being moved must not block its own new time).
+    busy times; a sixth when the type has a daily or weekly cap, reading the type's
+    booking starts from the Monday before the range to the Monday after it so that
+    weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
+    booking being moved must not block its own new time).
     """
     coach = appointment_type.coach
     zone = coach.zone
@@ -87,18 +88,22 @@ def availability_inputs(
             Q(first_day__lte=last_day, last_day__gte=first_day) | Q(start__lt=reach_end, end__gt=reach_start)
         )
     ]
-    bookings = Booking.objects.filter(
-        coach=coach, status__in=Booking.ACTIVE_STATUSES, blocked_start__lt=read_end, blocked_end__gt=read_start
-    )
+    active = Booking.objects.filter(coach=coach, status__in=Booking.ACTIVE_STATUSES)
     if exclude_booking is not None:
-        bookings = bookings.exclude(pk=exclude_booking.pk)
+        active = active.exclude(pk=exclude_booking.pk)
+    busy.extend(
+        Interval(start, end)
+        for start, end in active.filter(blocked_start__lt=reach_end, blocked_end__gt=reach_start).values_list(
+            "blocked_start", "blocked_end"
+        )
+    )
     booked_starts = []
-    for blocked_start, blocked_end, start, type_id in bookings.values_list(
-        "blocked_start", "blocked_end", "start", "appointment_type_id"
-    ):
-        busy.append(Interval(blocked_start, blocked_end))
-        if type_id == appointment_type.pk:
-            booked_starts.append(start)
+    if rules.daily_cap or rules.weekly_cap:
+        booked_starts = list(
+            active.filter(appointment_type=appointment_type, start__gte=read_start, start__lt=read_end).values_list(
+                "start", flat=True
+            )
+        )
     busy.extend(
         Interval(start, end)
         for start, end in ExternalBusy.objects.filter(coach=coach, start__lt=reach_end, end__gt=reach_start).values_list(

@@ -256,17 +256,7 @@ def booking_create(
     try:
         with transaction.atomic():
             _slot_check(appointment_type=appointment_type, start=start, now=now)
-            client, _created = Client.objects.get_or_create(
-                coach=coach, email__iexact=cleaned["email"],
-                defaults={"email": cleaned["email"], "name": cleaned["name"]},
-            )
-            client.name = cleaned["name"]
-            client.language = cleaned["language"]
-            # Keep contact details the client gave before unless they give new ones.
-            for field in ("phone", "threema_id", "whatsapp", "pgp_public_key"):
-                if cleaned[field]:
-                    setattr(client, field, cleaned[field])
-            client.save()
+            client = _client_for(coach=coach, cleaned=cleaned)
             needs_approval = _needs_approval(appointment_type, client)
             end = start + appointment_type.duration
             booking = Booking.objects.create(
@@ -290,6 +280,29 @@ def booking_create(
             raise SlotTaken from exc
         raise
     return booking
+
+
+CLIENT_CONTACT_FIELDS = ("phone", "threema_id", "whatsapp", "pgp_public_key")
+
+
+def _client_for(*, coach: Coach, cleaned: dict) -> Client:
+    """The coach's client with this e-mail address, created or brought up to date.
+
+    Contact details given before are kept unless new ones are given."""
+    client = Client.objects.filter(coach=coach, email__iexact=cleaned["email"]).first()
+    if client is None:
+        return Client.objects.create(
+            coach=coach, email=cleaned["email"], name=cleaned["name"], language=cleaned["language"],
+            **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
+        )
+    changes = {"name": cleaned["name"], "language": cleaned["language"]}
+    changes.update({field: cleaned[field] for field in CLIENT_CONTACT_FIELDS if cleaned[field]})
+    changed = [field for field, value in changes.items() if getattr(client, field) != value]
+    if changed:
+        for field in changed:
+            setattr(client, field, changes[field])
+        client.save(update_fields=changed)
+    return client
 
 
 def _respond_by(coach: Coach, start: datetime, now: datetime) -> datetime:
