@@ -1,5 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import services
 from .models import AppointmentType, BlockedPeriod, Booking, Client, Coach, DateOverride, ExternalBusy, WeeklyHours
 
 
@@ -56,13 +60,42 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ["coach"]
 
 
+def _apply(modeladmin, request, queryset, service, done_message):
+    """Run a booking service on each selected booking; report what worked and what did not."""
+    done = 0
+    for booking in queryset:
+        try:
+            service(booking=booking)
+            done += 1
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{booking}: {' '.join(exc.messages)}", messages.WARNING)
+    if done:
+        modeladmin.message_user(request, ngettext(done_message[0], done_message[1], done) % {"count": done})
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["start", "appointment_type", "client", "status", "channel", "coach"]
+    list_display = ["start", "appointment_type", "client", "status", "respond_by", "channel", "coach"]
     list_filter = ["status", "channel", "coach"]
     date_hierarchy = "start"
     raw_id_fields = ["client"]
     readonly_fields = ["uuid", "token", "sequence", "created_at", "updated_at"]
+    actions = ["confirm", "decline", "cancel"]
+
+    @admin.action(description=_("Confirm the selected requests"))
+    def confirm(self, request, queryset):
+        _apply(self, request, queryset, services.booking_confirm,
+               ("%(count)d request confirmed.", "%(count)d requests confirmed."))
+
+    @admin.action(description=_("Decline the selected requests"))
+    def decline(self, request, queryset):
+        _apply(self, request, queryset, services.booking_decline,
+               ("%(count)d request declined.", "%(count)d requests declined."))
+
+    @admin.action(description=_("Cancel the selected bookings"))
+    def cancel(self, request, queryset):
+        _apply(self, request, queryset, services.booking_cancel,
+               ("%(count)d booking cancelled.", "%(count)d bookings cancelled."))
 
 
 @admin.register(ExternalBusy)

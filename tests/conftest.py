@@ -95,6 +95,15 @@ def page(browser):
 
 
 @pytest.fixture(autouse=True)
+def english_by_default():
+    """Tests read English messages unless they ask for German (requests choose by Accept-Language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Hashing strength is not under test here; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

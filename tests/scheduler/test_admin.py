@@ -31,3 +31,35 @@ def test_admin_shows_clean_errors_at_the_form(admin_client):
     response = admin_client.post(url, {"coach": period.coach_id, "title": "Urlaub", "first_day": "2026-06-03", "last_day": "2026-06-01"})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["last_day"]
+
+
+@pytest.mark.parametrize(
+    ("action", "status_before", "status_after"),
+    [("confirm", "requested", "confirmed"), ("decline", "requested", "declined"), ("cancel", "confirmed", "cancelled")],
+)
+def test_booking_actions_go_through_the_services(admin_client, action, status_before, status_after):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    booking = BookingFactory(start=timezone.now() + timedelta(days=3), status=status_before)
+    response = admin_client.post(
+        reverse("admin:scheduler_booking_changelist"), {"action": action, "_selected_action": [booking.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == status_after
+    assert booking.sequence == 1
+
+
+def test_confirming_a_confirmed_booking_is_explained(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    booking = BookingFactory(start=timezone.now() + timedelta(days=3))
+    response = admin_client.post(
+        reverse("admin:scheduler_booking_changelist"), {"action": "confirm", "_selected_action": [booking.pk]},
+        follow=True, headers={"accept-language": "en"},
+    )
+    assert "Only a request can be confirmed." in response.text
