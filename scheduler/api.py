@@ -236,10 +236,11 @@ def _too_many(request, seconds: int):
 def create_booking(request, slug: str, payload: BookingIn):
     """The channel decides which contact field is required: `phone` for phone, `threema_id` for
     threema, `whatsapp` for whatsapp. 409 means someone else got the slot first."""
-    coach = get_object_or_404(selectors.coaches(), slug=slug)
+    appointment_type = selectors.appointment_type_bookable(coach_slug=slug, type_slug=payload.type)
+    if appointment_type is None:
+        get_object_or_404(selectors.coaches(), slug=slug)
     if wait := ratelimit.booking_attempt_limited(request, payload.email):
         return _too_many(request, wait)
-    appointment_type = selectors.appointment_types_bookable(coach=coach).filter(slug=payload.type).first()
     if appointment_type is None:
         raise InvalidParameters({"type": _("This coach has no bookable appointment type of that name.")})
     try:

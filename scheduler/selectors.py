@@ -4,7 +4,7 @@ number of queries whatever the size of the range."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateField, Q, QuerySet, Value
 
 from .availability import Interval, SlotRules, Window, WeeklyWindow, bookable_slots
 from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ExternalBusy, WeeklyHours
@@ -27,6 +27,15 @@ def bookings_with_details() -> QuerySet[Booking]:
 
 def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
     return coach.appointment_types.filter(active=True)
+
+
+def appointment_type_bookable(*, coach_slug: str, type_slug: str) -> AppointmentType | None:
+    """One bookable type with its coach, in one query."""
+    return (
+        AppointmentType.objects.select_related("coach")
+        .filter(coach__slug=coach_slug, coach__user__is_active=True, active=True, slug=type_slug)
+        .first()
+    )
 
 
 def slot_rules(appointment_type: AppointmentType) -> SlotRules:
@@ -52,8 +61,8 @@ def availability_inputs(
 ) -> dict:
     """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
 
-    Five queries: weekly hours, date overrides, blocked periods, bookings, imported
-    busy times; a sixth when the type has a daily or weekly cap, reading the type's
+    Three queries: weekly hours, date overrides, and everything busy (blocked
+    periods, bookings, imported busy times) together; a fourth when the type has a daily or weekly cap, reading the type's
     booking starts from the Monday before the range to the Monday after it so that
     weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
     booking being moved must not block its own new time).
@@ -82,21 +91,32 @@ def availability_inputs(
         if not row.closed:
             windows.append(Window(start=row.start, end=row.end))
 
-    busy = [
-        Interval(*period.span(zone))
-        for period in BlockedPeriod.objects.filter(coach=coach).filter(
-            Q(first_day__lte=last_day, last_day__gte=first_day) | Q(start__lt=reach_end, end__gt=reach_start)
-        )
-    ]
+    # Blocked periods, bookings (widened by their buffers) and imported busy times in
+    # one round trip; whole-day blocked periods carry their dates instead of times.
+    no_day = Value(None, output_field=DateField())
     active = Booking.objects.filter(coach=coach, status__in=Booking.ACTIVE_STATUSES)
     if exclude_booking is not None:
         active = active.exclude(pk=exclude_booking.pk)
-    busy.extend(
-        Interval(start, end)
-        for start, end in active.filter(blocked_start__lt=reach_end, blocked_end__gt=reach_start).values_list(
-            "blocked_start", "blocked_end"
-        )
+    blocked = BlockedPeriod.objects.filter(coach=coach).filter(
+        Q(first_day__lte=last_day, last_day__gte=first_day) | Q(start__lt=reach_end, end__gt=reach_start)
     )
+    booked = active.filter(blocked_start__lt=reach_end, blocked_end__gt=reach_start).annotate(
+        first_day=no_day, last_day=no_day
+    )
+    imported = ExternalBusy.objects.filter(coach=coach, start__lt=reach_end, end__gt=reach_start).annotate(
+        first_day=no_day, last_day=no_day
+    )
+    busy = []
+    # SQLite allows no ORDER BY inside a UNION: drop the models' default ordering.
+    for start, end, first, last in blocked.order_by().values_list("start", "end", "first_day", "last_day").union(
+        booked.order_by().values_list("blocked_start", "blocked_end", "first_day", "last_day"),
+        imported.order_by().values_list("start", "end", "first_day", "last_day"),
+        all=True,
+    ):
+        if first is not None:
+            start, end = BlockedPeriod(first_day=first, last_day=last).span(zone)
+        busy.append(Interval(start, end))
+
     booked_starts = []
     if rules.daily_cap or rules.weekly_cap:
         booked_starts = list(
@@ -104,12 +124,6 @@ def availability_inputs(
                 "start", flat=True
             )
         )
-    busy.extend(
-        Interval(start, end)
-        for start, end in ExternalBusy.objects.filter(coach=coach, start__lt=reach_end, end__gt=reach_start).values_list(
-            "start", "end"
-        )
-    )
     return {
         "weekly_hours": weekly_hours,
         "date_overrides": date_overrides,
