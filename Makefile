@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 	$(MANAGE) migrate --noinput
-	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(BIN)/python scripts/catalogs.py compile
 	$(MANAGE) demo
 
 run: setup
@@ -35,13 +35,13 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 test: $(STAMP)
-	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(BIN)/python scripts/catalogs.py compile
 	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -m "not postgres and not redis and not browser" $(PYTEST_ARGS)
 
 # The whole suite on PostgreSQL, with Redis as broker and cache, a real worker and Chromium.
 # Any skipped test fails the run (REQUIRE_SERVICES).
 test-services: $(STAMP)
-	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(BIN)/python scripts/catalogs.py compile
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) REQUIRE_SERVICES=1 VAR_DIR=$(CURDIR)/var/test-services $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -51,8 +51,8 @@ messages: $(STAMP)
 	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=tests --no-obsolete
 	# English is the source language: its catalog repeats each message.
 	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
-	$(BIN)/python scripts/check_catalogs.py locale
-	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(BIN)/python scripts/catalogs.py check
+	$(BIN)/python scripts/catalogs.py compile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
