@@ -20,31 +20,56 @@ def main() -> None:
     api = bench_slots_api()
     booking = bench_booking()
 
-    lines = [row("figure", "median", "p95", "detail", "target", "result"), "|" + "|".join("-" * (w + 2) for w in WIDTHS) + "|"]
-    lines.append(row(
-        "engine: a month at 15-min step", f"{engine['median_ms']:.2f} ms", f"{engine['p95_ms']:.2f} ms",
-        f"{engine['slots']} slots, {engine['runs']} runs", "median <= 5 ms", verdict(engine["median_ms"] <= 5),
-    ))
-    lines.append(row(
-        "slots API in-process (31 days)", f"{api['median_ms']:.2f} ms", f"{api['p95_ms']:.2f} ms",
-        f"{api['queries']} queries, {api['slots']} slots", "fixed queries", "",
-    ))
+    lines = [
+        row("figure", "median", "p95", "detail", "target", "result"),
+        "|" + "|".join("-" * (w + 2) for w in WIDTHS) + "|",
+    ]
+    lines.append(
+        row(
+            "engine: a month at 15-min step",
+            f"{engine['median_ms']:.2f} ms",
+            f"{engine['p95_ms']:.2f} ms",
+            f"{engine['slots']} slots, {engine['runs']} runs",
+            "median <= 5 ms",
+            verdict(engine["median_ms"] <= 5),
+        )
+    )
+    lines.append(
+        row(
+            "slots API in-process (31 days)",
+            f"{api['median_ms']:.2f} ms",
+            f"{api['p95_ms']:.2f} ms",
+            f"{api['queries']} queries, {api['slots']} slots",
+            "fixed queries",
+            "",
+        )
+    )
     if booking is None:
         lines.append(row("booking throughput (PostgreSQL)", "-", "-", "no PostgreSQL reachable", ">= 100/s", "FAIL"))
     else:
         ok = booking["per_second"] >= 100 and booking["errors"] == 0
-        lines.append(row(
-            f"bookings/s, {CLIENTS} clients, distinct slots", f"{booking['p50_ms']:.1f} ms", f"{booking['p95_ms']:.1f} ms",
-            f"{booking['per_second']:.0f}/s, {booking['bookings']} sent, {booking['errors']} errors",
-            ">= 100/s, 0 errors", verdict(ok),
-        ))
+        lines.append(
+            row(
+                f"bookings/s, {CLIENTS} clients, distinct slots",
+                f"{booking['p50_ms']:.1f} ms",
+                f"{booking['p95_ms']:.1f} ms",
+                f"{booking['per_second']:.0f}/s, {booking['bookings']} sent, {booking['errors']} errors",
+                ">= 100/s, 0 errors",
+                verdict(ok),
+            )
+        )
         race = booking["race"]
         ok = race.get(201) == 1 and race.get(409) == RACERS - 1 and len(race) == 2
-        lines.append(row(
-            f"same slot, {RACERS} clients at once", "-", "-",
-            ", ".join(f"{count}x {status}" for status, count in sorted(race.items())),
-            f"1x 201, {RACERS - 1}x 409", verdict(ok),
-        ))
+        lines.append(
+            row(
+                f"same slot, {RACERS} clients at once",
+                "-",
+                "-",
+                ", ".join(f"{count}x {status}" for status, count in sorted(race.items())),
+                f"1x 201, {RACERS - 1}x 409",
+                verdict(ok),
+            )
+        )
     print("\n".join(lines))
     print(
         "\nengine input: 300 bookings, 50 blocked periods, 500 imported busy intervals, daily/weekly caps."

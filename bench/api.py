@@ -34,7 +34,14 @@ def populate():
     from django.contrib.auth import get_user_model
 
     from scheduler.models import (
-        AppointmentType, BlockedPeriod, Booking, Channel, Client, Coach, ExternalBusy, WeeklyHours,
+        AppointmentType,
+        BlockedPeriod,
+        Booking,
+        Channel,
+        Client,
+        Coach,
+        ExternalBusy,
+        WeeklyHours,
     )
 
     zone = ZoneInfo("Europe/Berlin")
@@ -43,9 +50,17 @@ def populate():
     user = user_model.objects.create_user(email="bench@example.org", password=None)
     coach = Coach.objects.create(user=user, slug="bench", display_name="Bench", time_zone="Europe/Berlin")
     kind = AppointmentType.objects.create(
-        coach=coach, slug="session", name="Session", duration=timedelta(minutes=30),
-        slot_step=timedelta(minutes=15), buffer_before=timedelta(minutes=5), buffer_after=timedelta(minutes=5),
-        minimum_notice=timedelta(0), horizon=timedelta(days=800), daily_cap=8, weekly_cap=30,
+        coach=coach,
+        slug="session",
+        name="Session",
+        duration=timedelta(minutes=30),
+        slot_step=timedelta(minutes=15),
+        buffer_before=timedelta(minutes=5),
+        buffer_after=timedelta(minutes=5),
+        minimum_notice=timedelta(0),
+        horizon=timedelta(days=800),
+        daily_cap=8,
+        weekly_cap=30,
         allowed_channels=list(Channel.values),
     )
     hours = [(d, time(9), time(12)) for d in range(5)] + [(d, time(14), time(17)) for d in range(5)]
@@ -61,9 +76,15 @@ def populate():
     client = Client.objects.create(coach=coach, email="c@example.org", name="Client")
     Booking.objects.bulk_create(
         Booking(
-            coach=coach, appointment_type=kind, client=client, start=start, end=start + timedelta(minutes=30),
-            blocked_start=start - timedelta(minutes=5), blocked_end=start + timedelta(minutes=35),
-            channel=Channel.EMAIL, message="benchmark",
+            coach=coach,
+            appointment_type=kind,
+            client=client,
+            start=start,
+            end=start + timedelta(minutes=30),
+            blocked_start=start - timedelta(minutes=5),
+            blocked_end=start + timedelta(minutes=35),
+            channel=Channel.EMAIL,
+            message="benchmark",
         )
         for start in (moment(rng.randrange(DAYS), 15 * rng.randrange(40)) for _ in range(300))
     )

@@ -14,7 +14,6 @@ import threading
 import time as clock
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -70,7 +69,9 @@ slots = selectors.slots_bookable(appointment_type=kind, range_start=now + timede
     range_end=now + timedelta(days=30), now=now)
 print(json.dumps([s.start.isoformat() for s in slots]))
 """
-    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
     import json
 
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -88,8 +89,14 @@ def wait_until_up(url: str, deadline: float) -> None:
 
 
 def post(client: httpx.Client, url: str, start: str, index: int) -> tuple[int, float]:
-    body = {"type": "talk", "start": start, "name": f"Client {index}", "email": f"c{index}@example.org",
-            "channel": "email", "message": MESSAGE}
+    body = {
+        "type": "talk",
+        "start": start,
+        "name": f"Client {index}",
+        "email": f"c{index}@example.org",
+        "channel": "email",
+        "message": MESSAGE,
+    }
     began = clock.perf_counter()
     status = client.post(url, json=body, timeout=30).status_code
     return status, (clock.perf_counter() - began) * 1000
@@ -99,15 +106,32 @@ def bench_booking(workers: int = 5) -> dict | None:
     database_url = bench_database_url()
     if database_url is None:
         return None
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "BOOKING_RATE_LIMIT": "1000000/m", "VAR_DIR": str(BASE_DIR / "var" / "bench"), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "BOOKING_RATE_LIMIT": "1000000/m",
+        "VAR_DIR": str(BASE_DIR / "var" / "bench"),
+        "LOG_LEVEL": "WARNING",
+    }
     env.pop("REDIS_URL", None)
     starts = prepare(env)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning"],
-        cwd=BASE_DIR, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}"

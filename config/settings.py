@@ -24,9 +24,7 @@ PRODUCTION = DJANGO_ENV == "production"
 if PRODUCTION:
     missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL") if not env(name, default="")]
     if missing:
-        raise ImproperlyConfigured(
-            f"DJANGO_ENV=production needs these environment variables: {', '.join(missing)}"
-        )
+        raise ImproperlyConfigured(f"DJANGO_ENV=production needs these environment variables: {', '.join(missing)}")
 
 # Runtime data (SQLite database, broker folders, mail files); never committed.
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))

@@ -84,18 +84,33 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm the selected requests"))
     def confirm(self, request, queryset):
-        _apply(self, request, queryset, services.booking_confirm,
-               ("%(count)d request confirmed.", "%(count)d requests confirmed."))
+        _apply(
+            self,
+            request,
+            queryset,
+            services.booking_confirm,
+            ("%(count)d request confirmed.", "%(count)d requests confirmed."),
+        )
 
     @admin.action(description=_("Decline the selected requests"))
     def decline(self, request, queryset):
-        _apply(self, request, queryset, services.booking_decline,
-               ("%(count)d request declined.", "%(count)d requests declined."))
+        _apply(
+            self,
+            request,
+            queryset,
+            services.booking_decline,
+            ("%(count)d request declined.", "%(count)d requests declined."),
+        )
 
     @admin.action(description=_("Cancel the selected bookings"))
     def cancel(self, request, queryset):
-        _apply(self, request, queryset, services.booking_cancel,
-               ("%(count)d booking cancelled.", "%(count)d bookings cancelled."))
+        _apply(
+            self,
+            request,
+            queryset,
+            services.booking_cancel,
+            ("%(count)d booking cancelled.", "%(count)d bookings cancelled."),
+        )
 
 
 @admin.register(ExternalBusy)

@@ -246,7 +246,9 @@ def create_booking(request, slug: str, payload: BookingIn):
     try:
         start = datetime.fromisoformat(payload.start)
     except ValueError:
-        raise InvalidParameters({"start": _("Give the start as ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+01:00.")}) from None
+        raise InvalidParameters(
+            {"start": _("Give the start as ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+01:00.")}
+        ) from None
     if start.tzinfo is None:
         raise InvalidParameters({"start": _("The start needs a time zone offset, e.g. +01:00.")})
     booking_request = services.BookingRequest(
@@ -298,7 +300,7 @@ def cancel_booking(request, token: str):
         body = json.loads(request.body or b"{}")
         note = body.get("note", "") if isinstance(body, dict) else ""
     except (ValueError, UnicodeDecodeError):
-        raise InvalidParameters({"request": _("The body must be JSON, e.g. {\"note\": \"...\"}.")}) from None
+        raise InvalidParameters({"request": _('The body must be JSON, e.g. {"note": "..."}.')}) from None
     try:
         booking = services.booking_cancel(booking=booking, note=str(note)[:2000])
     except DjangoValidationError as exc:

@@ -16,11 +16,33 @@ from .services import BookingRequest
 
 # Offered first in the time zone list; the rest follows alphabetically.
 COMMON_ZONES = (
-    "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "Europe/Dublin", "Europe/Paris",
-    "Europe/Amsterdam", "Europe/Brussels", "Europe/Madrid", "Europe/Rome", "Europe/Warsaw", "Europe/Prague",
-    "Europe/Stockholm", "Europe/Helsinki", "Europe/Athens", "Europe/Istanbul", "America/New_York",
-    "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Toronto",
-    "America/Vancouver", "America/Mexico_City", "America/Sao_Paulo", "America/Buenos_Aires", "UTC",
+    "Europe/Berlin",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "Europe/Stockholm",
+    "Europe/Helsinki",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "America/Buenos_Aires",
+    "UTC",
 )
 
 
@@ -60,7 +82,8 @@ class BookingForm(forms.Form):
     start = forms.CharField(widget=forms.HiddenInput)
     tz = forms.CharField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(
-        label=_("Your name"), max_length=120,
+        label=_("Your name"),
+        max_length=120,
         error_messages={"required": _("Please tell us your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -74,31 +97,40 @@ class BookingForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     channel = forms.ChoiceField(
-        label=_("How would you like to talk?"), widget=forms.RadioSelect,
+        label=_("How would you like to talk?"),
+        widget=forms.RadioSelect,
         error_messages={"required": _("Please choose one of the offered ways to talk.")},
     )
     phone = forms.CharField(
-        label=_("Phone number the coach should call"), required=False, max_length=40,
+        label=_("Phone number the coach should call"),
+        required=False,
+        max_length=40,
         help_text=_("With country code, e.g. +49 170 1234567."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     threema_id = forms.CharField(
-        label=_("Your Threema ID"), required=False, max_length=20,
+        label=_("Your Threema ID"),
+        required=False,
+        max_length=20,
         help_text=_("8 characters, e.g. ABCD1234."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
     whatsapp = forms.CharField(
-        label=_("Your WhatsApp number"), required=False, max_length=40,
+        label=_("Your WhatsApp number"),
+        required=False,
+        max_length=40,
         help_text=_("With country code, e.g. +49 170 1234567."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     pgp_public_key = forms.CharField(
-        label=_("Your OpenPGP public key (optional)"), required=False,
+        label=_("Your OpenPGP public key (optional)"),
+        required=False,
         help_text=_("Paste the whole block if you want e-mail from the coach to be encrypted."),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
     )
     message = forms.CharField(
-        label=_("Your personal message"), help_text=phrases.MESSAGE_WHY,
+        label=_("Your personal message"),
+        help_text=phrases.MESSAGE_WHY,
         error_messages={"required": phrases.MESSAGE_WHY},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
@@ -109,7 +141,8 @@ class BookingForm(forms.Form):
     )
     # Honeypot: hidden from people by CSS; bots that fill every field give themselves away.
     website = forms.CharField(
-        label=phrases.HONEYPOT_LABEL, required=False,
+        label=phrases.HONEYPOT_LABEL,
+        required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 

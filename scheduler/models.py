@@ -75,12 +75,18 @@ class Coach(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach")
     slug = models.SlugField(_("address of the booking page"), max_length=60, unique=True)
     display_name = models.CharField(_("name shown to clients"), max_length=120)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
-    address_form = models.CharField(_("German form of address"), max_length=3, choices=AddressForm, default=AddressForm.FORMAL)
+    address_form = models.CharField(
+        _("German form of address"), max_length=3, choices=AddressForm, default=AddressForm.FORMAL
+    )
     policy = models.TextField(_("contact policy"), blank=True)
     reply_windows = models.CharField(
-        _("planned reply windows"), max_length=200, blank=True,
+        _("planned reply windows"),
+        max_length=200,
+        blank=True,
         help_text=_("When you answer messages and requests, e.g. “Tue and Thu 17–18h”."),
     )
     minimum_message_length = models.PositiveSmallIntegerField(
@@ -88,7 +94,8 @@ class Coach(models.Model):
     )
     answer_requests_before = models.DurationField(
         _("answer booking requests at the latest this long before the appointment"),
-        default=timedelta(0), validators=[validate_duration_not_negative],
+        default=timedelta(0),
+        validators=[validate_duration_not_negative],
     )
     busy_feed_enabled = models.BooleanField(_("publish a busy-only calendar feed"), default=False)
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -121,14 +128,30 @@ class AppointmentType(models.Model):
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     duration = models.DurationField(_("duration"), validators=[validate_duration_positive])
-    buffer_before = models.DurationField(_("buffer before"), default=timedelta(0), validators=[validate_duration_not_negative])
-    buffer_after = models.DurationField(_("buffer after"), default=timedelta(0), validators=[validate_duration_not_negative])
-    minimum_notice = models.DurationField(_("minimum notice"), default=timedelta(hours=2), validators=[validate_duration_not_negative])
-    horizon = models.DurationField(_("bookable how far ahead"), default=timedelta(days=180), validators=[validate_duration_positive])
-    slot_step = models.DurationField(_("a slot starts every"), default=timedelta(minutes=15), validators=[validate_duration_positive])
-    daily_cap = models.PositiveSmallIntegerField(_("at most per day"), null=True, blank=True, validators=[MinValueValidator(1)])
-    weekly_cap = models.PositiveSmallIntegerField(_("at most per week"), null=True, blank=True, validators=[MinValueValidator(1)])
-    approval = models.CharField(_("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER)
+    buffer_before = models.DurationField(
+        _("buffer before"), default=timedelta(0), validators=[validate_duration_not_negative]
+    )
+    buffer_after = models.DurationField(
+        _("buffer after"), default=timedelta(0), validators=[validate_duration_not_negative]
+    )
+    minimum_notice = models.DurationField(
+        _("minimum notice"), default=timedelta(hours=2), validators=[validate_duration_not_negative]
+    )
+    horizon = models.DurationField(
+        _("bookable how far ahead"), default=timedelta(days=180), validators=[validate_duration_positive]
+    )
+    slot_step = models.DurationField(
+        _("a slot starts every"), default=timedelta(minutes=15), validators=[validate_duration_positive]
+    )
+    daily_cap = models.PositiveSmallIntegerField(
+        _("at most per day"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    weekly_cap = models.PositiveSmallIntegerField(
+        _("at most per week"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    approval = models.CharField(
+        _("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER
+    )
     allowed_channels = models.JSONField(_("channels"), default=list)
     active = models.BooleanField(_("bookable"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -162,15 +185,20 @@ class WeeklyHours(models.Model):
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
     appointment_types = models.ManyToManyField(
-        AppointmentType, blank=True, related_name="weekly_hours",
-        verbose_name=_("only for these types"), help_text=_("Leave empty for all types."),
+        AppointmentType,
+        blank=True,
+        related_name="weekly_hours",
+        verbose_name=_("only for these types"),
+        help_text=_("Leave empty for all types."),
     )
 
     class Meta:
         verbose_name = _("weekly hours")
         verbose_name_plural = _("weekly hours")
         ordering = ["weekday", "start"]
-        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="weekly_hours_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="weekly_hours_start_before_end")
+        ]
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
@@ -239,7 +267,12 @@ class BlockedPeriod(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(first_day__isnull=False, last_day__gte=models.F("first_day"), start__isnull=True, end__isnull=True)
+                    Q(
+                        first_day__isnull=False,
+                        last_day__gte=models.F("first_day"),
+                        start__isnull=True,
+                        end__isnull=True,
+                    )
                     | Q(first_day__isnull=True, last_day__isnull=True, start__lt=models.F("end"))
                 ),
                 name="blocked_period_days_or_span",
@@ -325,7 +358,9 @@ class Booking(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
     message = models.TextField(_("personal message"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
-    time_zone = models.CharField(_("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
+    )
     # A request the coach has not answered by then expires and frees its slot.
     respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
     # A note from whoever declined or cancelled, shown to the other side.
@@ -369,7 +404,9 @@ class ExternalBusy(models.Model):
         verbose_name = _("imported busy time")
         verbose_name_plural = _("imported busy times")
         indexes = [models.Index(fields=["coach", "start", "end"], name="external_busy_coach_span")]
-        constraints = [models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="external_busy_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="external_busy_start_before_end")
+        ]
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

@@ -10,7 +10,7 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"10/m" → (10, 60): at most 10 hits per 60 seconds."""
+    """ "10/m" → (10, 60): at most 10 hits per 60 seconds."""
     count, _slash, period = rate.partition("/")
     try:
         return int(count), PERIODS[period.strip().lower()[:1]]

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DateField, Q, QuerySet, Value
 
-from .availability import Interval, SlotRules, Window, WeeklyWindow, bookable_slots
+from .availability import Interval, SlotRules, WeeklyWindow, Window, bookable_slots
 from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ExternalBusy, WeeklyHours
 
 
@@ -57,14 +57,18 @@ def _monday_before(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def availability_inputs(
-    *, appointment_type: AppointmentType, range_start: datetime, range_end: datetime, exclude_booking: Booking | None = None
+    *,
+    appointment_type: AppointmentType,
+    range_start: datetime,
+    range_end: datetime,
+    exclude_booking: Booking | None = None,
 ) -> dict:
     """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
 
     Three queries: weekly hours, date overrides, and everything busy (blocked
-    periods, bookings, imported busy times) together; a fourth when the type has a daily or weekly cap, reading the type's
-    booking starts from the Monday before the range to the Monday after it so that
-    weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
+    periods, bookings, imported busy times) together; a fourth when the type has a
+    daily or weekly cap, reading the type's booking starts from the Monday before
+    the range to the Monday after it so that weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
     booking being moved must not block its own new time).
     """
     coach = appointment_type.coach
@@ -108,10 +112,14 @@ def availability_inputs(
     )
     busy = []
     # SQLite allows no ORDER BY inside a UNION: drop the models' default ordering.
-    for start, end, first, last in blocked.order_by().values_list("start", "end", "first_day", "last_day").union(
-        booked.order_by().values_list("blocked_start", "blocked_end", "first_day", "last_day"),
-        imported.order_by().values_list("start", "end", "first_day", "last_day"),
-        all=True,
+    for start, end, first, last in (
+        blocked.order_by()
+        .values_list("start", "end", "first_day", "last_day")
+        .union(
+            booked.order_by().values_list("blocked_start", "blocked_end", "first_day", "last_day"),
+            imported.order_by().values_list("start", "end", "first_day", "last_day"),
+            all=True,
+        )
     ):
         if first is not None:
             start, end = BlockedPeriod(first_day=first, last_day=last).span(zone)

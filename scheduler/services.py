@@ -71,9 +71,7 @@ def coach_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        user = user_model.objects.create_user(
-            email=email, password=password, is_staff=operator, is_superuser=operator
-        )
+        user = user_model.objects.create_user(email=email, password=password, is_staff=operator, is_superuser=operator)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         coach.user = user
         coach.save()
@@ -292,7 +290,10 @@ def _client_for(*, coach: Coach, cleaned: dict) -> Client:
     client = Client.objects.filter(coach=coach, email__iexact=cleaned["email"]).first()
     if client is None:
         return Client.objects.create(
-            coach=coach, email=cleaned["email"], name=cleaned["name"], language=cleaned["language"],
+            coach=coach,
+            email=cleaned["email"],
+            name=cleaned["name"],
+            language=cleaned["language"],
             **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
         )
     changes = {"name": cleaned["name"], "language": cleaned["language"]}

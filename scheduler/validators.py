@@ -66,8 +66,10 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
         cert = pysequoia.Cert.from_bytes(armored.encode())
     except Exception as exc:  # pysequoia raises RuntimeError with a Rust backtrace for any parse error
         raise ValidationError(
-            _("This is not an OpenPGP public key (%(reason)s). Paste the whole block from "
-              "-----BEGIN PGP PUBLIC KEY BLOCK----- to -----END PGP PUBLIC KEY BLOCK-----."),
+            _(
+                "This is not an OpenPGP public key (%(reason)s). Paste the whole block from "
+                "-----BEGIN PGP PUBLIC KEY BLOCK----- to -----END PGP PUBLIC KEY BLOCK-----."
+            ),
             params={"reason": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
             code="invalid_key",
         ) from exc

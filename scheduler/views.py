@@ -196,7 +196,13 @@ def type_page(request, coach_slug, type_slug):
     elif request.GET.get("start"):
         slot_notice = phrases.SLOT_GONE
     context = _type_context(
-        appointment_type, zone, picker, form=form, start=start, tz_notice=tz_notice, slot_notice=slot_notice,
+        appointment_type,
+        zone,
+        picker,
+        form=form,
+        start=start,
+        tz_notice=tz_notice,
+        slot_notice=slot_notice,
         detect_tz="tz" not in request.GET,
     )
     return render(request, "scheduler/type.html", context)
@@ -240,7 +246,13 @@ def _booking_submit(request, appointment_type):
     start_choices = [slot for slot in picker["day_slots"] if slot["start"] != start] if rechoose else None
     picker["choose_in_form"] = rechoose
     context = _type_context(
-        appointment_type, zone, picker, form=form, start=start, notice=notice, start_choices=start_choices,
+        appointment_type,
+        zone,
+        picker,
+        form=form,
+        start=start,
+        notice=notice,
+        start_choices=start_choices,
         detect_tz=False,
     )
     return render(request, "scheduler/type.html", context, status=status)
@@ -351,7 +363,11 @@ def booking_reschedule(request, token):
     picker = None
     if _changeable(booking):
         picker = slot_picker(
-            appointment_type=booking.appointment_type, zone=zone, params=params, start=start, now=timezone.now(),
+            appointment_type=booking.appointment_type,
+            zone=zone,
+            params=params,
+            start=start,
+            now=timezone.now(),
             exclude_booking=booking,
         )
         if start and not picker["start_offered"] and not errors:
@@ -374,6 +390,7 @@ def booking_reschedule(request, token):
 
 
 # --- operations -------------------------------------------------------------------
+
 
 @never_cache
 @require_GET

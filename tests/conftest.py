@@ -54,11 +54,23 @@ def celery_worker_process(transactional_db, tmp_path):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-                "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
             ],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     process.log_path = log_path
     yield process
@@ -112,7 +124,8 @@ def fast_password_hashing(settings):
 def gpg(home, *args):
     return subprocess.run(
         ["gpg", "--homedir", str(home), "--batch", "--yes", "--passphrase", "", "--pinentry-mode", "loopback", *args],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     ).stdout
 
 
@@ -129,7 +142,8 @@ def openpgp_keys(tmp_path_factory):
         time_args = [f"--faked-system-time={faked_time}"] if faked_time else []
         gpg(home, *time_args, "--quick-gen-key", uid, "ed25519", "sign" if usage == "sign" else "default", expires)
         fingerprint = next(
-            line.split(":")[9] for line in gpg(home, "--list-keys", "--with-colons", uid).decode().splitlines()
+            line.split(":")[9]
+            for line in gpg(home, "--list-keys", "--with-colons", uid).decode().splitlines()
             if line.startswith("fpr:")
         )
         if usage != "sign":

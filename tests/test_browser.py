@@ -20,7 +20,9 @@ def test_home_and_login_pages_render(page, live_server):
 def test_login_in_the_browser(page, live_server, django_user_model):
     from allauth.account.models import EmailAddress
 
-    user = django_user_model.objects.create_user(email="coach@example.org", password="a-long-test-password", is_staff=True)
+    user = django_user_model.objects.create_user(
+        email="coach@example.org", password="a-long-test-password", is_staff=True
+    )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("coach@example.org")

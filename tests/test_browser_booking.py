@@ -47,8 +47,12 @@ def test_booking_in_the_visitors_zone_then_calendar_and_cancel(new_york_page, li
     coach = CoachFactory(slug="anna", display_name="Anna Beispiel", time_zone="Europe/Berlin")
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(11))
     AppointmentTypeFactory(
-        coach=coach, slug="erstgespraech", name="Erstgespräch", duration=timedelta(minutes=30),
-        slot_step=timedelta(minutes=30), minimum_notice=timedelta(0),
+        coach=coach,
+        slug="erstgespraech",
+        name="Erstgespräch",
+        duration=timedelta(minutes=30),
+        slot_step=timedelta(minutes=30),
+        minimum_notice=timedelta(0),
     )
     berlin_starts = [datetime.combine(day, time(9), tzinfo=BERLIN) + timedelta(minutes=30 * i) for i in range(4)]
     local_starts = [start.astimezone(NEW_YORK) for start in berlin_starts]

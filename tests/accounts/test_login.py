@@ -35,7 +35,11 @@ def test_demo_is_idempotent_and_its_coach_can_log_in(client):
 
 def test_wrong_password_is_refused_with_a_message(client):
     call_command("demo")
-    response = log_in(client, "coach@example.com", "wrong-password", )
+    response = log_in(
+        client,
+        "coach@example.com",
+        "wrong-password",
+    )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     assert response.context["form"].errors
@@ -43,7 +47,8 @@ def test_wrong_password_is_refused_with_a_message(client):
 
 def test_public_signup_is_closed(client):
     response = client.post(
-        "/accounts/signup/", {"email": "new@example.org", "password1": "x-long-pass-123", "password2": "x-long-pass-123"}
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": "x-long-pass-123", "password2": "x-long-pass-123"},
     )
     assert response.status_code == 200
     assert "account/signup_closed.html" in [t.name for t in response.templates]

@@ -40,7 +40,11 @@ def run_python(code, env, tmp_path, *args):
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **env})
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
-        cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=120,
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

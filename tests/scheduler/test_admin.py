@@ -14,7 +14,16 @@ SCHEDULER_MODELS = [m for m in admin.site._registry if m._meta.app_label == "sch
 
 def test_every_scheduler_model_has_an_admin():
     names = {m._meta.model_name for m in SCHEDULER_MODELS}
-    assert {"coach", "appointmenttype", "weeklyhours", "dateoverride", "blockedperiod", "booking", "externalbusy", "client"} <= names
+    assert {
+        "coach",
+        "appointmenttype",
+        "weeklyhours",
+        "dateoverride",
+        "blockedperiod",
+        "booking",
+        "externalbusy",
+        "client",
+    } <= names
 
 
 @pytest.mark.parametrize("model", SCHEDULER_MODELS, ids=lambda m: m._meta.model_name)
@@ -28,7 +37,9 @@ def test_admin_pages_render(admin_client, model):
 def test_admin_shows_clean_errors_at_the_form(admin_client):
     period = BlockedPeriodFactory(first_day=datetime(2026, 6, 2).date(), last_day=datetime(2026, 6, 3).date())
     url = reverse("admin:scheduler_blockedperiod_change", args=[period.pk])
-    response = admin_client.post(url, {"coach": period.coach_id, "title": "Urlaub", "first_day": "2026-06-03", "last_day": "2026-06-01"})
+    response = admin_client.post(
+        url, {"coach": period.coach_id, "title": "Urlaub", "first_day": "2026-06-03", "last_day": "2026-06-01"}
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["last_day"]
 
@@ -59,7 +70,9 @@ def test_confirming_a_confirmed_booking_is_explained(admin_client):
 
     booking = BookingFactory(start=timezone.now() + timedelta(days=3))
     response = admin_client.post(
-        reverse("admin:scheduler_booking_changelist"), {"action": "confirm", "_selected_action": [booking.pk]},
-        follow=True, headers={"accept-language": "en"},
+        reverse("admin:scheduler_booking_changelist"),
+        {"action": "confirm", "_selected_action": [booking.pk]},
+        follow=True,
+        headers={"accept-language": "en"},
     )
     assert "Only a request can be confirmed." in response.text

@@ -17,7 +17,9 @@ MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 def coaching():
     coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
     WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
-    return AppointmentTypeFactory(coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=30))
+    return AppointmentTypeFactory(
+        coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=30)
+    )
 
 
 def get_slots(client, **params):
@@ -44,7 +46,13 @@ def test_slots_grouped_by_visitor_date_with_offsets(client, coaching):
 
 def test_slots_in_a_far_zone_move_to_the_visitors_date(client, coaching):
     # 09:00 in Berlin is the evening before in Honolulu (UTC-10).
-    response = get_slots(client, type="coaching", start=(MONDAY - timedelta(days=1)).isoformat(), end=MONDAY.isoformat(), tz="Pacific/Honolulu")
+    response = get_slots(
+        client,
+        type="coaching",
+        start=(MONDAY - timedelta(days=1)).isoformat(),
+        end=MONDAY.isoformat(),
+        tz="Pacific/Honolulu",
+    )
     body = response.json()
     assert [day["date"] for day in body["days"]] == [(MONDAY - timedelta(days=1)).isoformat()]
     assert body["days"][0]["slots"][0]["start"].endswith("-10:00")
@@ -57,7 +65,11 @@ def test_booked_slot_is_gone(client, coaching):
 
 
 def test_cancelled_booking_frees_the_slot(client, coaching):
-    BookingFactory(appointment_type=coaching, start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN), status=Booking.Status.CANCELLED)
+    BookingFactory(
+        appointment_type=coaching,
+        start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN),
+        status=Booking.Status.CANCELLED,
+    )
     response = get_slots(client, type="coaching", start=MONDAY.isoformat(), end=MONDAY.isoformat())
     assert len(response.json()["days"][0]["slots"]) == 3
 

@@ -41,8 +41,9 @@ def body(slot_start, **changes):
 
 
 def post(client, payload, slug="anna"):
-    return client.post(f"/api/coaches/{slug}/bookings", payload, content_type="application/json",
-                       headers={"accept-language": "en"})
+    return client.post(
+        f"/api/coaches/{slug}/bookings", payload, content_type="application/json", headers={"accept-language": "en"}
+    )
 
 
 def test_booking_is_created_with_a_token(client, start):
@@ -99,8 +100,12 @@ def test_unknown_coach_is_404(client, start):
 
 
 def test_errors_come_in_german_when_asked(client, start):
-    response = client.post("/api/coaches/anna/bookings", body(start, email="nope"), content_type="application/json",
-                           headers={"accept-language": "de"})
+    response = client.post(
+        "/api/coaches/anna/bookings",
+        body(start, email="nope"),
+        content_type="application/json",
+        headers={"accept-language": "de"},
+    )
     assert response.status_code == 400
     assert "E-Mail" in response.json()["errors"]["email"]
 
@@ -117,9 +122,15 @@ def test_rate_limit_per_ip_is_429_with_retry_after(client, start, settings):
 def test_rate_limit_per_email(client, start, settings):
     settings.BOOKING_RATE_LIMIT = "2/m"
     for address in ("10.0.0.1", "10.0.0.2"):
-        client.post("/api/coaches/anna/bookings", body(start, message="zu kurz"), content_type="application/json",
-                    REMOTE_ADDR=address)
-    response = client.post("/api/coaches/anna/bookings", body(start), content_type="application/json", REMOTE_ADDR="10.0.0.3")
+        client.post(
+            "/api/coaches/anna/bookings",
+            body(start, message="zu kurz"),
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+    response = client.post(
+        "/api/coaches/anna/bookings", body(start), content_type="application/json", REMOTE_ADDR="10.0.0.3"
+    )
     assert response.status_code == 429
 
 

@@ -23,9 +23,7 @@ TODAY = date.today()
 # A Monday at least a week ahead, so minimum notice and "now" never interfere.
 MONDAY = TODAY + timedelta(days=14 - TODAY.weekday())
 # A Monday in the middle of January: both Berlin and New York are on standard time (6 hours apart).
-WINTER_MONDAY = next(
-    d for d in (date(TODAY.year + 1, 1, 10) + timedelta(days=i) for i in range(7)) if d.weekday() == 0
-)
+WINTER_MONDAY = next(d for d in (date(TODAY.year + 1, 1, 10) + timedelta(days=i) for i in range(7)) if d.weekday() == 0)
 MESSAGE = "Ich möchte über meine berufliche Neuorientierung sprechen und wie ich anfange."
 
 
@@ -120,7 +118,10 @@ def input_value(response, name: str) -> str | None:
 def test_coach_page_shows_policy_channels_reply_windows_and_type_links(client, coach):
     AppointmentTypeFactory(coach=coach, slug="kurz", name="Kurz", allowed_channels=["email", "threema"])
     AppointmentTypeFactory(
-        coach=coach, slug="lang", name="Lang", allowed_channels=["phone"],
+        coach=coach,
+        slug="lang",
+        name="Lang",
+        allowed_channels=["phone"],
         approval=AppointmentType.Approval.NEW_CLIENTS,
     )
     response = client.get("/anna/")
@@ -359,8 +360,12 @@ def test_unknown_coach_or_type_is_404(client, kind):
 def booking(kind):
     client = ClientFactory(coach=kind.coach, name="Erika Mustermann", email="erika@example.org", threema_id="ABCD1234")
     return BookingFactory(
-        appointment_type=kind, client=client, start=berlin(MONDAY, 9), channel="threema",
-        message=MESSAGE, time_zone="America/New_York",
+        appointment_type=kind,
+        client=client,
+        start=berlin(MONDAY, 9),
+        channel="threema",
+        message=MESSAGE,
+        time_zone="America/New_York",
     )
 
 
@@ -423,7 +428,9 @@ def test_unknown_token_is_404(client, booking):
 
 def test_another_clients_booking_is_never_shown(client, booking):
     other = BookingFactory(
-        appointment_type=booking.appointment_type, start=berlin(MONDAY, 10), message="Geheimes Anliegen von Max.",
+        appointment_type=booking.appointment_type,
+        start=berlin(MONDAY, 10),
+        message="Geheimes Anliegen von Max.",
         client=ClientFactory(coach=booking.coach, name="Max Anders", email="max@example.org"),
     )
     page = text(client.get(f"/b/{booking.token}/"))

@@ -54,7 +54,10 @@ def test_fifty_simultaneous_bookings_of_one_slot(slot):
 
     def attempt(index):
         request = BookingRequest(
-            start=start, name=f"Client {index}", email=f"c{index}@example.org", channel="email",
+            start=start,
+            name=f"Client {index}",
+            email=f"c{index}@example.org",
+            channel="email",
             message="Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
         )
         try:
@@ -77,8 +80,11 @@ def test_fifty_simultaneous_http_bookings_of_one_slot(slot, live_server, setting
 
     def attempt(index):
         body = {
-            "type": kind.slug, "start": start.isoformat(), "name": f"Client {index}",
-            "email": f"c{index}@example.org", "channel": "email",
+            "type": kind.slug,
+            "start": start.isoformat(),
+            "name": f"Client {index}",
+            "email": f"c{index}@example.org",
+            "channel": "email",
             "message": "Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
         }
         return httpx.post(url, json=body, timeout=60).status_code

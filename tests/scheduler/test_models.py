@@ -59,8 +59,14 @@ def test_date_override_needs_both_times_or_none():
 
 def test_blocked_period_days_or_times_not_both():
     coach = CoachFactory()
-    mixed = BlockedPeriod(coach=coach, title="x", first_day=date(2026, 6, 1), last_day=date(2026, 6, 2),
-                          start=datetime(2026, 6, 1, 9, tzinfo=BERLIN), end=datetime(2026, 6, 1, 10, tzinfo=BERLIN))
+    mixed = BlockedPeriod(
+        coach=coach,
+        title="x",
+        first_day=date(2026, 6, 1),
+        last_day=date(2026, 6, 2),
+        start=datetime(2026, 6, 1, 9, tzinfo=BERLIN),
+        end=datetime(2026, 6, 1, 10, tzinfo=BERLIN),
+    )
     errors_of(mixed)
     backwards = BlockedPeriod(coach=coach, title="x", first_day=date(2026, 6, 2), last_day=date(2026, 6, 1))
     assert "last_day" in errors_of(backwards)

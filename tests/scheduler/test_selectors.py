@@ -46,7 +46,9 @@ def test_queries_are_fixed_whatever_the_data(coach, django_assert_num_queries, c
         WeeklyHoursFactory(coach=coach, weekday=weekday, start=time(9), end=time(17))
     for day in range(20):
         BookingFactory(appointment_type=kind, start=berlin(MONDAY + timedelta(days=day), 10))
-        BlockedPeriodFactory(coach=coach, start=berlin(MONDAY + timedelta(days=day), 14), end=berlin(MONDAY + timedelta(days=day), 15))
+        BlockedPeriodFactory(
+            coach=coach, start=berlin(MONDAY + timedelta(days=day), 14), end=berlin(MONDAY + timedelta(days=day), 15)
+        )
     with django_assert_num_queries(queries):
         result = slots(kind, days=31)
     assert result  # the month still has free time

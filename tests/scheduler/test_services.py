@@ -74,7 +74,13 @@ def test_an_overlapping_slot_is_taken(kind):
 
 @pytest.mark.parametrize(
     "start",
-    [at(9, 10), at(13), at(9, day=MONDAY + timedelta(days=1)), at(9, day=date(2026, 5, 18)), datetime(2026, 6, 1, 7, 5, tzinfo=ZoneInfo("UTC"))],
+    [
+        at(9, 10),
+        at(13),
+        at(9, day=MONDAY + timedelta(days=1)),
+        at(9, day=date(2026, 5, 18)),
+        datetime(2026, 6, 1, 7, 5, tzinfo=ZoneInfo("UTC")),
+    ],
     ids=["off-grid", "outside-hours", "closed-day", "in-the-past", "off-grid-utc"],
 )
 def test_a_time_the_engine_does_not_offer_is_rejected(kind, start):

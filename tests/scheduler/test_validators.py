@@ -33,7 +33,9 @@ def test_any_text_as_phone_is_a_number_or_a_clean_error(text):
         pass
 
 
-@pytest.mark.parametrize(("typed", "normal"), [("ABCD1234", "ABCD1234"), (" abcd1234 ", "ABCD1234"), ("*SPRECHZ", "*SPRECHZ")])
+@pytest.mark.parametrize(
+    ("typed", "normal"), [("ABCD1234", "ABCD1234"), (" abcd1234 ", "ABCD1234"), ("*SPRECHZ", "*SPRECHZ")]
+)
 def test_threema_ids(typed, normal):
     assert normalize_threema_id(typed) == normal
 

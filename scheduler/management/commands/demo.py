@@ -51,9 +51,7 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True})
         coach, _ = Coach.objects.update_or_create(
             user=user,
             defaults={
