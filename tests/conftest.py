@@ -6,7 +6,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
+
+# The live test server accepts 10 waiting connections; the race tests open 50 at once.
+WSGIServer.request_queue_size = 128
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
