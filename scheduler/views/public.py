@@ -1,28 +1,21 @@
-"""Pages. Views stay thin: parse the request, call a selector or a service, render."""
+"""The public booking pages: the coach's page and a type's slot picker with the form."""
 
 import calendar
-import functools
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods
 
-from config.celery import app as celery_app
-
-from . import ics, phrases, ratelimit, selectors, services
-from .forms import BookingForm, parse_start, time_zone_groups, zone_or_default
-from .models import Booking, Channel, WorkerCheck
+from .. import phrases, ratelimit, selectors, services
+from ..forms import BookingForm, parse_start, time_zone_groups, zone_or_default
+from ..models import Channel
 
 
 def home(request):
@@ -134,7 +127,7 @@ def slot_picker(
     }
 
 
-def _tz_form(zone: ZoneInfo, **hidden) -> dict:
+def tz_form(zone: ZoneInfo, **hidden) -> dict:
     common, others = time_zone_groups()
     if zone.key not in common and zone.key not in others:  # a valid but rarely used name, e.g. "EST"
         common = (zone.key, *common)
@@ -150,7 +143,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(target, field_messages)
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
+def see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
@@ -170,7 +163,7 @@ def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dic
         "approval_note": phrases.APPROVAL_NOTES.get(appointment_type.approval),
         "zone": zone,
         "picker": picker,
-        "tz_form": _tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
+        "tz_form": tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
         "channel_hint": phrases.CHANNEL_FIELD_HINT,
         **extra,
     }
@@ -232,7 +225,7 @@ def _booking_submit(request, appointment_type):
         except services.SlotTaken:
             status, notice = 409, phrases.SLOT_TAKEN
         else:
-            return _see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
+            return see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
     elif form.is_spam:
         status = 400
     else:
@@ -256,180 +249,3 @@ def _booking_submit(request, appointment_type):
         detect_tz=False,
     )
     return render(request, "scheduler/type.html", context, status=status)
-
-
-# --- booking management by token -------------------------------------------------
-
-
-def token_page(view):
-    """Pages whose URL holds a booking token: keep the token out of referrers, caches and search engines."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
-
-    return wrapped
-
-
-def _booking(token: str) -> Booking:
-    return get_object_or_404(selectors.bookings_with_details(), token=token)
-
-
-def _changeable(booking: Booking) -> bool:
-    return booking.is_active and booking.start > timezone.now()
-
-
-def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
-    zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
-    client = booking.client
-    contact = {
-        Channel.PHONE: client.phone,
-        Channel.EMAIL: client.email,
-        Channel.THREEMA: client.threema_id,
-        Channel.WHATSAPP: client.whatsapp,
-    }.get(booking.channel, "")
-    context = {
-        "booking": booking,
-        "coach": booking.coach,
-        "zone": zone,
-        "tz_notice": tz_notice,
-        "tz_form": _tz_form(zone),
-        "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
-        "contact": contact,
-        "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
-        "privacy_note": phrases.CHANNEL_PRIVACY_NOTES.get(booking.channel, ""),
-        "encrypted_email": booking.channel == Channel.EMAIL and bool(client.pgp_public_key),
-        "changeable": _changeable(booking),
-        "cancel_errors": cancel_errors,
-    }
-    return render(request, "scheduler/booking.html", context, status=status)
-
-
-@token_page
-@require_safe
-def booking_detail(request, token):
-    return _booking_page(request, _booking(token))
-
-
-@token_page
-@require_safe
-def booking_ics(request, token):
-    booking = _booking(token)
-    response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
-    return response
-
-
-@token_page
-@require_http_methods(["GET", "HEAD", "POST"])
-def booking_cancel(request, token):
-    booking = _booking(token)
-    if request.method != "POST":
-        return redirect("scheduler:booking", token=token)
-    try:
-        services.booking_cancel(booking=booking, note=request.POST.get("note", "")[:2000])
-    except ValidationError as exc:
-        return _booking_page(request, booking, cancel_errors=exc.messages, status=400)
-    messages.success(request, phrases.CANCELLED)
-    return _see_other(reverse("scheduler:booking", kwargs={"token": token}))
-
-
-@token_page
-@require_http_methods(["GET", "HEAD", "POST"])
-def booking_reschedule(request, token):
-    """The same picker for the booking's type; POST `start` moves the booking."""
-    booking = _booking(token)
-    params = request.POST if request.method == "POST" else request.GET
-    zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
-    start = parse_start(params.get("start"))
-    errors, status = [], 200
-    if request.method == "POST":
-        try:
-            if start is None:
-                raise ValidationError(phrases.SLOT_GONE)
-            services.booking_reschedule(booking=booking, start=start)
-        except ValidationError as exc:
-            errors, status = exc.messages, 400
-        except services.SlotTaken:
-            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
-        else:
-            messages.success(request, phrases.RESCHEDULED)
-            return _see_other(reverse("scheduler:booking", kwargs={"token": token}))
-        booking.refresh_from_db()
-    picker = None
-    if _changeable(booking):
-        picker = slot_picker(
-            appointment_type=booking.appointment_type,
-            zone=zone,
-            params=params,
-            start=start,
-            now=timezone.now(),
-            exclude_booking=booking,
-        )
-        if start and not picker["start_offered"] and not errors:
-            errors = [phrases.SLOT_GONE]
-    chosen = start if picker and picker["start_offered"] else None
-    context = {
-        "booking": booking,
-        "coach": booking.coach,
-        "zone": zone,
-        "tz_notice": tz_notice,
-        "tz_form": _tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
-        "picker": picker,
-        "start": chosen,
-        "end": chosen + booking.appointment_type.duration if chosen else None,
-        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
-        "errors": errors,
-        "detect_tz": False,
-    }
-    return render(request, "scheduler/reschedule.html", context, status=status)
-
-
-# --- operations -------------------------------------------------------------------
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Database and broker reachable? 200 when both are, 503 otherwise."""
-    status = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status["database"] = "ok"
-    except Exception as exc:  # any failure means "not healthy"; say which
-        status["database"] = f"error: {type(exc).__name__}"
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        status["broker"] = "ok"
-    except Exception as exc:
-        status["broker"] = f"error: {type(exc).__name__}"
-    healthy = all(value == "ok" for value in status.values())
-    return JsonResponse(status, status=200 if healthy else 503)
-
-
-@never_cache
-@require_POST
-@staff_member_required
-def worker_check_create(request):
-    check = services.worker_check_request()
-    return JsonResponse({"check": check.pk}, status=202)
-
-
-@never_cache
-@require_GET
-@staff_member_required
-def worker_check_detail(request, check_id):
-    check = get_object_or_404(WorkerCheck, pk=check_id)
-    return JsonResponse(
-        {
-            "requested_at": check.requested_at.isoformat(),
-            "answered_at": check.answered_at.isoformat() if check.answered_at else None,
-            "worker": check.worker,
-        }
-    )

@@ -1,0 +1,144 @@
+"""Pages a client reaches through the private link of a booking: /b/<token>/…"""
+
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from .. import ics, phrases, selectors, services
+from ..forms import parse_start, zone_or_default
+from ..models import Booking, Channel
+from .public import see_other, slot_picker, tz_form
+
+
+def token_page(view):
+    """Pages whose URL holds a booking token: keep the token out of referrers, caches and search engines."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapped
+
+
+def _booking(token: str) -> Booking:
+    return get_object_or_404(selectors.bookings_with_details(), token=token)
+
+
+def _changeable(booking: Booking) -> bool:
+    return booking.is_active and booking.start > timezone.now()
+
+
+def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
+    zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
+    client = booking.client
+    contact = {
+        Channel.PHONE: client.phone,
+        Channel.EMAIL: client.email,
+        Channel.THREEMA: client.threema_id,
+        Channel.WHATSAPP: client.whatsapp,
+    }.get(booking.channel, "")
+    context = {
+        "booking": booking,
+        "coach": booking.coach,
+        "zone": zone,
+        "tz_notice": tz_notice,
+        "tz_form": tz_form(zone),
+        "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
+        "contact": contact,
+        "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
+        "privacy_note": phrases.CHANNEL_PRIVACY_NOTES.get(booking.channel, ""),
+        "encrypted_email": booking.channel == Channel.EMAIL and bool(client.pgp_public_key),
+        "changeable": _changeable(booking),
+        "cancel_errors": cancel_errors,
+    }
+    return render(request, "scheduler/booking.html", context, status=status)
+
+
+@token_page
+@require_safe
+def booking_detail(request, token):
+    return _booking_page(request, _booking(token))
+
+
+@token_page
+@require_safe
+def booking_ics(request, token):
+    booking = _booking(token)
+    response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
+    return response
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_cancel(request, token):
+    booking = _booking(token)
+    if request.method != "POST":
+        return redirect("scheduler:booking", token=token)
+    try:
+        services.booking_cancel(booking=booking, note=request.POST.get("note", "")[:2000])
+    except ValidationError as exc:
+        return _booking_page(request, booking, cancel_errors=exc.messages, status=400)
+    messages.success(request, phrases.CANCELLED)
+    return see_other(reverse("scheduler:booking", kwargs={"token": token}))
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_reschedule(request, token):
+    """The same picker for the booking's type; POST `start` moves the booking."""
+    booking = _booking(token)
+    params = request.POST if request.method == "POST" else request.GET
+    zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
+    start = parse_start(params.get("start"))
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            if start is None:
+                raise ValidationError(phrases.SLOT_GONE)
+            services.booking_reschedule(booking=booking, start=start)
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+        except services.SlotTaken:
+            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
+        else:
+            messages.success(request, phrases.RESCHEDULED)
+            return see_other(reverse("scheduler:booking", kwargs={"token": token}))
+        booking.refresh_from_db()
+    picker = None
+    if _changeable(booking):
+        picker = slot_picker(
+            appointment_type=booking.appointment_type,
+            zone=zone,
+            params=params,
+            start=start,
+            now=timezone.now(),
+            exclude_booking=booking,
+        )
+        if start and not picker["start_offered"] and not errors:
+            errors = [phrases.SLOT_GONE]
+    chosen = start if picker and picker["start_offered"] else None
+    context = {
+        "booking": booking,
+        "coach": booking.coach,
+        "zone": zone,
+        "tz_notice": tz_notice,
+        "tz_form": tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
+        "picker": picker,
+        "start": chosen,
+        "end": chosen + booking.appointment_type.duration if chosen else None,
+        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
+        "errors": errors,
+        "detect_tz": False,
+    }
+    return render(request, "scheduler/reschedule.html", context, status=status)
