@@ -187,6 +187,29 @@ WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_URL = env("WHATSAPP_API_URL", default="https://graph.facebook.com/v21.0")
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 
+CHANNEL_BACKENDS = {
+    "email": env("EMAIL_CHANNEL_BACKEND", default="scheduler.channels.email.EmailBackend"),
+    "threema": env(
+        "THREEMA_BACKEND",
+        default="scheduler.channels.threema.GatewayBackend"
+        if THREEMA_GATEWAY_ID and THREEMA_GATEWAY_SECRET
+        else "scheduler.channels.threema.ConsoleBackend",
+    ),
+    "whatsapp": env(
+        "WHATSAPP_BACKEND",
+        default="scheduler.channels.whatsapp.CloudApiBackend"
+        if WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID
+        else "scheduler.channels.whatsapp.ConsoleBackend",
+    ),
+}
+# WhatsApp templates (pre-approved in Meta's business manager) per notification kind.
+WHATSAPP_TEMPLATES = {
+    "confirmed": env("WHATSAPP_TEMPLATE_CONFIRMED", default="booking_confirmed"),
+    "reminder": env("WHATSAPP_TEMPLATE_REMINDER", default="booking_reminder"),
+    "cancelled": env("WHATSAPP_TEMPLATE_CANCELLED", default="booking_cancelled"),
+    "default": env("WHATSAPP_TEMPLATE_DEFAULT", default="booking_update"),
+}
+
 # Booking attempts allowed per IP address and per e-mail address.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 
