@@ -1,15 +1,8 @@
-"""Data of the booking tool: coaches, what they offer, when, and what was booked.
+"""The coach and their planned reachability: appointment types, weekly hours,
+date overrides, blocked periods and busy times imported from other calendars."""
 
-Models hold data and their invariants (`clean()` and database constraints); the
-rules of *when* a slot is bookable live in `availability.py`, writes in
-`services.py`, reads in `selectors.py`.
-"""
-
-import functools
-import secrets
-import uuid
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,53 +11,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# Public URLs are /<coach-slug>/…, so a coach may not take a slug the site uses.
-RESERVED_SLUGS = frozenset(
-    {"admin", "accounts", "api", "b", "feeds", "static", "media", "coach", "me", "healthz", "i18n"}
+from .common import (
+    RESERVED_SLUGS,
+    Channel,
+    Weekday,
+    new_token,
+    validate_duration_not_negative,
+    validate_duration_positive,
+    validate_time_zone,
 )
 
 
-def new_token() -> str:
-    """A capability token for URLs: 192 random bits, URL-safe (32 characters)."""
-    return secrets.token_urlsafe(24)
-
-
-@functools.cache
-def time_zone_names() -> frozenset[str]:
-    """The IANA zone names this machine knows (from tzdata)."""
-    return frozenset(available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
-        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
-
-
-def validate_duration_positive(value: timedelta) -> None:
-    if value <= timedelta(0):
-        raise ValidationError(_("Must be longer than zero."))
-
-
-def validate_duration_not_negative(value: timedelta) -> None:
-    if value < timedelta(0):
-        raise ValidationError(_("Must not be negative."))
-
-
-class Channel(models.TextChoices):
-    PHONE = "phone", _("The coach calls you")
-    EMAIL = "email", _("E-mail")
-    THREEMA = "threema", _("Threema")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+def default_reminders() -> list[int]:
+    """A day and an hour before the appointment."""
+    return [24 * 60, 60]
 
 
 class Coach(models.Model):
@@ -153,6 +113,10 @@ class AppointmentType(models.Model):
         _("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER
     )
     allowed_channels = models.JSONField(_("channels"), default=list)
+    reminders = models.JSONField(
+        _("reminders (minutes before)"), default=default_reminders, blank=True,
+        help_text=_("When clients are reminded, in minutes before the appointment, e.g. [1440, 60]."),
+    )
     active = models.BooleanField(_("bookable"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -173,6 +137,8 @@ class AppointmentType(models.Model):
         unknown = set(self.allowed_channels or []) - set(Channel.values)
         if not self.allowed_channels or unknown:
             raise ValidationError({"allowed_channels": _("Choose at least one of: phone, email, threema, whatsapp.")})
+        if not all(isinstance(m, int) and 0 < m <= 60 * 24 * 30 for m in self.reminders or []):
+            raise ValidationError({"reminders": _("Give minutes before the appointment, e.g. [1440, 60].")})
         if self.daily_cap and self.weekly_cap and self.weekly_cap < self.daily_cap:
             raise ValidationError({"weekly_cap": _("The weekly limit cannot be lower than the daily limit.")})
 
@@ -311,87 +277,6 @@ class BlockedPeriod(models.Model):
                 raise ValidationError({"end": _("The end must be after the start.")})
 
 
-class Client(models.Model):
-    """Someone who booked with a coach; one per (coach, e-mail), reused across bookings."""
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="clients")
-    email = models.EmailField(_("e-mail"))
-    name = models.CharField(_("name"), max_length=120)
-    phone = models.CharField(_("phone number"), max_length=32, blank=True)
-    threema_id = models.CharField(_("Threema ID"), max_length=8, blank=True)
-    whatsapp = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
-    pgp_public_key = models.TextField(_("OpenPGP public key"), blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("client")
-        verbose_name_plural = _("clients")
-        constraints = [models.UniqueConstraint(fields=["coach", "email"], name="unique_client_email_per_coach")]
-
-    def __str__(self):
-        return f"{self.name} <{self.email}>"
-
-
-class Booking(models.Model):
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("requested")
-        CONFIRMED = "confirmed", _("confirmed")
-        DECLINED = "declined", _("declined")
-        CANCELLED = "cancelled", _("cancelled")
-        EXPIRED = "expired", _("expired")
-
-    # Requested bookings hold their slot while the coach decides.
-    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="bookings")
-    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="bookings")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings")
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
-    # The span the booking keeps free of other bookings: start/end widened by the buffers.
-    blocked_start = models.DateTimeField()
-    blocked_end = models.DateTimeField()
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CONFIRMED)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
-    message = models.TextField(_("personal message"))
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
-    time_zone = models.CharField(
-        _("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
-    )
-    # A request the coach has not answered by then expires and frees its slot.
-    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
-    # A note from whoever declined or cancelled, shown to the other side.
-    status_note = models.TextField(_("note"), blank=True)
-    privacy_consent_at = models.DateTimeField(null=True, blank=True)
-    # Rises with every change clients' calendars must see (RFC 5545 SEQUENCE).
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("booking")
-        verbose_name_plural = _("bookings")
-        ordering = ["start"]
-        indexes = [models.Index(fields=["coach", "blocked_start", "blocked_end"], name="booking_coach_span")]
-        constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
-            models.CheckConstraint(
-                condition=Q(blocked_start__lte=models.F("start"), blocked_end__gte=models.F("end")),
-                name="booking_blocked_span_covers_booking",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.appointment_type} {self.start:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE_STATUSES
-
-
 class ExternalBusy(models.Model):
     """A busy interval imported from one of the coach's other calendars."""
 
@@ -410,14 +295,3 @@ class ExternalBusy(models.Model):
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
-
-
-class WorkerCheck(models.Model):
-    """A round trip through the task queue, to show that a worker is consuming it."""
-
-    requested_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=255, blank=True)
-
-    def __str__(self):
-        return f"worker check {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,58 @@
+"""Shared pieces of the models: tokens, time zones, validators and choices."""
+
+import functools
+import secrets
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Public URLs are /<coach-slug>/…, so a coach may not take a slug the site uses.
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "api", "b", "feeds", "static", "media", "coach", "me", "healthz", "i18n"}
+)
+
+
+def new_token() -> str:
+    """A capability token for URLs: 192 random bits, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names this machine knows (from tzdata)."""
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def validate_duration_positive(value: timedelta) -> None:
+    if value <= timedelta(0):
+        raise ValidationError(_("Must be longer than zero."))
+
+
+def validate_duration_not_negative(value: timedelta) -> None:
+    if value < timedelta(0):
+        raise ValidationError(_("Must not be negative."))
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("The coach calls you")
+    EMAIL = "email", _("E-mail")
+    THREEMA = "threema", _("Threema")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")

@@ -1,0 +1,69 @@
+"""The outbox: one row per message to send, written in the transaction of the change
+it tells about, sent by a Celery task after commit."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .booking import Booking
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REQUEST_RECEIVED = "request_received", _("request received")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+        REMINDER = "reminder", _("reminder")
+        CANCELLED = "cancelled", _("cancelled")
+        RESCHEDULED = "rescheduled", _("rescheduled")
+        COACH_NEW_BOOKING = "coach_new_booking", _("coach: new booking")
+        COACH_REQUEST_WAITING = "coach_request_waiting", _("coach: request waiting")
+        COACH_DELIVERY_FAILED = "coach_delivery_failed", _("coach: a message could not be delivered")
+
+    class Audience(models.TextChoices):
+        CLIENT = "client", _("client")
+        COACH = "coach", _("coach")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        # A reminder or update that no longer applies (the booking moved or ended).
+        OBSOLETE = "obsolete", _("no longer needed")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    audience = models.CharField(_("to"), max_length=6, choices=Audience, default=Audience.CLIENT)
+    channel = models.CharField(_("channel"), max_length=10)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    # The booking's sequence when this was written: a later change makes older reminders obsolete.
+    sequence = models.PositiveIntegerField(default=0)
+    scheduled_for = models.DateTimeField(_("send at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=255, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["scheduled_for", "pk"]
+        indexes = [models.Index(fields=["status", "scheduled_for"], name="notification_due")]
+        constraints = [
+            # One message of a kind per change of the booking: a retried transaction
+            # or a second click cannot write it twice.
+            models.UniqueConstraint(
+                fields=["booking", "kind", "audience", "channel", "sequence", "scheduled_for"],
+                name="unique_notification_per_change",
+            ),
+            models.CheckConstraint(condition=Q(attempts__lte=100), name="notification_attempts_bounded"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"

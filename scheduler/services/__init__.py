@@ -1,0 +1,32 @@
+"""Writes. Each service is named <entity>_<action>, takes keyword arguments only,
+and dispatches its tasks after the transaction commits."""
+
+from .booking import (
+    BookingRequest,
+    SlotTaken,
+    booking_cancel,
+    booking_confirm,
+    booking_create,
+    booking_decline,
+    booking_expire,
+    booking_request_clean,
+    booking_reschedule,
+    bookings_expire_due,
+)
+from .coach import coach_create, worker_check_answer, worker_check_request
+
+__all__ = [
+    "BookingRequest",
+    "SlotTaken",
+    "booking_cancel",
+    "booking_confirm",
+    "booking_create",
+    "booking_decline",
+    "booking_expire",
+    "booking_request_clean",
+    "booking_reschedule",
+    "bookings_expire_due",
+    "coach_create",
+    "worker_check_answer",
+    "worker_check_request",
+]
