@@ -133,9 +133,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A booking request must not hang when the broker is down: give up quickly, the
+# outbox sweeper dispatches the message later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-requests": {"task": "scheduler.tasks.expire_requests", "schedule": 60.0},
+    "sweep-notifications": {"task": "scheduler.tasks.sweep_notifications", "schedule": 60.0},
 }
 
 # --- Auth and accounts (django-allauth) -------------------------------------

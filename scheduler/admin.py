@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import AppointmentType, BlockedPeriod, Booking, Client, Coach, DateOverride, ExternalBusy, WeeklyHours
+from .models import (
+    AppointmentType,
+    BlockedPeriod,
+    Booking,
+    Client,
+    Coach,
+    DateOverride,
+    ExternalBusy,
+    Notification,
+    WeeklyHours,
+)
 
 
 class AppointmentTypeInline(admin.TabularInline):
@@ -117,3 +127,27 @@ class BookingAdmin(admin.ModelAdmin):
 class ExternalBusyAdmin(admin.ModelAdmin):
     list_display = ["coach", "start", "end", "source_uid"]
     list_filter = ["coach"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["scheduled_for", "kind", "audience", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "channel", "audience"]
+    search_fields = ["recipient", "provider_message_id"]
+    raw_id_fields = ["booking"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description=_("Try the selected failed messages again"))
+    def retry(self, request, queryset):
+        failed = queryset.filter(status=Notification.Status.FAILED)
+        for notification in failed:
+            services.notification_retry(notification=notification)
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", len(failed))
+            % {"count": len(failed)},
+        )
+
+    def has_add_permission(self, request):
+        return False

@@ -69,3 +69,21 @@ def booking_calendar(booking: Booking) -> bytes:
     calendar = _calendar("PUBLISH")
     calendar.add_component(client_event(booking, stamp=booking.updated_at))
     return calendar.to_ical()
+
+
+def booking_invitation(booking: Booking, *, method: str) -> bytes:
+    """The booking as an iMIP message for e-mail: METHOD:REQUEST for a confirmed or moved
+    booking, METHOD:CANCEL when it ends; same UID, rising SEQUENCE, so the client's
+    calendar updates the one event."""
+    calendar = _calendar(method)
+    event = client_event(booking, stamp=booking.updated_at)
+    if method == "CANCEL":
+        event["status"] = "CANCELLED"
+    event.add("organizer", f"mailto:{booking.coach.user.email}", parameters={"cn": booking.coach.display_name})
+    event.add(
+        "attendee",
+        f"mailto:{booking.client.email}",
+        parameters={"cn": booking.client.name, "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
+    )
+    calendar.add_component(event)
+    return calendar.to_ical()

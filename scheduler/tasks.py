@@ -14,3 +14,18 @@ def answer_worker_check(check_id: int) -> None:
 def expire_requests() -> int:
     """Every minute (beat): requests the coach did not answer in time free their slots."""
     return services.bookings_expire_due()
+
+
+@shared_task
+def send_notification(notification_id: int) -> str:
+    outcome = services.notification_send(notification_id=notification_id)
+    if outcome == "retry":
+        # A short countdown (at most minutes), never a long ETA; the sweeper is the safety net.
+        services.notifications_dispatch_retry(notification_id=notification_id)
+    return outcome
+
+
+@shared_task
+def sweep_notifications() -> int:
+    """Every minute (beat): reminders and retries that are due, rows of dead workers."""
+    return services.notifications_sweep()

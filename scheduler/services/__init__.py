@@ -14,6 +14,14 @@ from .booking import (
     bookings_expire_due,
 )
 from .coach import coach_create, worker_check_answer, worker_check_request
+from .outbox import (
+    booking_notify,
+    notification_retry,
+    notification_send,
+    notifications_dispatch,
+    notifications_dispatch_retry,
+    notifications_sweep,
+)
 
 __all__ = [
     "BookingRequest",
@@ -25,8 +33,14 @@ __all__ = [
     "booking_expire",
     "booking_request_clean",
     "booking_reschedule",
+    "booking_notify",
     "bookings_expire_due",
     "coach_create",
+    "notification_retry",
+    "notification_send",
+    "notifications_dispatch",
+    "notifications_dispatch_retry",
+    "notifications_sweep",
     "worker_check_answer",
     "worker_check_request",
 ]

@@ -16,6 +16,7 @@ from ..availability import is_bookable
 from ..models import AppointmentType, Booking, Channel, Client, Coach, time_zone_names
 from ..selectors import availability_inputs
 from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
+from .outbox import booking_notify
 
 
 class SlotTaken(Exception):
@@ -213,6 +214,8 @@ def booking_create(
                 time_zone=cleaned["time_zone"],
                 privacy_consent_at=now if cleaned["privacy_consent"] else None,
             )
+            event = "created_requested" if needs_approval else "created_confirmed"
+            booking_notify(booking=booking, event=event, now=now)
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken from exc
@@ -266,6 +269,7 @@ def booking_confirm(*, booking: Booking) -> Booking:
         booking.respond_by = None
         booking.sequence += 1
         booking.save()
+        booking_notify(booking=booking, event="confirmed")
     return booking
 
 
@@ -276,6 +280,7 @@ def booking_decline(*, booking: Booking, note: str = "") -> Booking:
         booking.status_note = note.strip()
         booking.sequence += 1
         booking.save()
+        booking_notify(booking=booking, event="declined")
     return booking
 
 
@@ -290,6 +295,7 @@ def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = N
         booking.status_note = note.strip()
         booking.sequence += 1
         booking.save()
+        booking_notify(booking=booking, event="cancelled", now=now)
     return booking
 
 
@@ -311,6 +317,7 @@ def booking_reschedule(*, booking: Booking, start: datetime, now: datetime | Non
                 booking.respond_by = _respond_by(booking.coach, start, now)
             booking.sequence += 1
             booking.save()
+            booking_notify(booking=booking, event="rescheduled", now=now)
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken from exc
@@ -328,6 +335,7 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking 
         locked.status = Booking.Status.EXPIRED
         locked.sequence += 1
         locked.save()
+        booking_notify(booking=locked, event="expired", now=now)
     return locked
 
 

@@ -1,0 +1,261 @@
+"""The outbox: what a change writes, and how a row is sent exactly once."""
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from scheduler import services, tasks
+from scheduler.channels.base import Backend, DeliveryError, MemoryBackend
+from scheduler.models import AppointmentType, Booking, Notification
+from scheduler.notify import render
+from scheduler.services import BookingRequest
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date(2026, 6, 1)
+NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)
+Kind, Status = Notification.Kind, Notification.Status
+
+
+class ScriptedBackend(Backend):
+    """Fails as told by `script` (a list of DeliveryError or None), then succeeds."""
+
+    script: list = []
+    sent: list = []
+
+    def send(self, message):
+        outcome = ScriptedBackend.script.pop(0) if ScriptedBackend.script else None
+        if outcome is not None:
+            raise outcome
+        ScriptedBackend.sent.append(message)
+        return f"id-{len(ScriptedBackend.sent)}"
+
+
+@pytest.fixture(autouse=True)
+def backends(settings, monkeypatch):
+    MemoryBackend.outbox = []
+    ScriptedBackend.script, ScriptedBackend.sent = [], []
+    settings.CHANNEL_BACKENDS = {name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")}
+    dispatched = []
+    monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: dispatched.append(pk))
+    monkeypatch.setattr(tasks.send_notification, "apply_async", lambda args, countdown=0: dispatched.append(args[0]))
+    return dispatched
+
+
+@pytest.fixture
+def kind():
+    coach = CoachFactory(user__email="coach@example.org", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
+    return AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=30), slot_step=timedelta(minutes=30))
+
+
+def book(kind, **changes):
+    request = BookingRequest(
+        start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN), name="Eva Muster", email="eva@example.org",
+        channel="email", message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.", language="de",
+    )
+    return services.booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
+
+
+def rows(booking):
+    return sorted((n.kind, n.audience, n.channel, n.recipient) for n in booking.notifications.all())
+
+
+def test_a_confirmed_booking_tells_client_and_coach_and_plans_reminders(kind):
+    booking = book(kind)
+    assert rows(booking) == sorted([
+        (Kind.CONFIRMED, "client", "email", "eva@example.org"),
+        (Kind.COACH_NEW_BOOKING, "coach", "email", "coach@example.org"),
+        (Kind.REMINDER, "client", "email", "eva@example.org"),
+        (Kind.REMINDER, "client", "email", "eva@example.org"),
+    ])
+    reminders = booking.notifications.filter(kind=Kind.REMINDER).order_by("scheduled_for")
+    assert [booking.start - r.scheduled_for for r in reminders] == [timedelta(hours=24), timedelta(hours=1)]
+
+
+def test_a_request_tells_the_client_it_waits_and_the_coach_to_answer(kind):
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    booking = book(kind)
+    assert {(n.kind, n.audience) for n in booking.notifications.all()} == {
+        (Kind.REQUEST_RECEIVED, "client"), (Kind.COACH_REQUEST_WAITING, "coach"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "channel", "recipient"),
+    [
+        ({"channel": "phone", "phone": "+491701234567"}, "email", "eva@example.org"),
+        ({"channel": "threema", "threema_id": "ABCD1234"}, "threema", "ABCD1234"),
+        ({"channel": "whatsapp", "whatsapp": "+491701234567"}, "whatsapp", "+491701234567"),
+    ],
+)
+def test_the_client_is_reached_on_their_channel(kind, changes, channel, recipient):
+    booking = book(kind, **changes)
+    confirmed = booking.notifications.get(kind=Kind.CONFIRMED)
+    assert (confirmed.channel, confirmed.recipient) == (channel, recipient)
+    # The coach's own number is never part of a message to the client.
+    assert kind.coach.user.email not in render(confirmed).text
+
+
+def test_a_change_cannot_write_its_messages_twice(kind):
+    booking = book(kind)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.booking_notify(booking=booking, event="created_confirmed", now=NOW)
+
+
+def test_cancel_and_reschedule_tell_both(kind):
+    booking = book(kind)
+    services.booking_reschedule(booking=booking, start=datetime.combine(MONDAY, time(10), tzinfo=BERLIN), now=NOW)
+    services.booking_cancel(booking=booking, now=NOW)
+    kinds = {(n.kind, n.audience, n.sequence) for n in booking.notifications.exclude(kind=Kind.REMINDER)}
+    assert {(Kind.RESCHEDULED, "client", 1), (Kind.RESCHEDULED, "coach", 1)} <= kinds
+    assert {(Kind.CANCELLED, "client", 2), (Kind.CANCELLED, "coach", 2)} <= kinds
+
+
+def test_sent_once_even_when_the_task_arrives_twice(kind, backends):
+    booking = book(kind)
+    confirmed = booking.notifications.get(kind=Kind.CONFIRMED)
+    assert services.notification_send(notification_id=confirmed.pk) == "sent"
+    assert services.notification_send(notification_id=confirmed.pk) == "skipped"
+    confirmed.refresh_from_db()
+    assert confirmed.status == Status.SENT and confirmed.attempts == 1 and confirmed.sent_at
+    assert [m.reference for m in MemoryBackend.outbox] == [str(confirmed.pk)]
+
+
+def test_a_reminder_is_not_sent_before_its_time(kind):
+    booking = book(kind)
+    reminder = booking.notifications.filter(kind=Kind.REMINDER).first()
+    assert services.notification_send(notification_id=reminder.pk, now=NOW) == "skipped"
+    assert services.notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "sent"
+
+
+def test_reminders_of_a_moved_or_cancelled_booking_are_obsolete(kind):
+    booking = book(kind)
+    old = list(booking.notifications.filter(kind=Kind.REMINDER))
+    services.booking_cancel(booking=booking, now=NOW)
+    for reminder in old:
+        assert services.notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "obsolete"
+    assert MemoryBackend.outbox == []
+
+
+def test_transient_failures_retry_with_backoff_then_send(kind, settings, backends):
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "email": "tests.scheduler.test_outbox.ScriptedBackend"}
+    ScriptedBackend.script = [DeliveryError("503"), DeliveryError("timeout")]
+    booking = book(kind)
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    moment = NOW
+    outcomes = []
+    for _ in range(3):
+        outcomes.append(services.notification_send(notification_id=row.pk, now=moment))
+        row.refresh_from_db()
+        moment = max(moment, row.scheduled_for)
+    assert outcomes == ["retry", "retry", "sent"]
+    assert row.attempts == 3 and len(ScriptedBackend.sent) == 1
+    assert row.last_error == ""
+
+
+def test_backoff_grows():
+    from scheduler.services.outbox import _backoff
+
+    assert _backoff(1) < _backoff(3) < _backoff(5)  # ranges ±50 %: 10–30 s, 40–120 s, 160–480 s
+    assert _backoff(30) <= timedelta(minutes=45)
+
+
+def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends):
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "tests.scheduler.test_outbox.ScriptedBackend"}
+    ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
+    booking = book(kind, channel="threema", threema_id="ABCD1234")
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    assert services.notification_send(notification_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == Status.FAILED and "not found" in row.last_error
+    alert = booking.notifications.get(kind=Kind.COACH_DELIVERY_FAILED)
+    assert (alert.channel, alert.recipient) == ("email", "coach@example.org")
+    assert "not found" in render(alert).text
+
+
+def test_six_transient_failures_are_a_failure(kind, settings):
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "email": "tests.scheduler.test_outbox.ScriptedBackend"}
+    ScriptedBackend.script = [DeliveryError("503")] * 6
+    booking = book(kind)
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    outcomes = []
+    for _ in range(6):
+        row.refresh_from_db()
+        outcomes.append(services.notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
+    assert outcomes == ["retry"] * 5 + ["failed"]
+
+
+def test_the_sweeper_frees_rows_of_dead_workers_and_dispatches_due_ones(kind, backends):
+    booking = book(kind)
+    confirmed = booking.notifications.get(kind=Kind.CONFIRMED)
+    coach_row = booking.notifications.get(kind=Kind.COACH_NEW_BOOKING)
+    Notification.objects.filter(pk=confirmed.pk).update(status=Status.SENDING, claimed_at=NOW - timedelta(minutes=10))
+    backends.clear()
+    assert services.notifications_sweep(now=NOW) == 2
+    assert sorted(backends) == sorted([confirmed.pk, coach_row.pk])
+    confirmed.refresh_from_db()
+    assert confirmed.status == Status.PENDING
+    # Dispatched just now: the next sweep leaves them to the queue.
+    backends.clear()
+    assert services.notifications_sweep(now=NOW) == 0
+
+
+def test_a_broker_outage_loses_nothing(kind, monkeypatch):
+    def broker_down(pk):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
+    booking = book(kind)
+    services.notifications_dispatch(ids=list(booking.notifications.values_list("pk", flat=True)))
+    assert booking.notifications.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 4
+
+
+def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpgp_keys):
+    booking = book(kind, pgp_public_key=openpgp_keys["valid"])
+    message = render(booking.notifications.get(kind=Kind.CONFIRMED))
+    assert message.subject.startswith("Bestätigt") or "Bestätig" in message.subject
+    assert "Montag, 1. Juni 2026" in message.text
+    assert message.calendar_method == "REQUEST" and b"BEGIN:VEVENT" in message.calendar
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in message.pgp_public_key
+    services.booking_cancel(booking=booking, now=NOW)
+    cancelled = render(booking.notifications.get(kind=Kind.CANCELLED, audience="client"))
+    assert cancelled.calendar_method == "CANCEL" and b"SEQUENCE:1" in cancelled.calendar
+
+
+def test_the_coach_reads_the_message_and_how_to_reach_the_client(kind):
+    booking = book(kind, channel="phone", phone="0170 1234567", language="en")
+    message = render(booking.notifications.get(kind=Kind.COACH_NEW_BOOKING))
+    assert "+491701234567" in message.text and "beruflichen Schritt" in message.text
+    assert message.calendar is None and message.pgp_public_key == ""
+
+
+def test_the_task_calls_the_service(kind, backends):
+    booking = book(kind)
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    assert tasks.send_notification(row.pk) == "sent"  # a unit test of one task may call it directly
+
+
+def test_retry_of_a_failed_message(kind, backends):
+    booking = book(kind)
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    Notification.objects.filter(pk=row.pk).update(status=Status.FAILED, attempts=6)
+    with transaction.atomic():
+        services.notification_retry(notification=row)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.PENDING, 0)
+
+
+def test_expired_request_tells_the_client(kind):
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    booking = book(kind)
+    services.bookings_expire_due(now=booking.start)
+    assert booking.notifications.filter(kind=Kind.DECLINED, audience="client").exists()
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.EXPIRED
