@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -51,39 +52,50 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real `celery worker` process on the configured broker and the test database."""
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"test-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    process.log_path = log_path
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def start_worker(transactional_db, tmp_path):
+    """Start real `celery worker` processes on the configured broker and the test
+    database; `start_worker(**env)` adds environment variables. All are stopped after."""
+    processes = []
+
+    def start(**extra_env):
+        env = {**os.environ, "DATABASE_URL": database_url(), **extra_env}
+        log_path = tmp_path / f"worker-{len(processes)}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "celery", "-A", "config", "worker",
+                    "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip",
+                    "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+                ],
+                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        process.log_path = log_path
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(start_worker):
+    return start_worker()
+
+
+def wait_for(condition, timeout, what):
+    """Poll `condition` until it is true or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,14 @@
 """A request dispatches a task on commit; a real worker process executes it."""
 
-import time
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from config.celery import app as celery_app
 from scheduler.models import WorkerCheck
+from tests.conftest import wait_for
 
 BROKER = settings.CELERY_BROKER_URL.split("://")[0]
-
-
-def wait_for(condition, timeout, what):
-    """Poll `condition` until it is true or `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_celery_is_configured_for_safe_delivery():

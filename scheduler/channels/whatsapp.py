@@ -1,0 +1,247 @@
+"""WhatsApp through Meta's WhatsApp Cloud API (Graph API).
+
+A business may write first only with a template that Meta approved beforehand, so
+every message is a template message: the template name per notification kind comes
+from `settings.WHATSAPP_TEMPLATES`, the variable parts from `Message.template_params`.
+
+The webhook helpers (`verify_subscription`, `verify_signature`, `parse_statuses`)
+are what a view needs to receive Meta's delivery statuses.
+"""
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Mapping
+
+import httpx
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import base
+from .base import Backend, DeliveryError, Message
+
+logger = logging.getLogger("sprechzeit.channels")
+
+# Our language codes → the language code the template was approved under in Meta's
+# business manager (it could be "en_US" there); override with WHATSAPP_LANGUAGE_CODES.
+DEFAULT_LANGUAGE_CODES = {"de": "de", "en": "en"}
+
+# Graph API error codes (the "code" in {"error": {...}}) that retrying cannot fix ...
+PERMANENT_CODES = {
+    100,  # invalid parameter
+    190,  # access token expired or invalid
+    131026,  # message undeliverable (no WhatsApp on that number, old app, terms not accepted)
+    131047,  # re-engagement: more than 24 h since the client last wrote
+    132001,  # template does not exist (in that language)
+}
+# ... and those that go away by themselves.
+TRANSIENT_CODES = {
+    4,  # application request limit reached
+    80007,  # WhatsApp Business Account rate limit
+    130429,  # throughput rate limit
+    131016,  # service temporarily unavailable
+    131056,  # too many messages to the same number in a short time
+    133004,  # server temporarily unavailable
+}
+STATUSES = {"sent", "delivered", "read", "failed"}
+# Provider text we copy into an error is cut to this length.
+DETAIL_LENGTH = 300
+
+
+def _language_code(language: str) -> str:
+    codes = getattr(settings, "WHATSAPP_LANGUAGE_CODES", DEFAULT_LANGUAGE_CODES)
+    language = (language or "").lower()
+    return (
+        codes.get(language)
+        or codes.get(language.split("-")[0].split("_")[0])
+        or codes.get(settings.LANGUAGE_CODE)
+        or settings.LANGUAGE_CODE
+    )
+
+
+def _parameter_text(value: str) -> str:
+    # Meta rejects body parameters with new lines, tabs or more than four spaces in a row.
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+class CloudApiBackend(Backend):
+    """Sends approved template messages through the WhatsApp Cloud API."""
+
+    timeout = 10.0
+
+    def __init__(self, timeout: float | None = None):
+        if timeout is not None:
+            self.timeout = timeout
+
+    def send(self, message: Message) -> str:
+        # The API wants the number in international format without "+" (and nothing but digits).
+        to = re.sub(r"\D", "", message.recipient)
+        if not to:
+            raise DeliveryError(
+                _("%(number)s is not a phone number WhatsApp can send to.") % {"number": message.recipient},
+                permanent=True,
+            )
+        templates = settings.WHATSAPP_TEMPLATES
+        # Accept a notification kind ("confirmed") as well as a template name.
+        name = templates.get(message.template, message.template) if message.template else templates["default"]
+        template = {"name": name, "language": {"code": _language_code(message.language)}}
+        if message.template_params:
+            # A template without variables must not get an empty "parameters" list.
+            template["components"] = [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": _parameter_text(p)} for p in message.template_params],
+                }
+            ]
+        payload = {"messaging_product": "whatsapp", "to": to, "type": "template", "template": template}
+        url = f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+        try:
+            response = httpx.post(
+                url,
+                json=payload,
+                headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
+                timeout=self.timeout,
+            )
+        except httpx.TimeoutException:
+            # `from None`: the httpx exception holds the request and with it the token header.
+            logger.warning("whatsapp: request for %s timed out", message.reference or "?")
+            raise DeliveryError(_("WhatsApp did not answer in time."), permanent=False) from None
+        except httpx.TransportError as exc:
+            logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
+            raise DeliveryError(_("WhatsApp could not be reached."), permanent=False) from None
+        if response.is_success:
+            return self._message_id(response)
+        raise self._error(response, name, template["language"]["code"])
+
+    @staticmethod
+    def _message_id(response: httpx.Response) -> str:
+        try:
+            return str(response.json()["messages"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            # Accepted, but without an id: retrying could deliver the message twice.
+            raise DeliveryError(
+                _("WhatsApp accepted the message but returned no message id."), permanent=True
+            ) from None
+
+    @staticmethod
+    def _error(response: httpx.Response, template: str, language: str) -> DeliveryError:
+        status = response.status_code
+        try:
+            error = response.json().get("error") or {}
+        except (ValueError, AttributeError):
+            error = {}  # a proxy's HTML page, say: only the status code tells
+        if not isinstance(error, dict):
+            error = {}
+        code = error.get("code")
+        detail = str(error.get("message") or "")
+        data = error.get("error_data")
+        if isinstance(data, dict) and data.get("details"):
+            detail = f"{detail} ({data['details']})" if detail else str(data["details"])
+        token = settings.WHATSAPP_TOKEN
+        if token:
+            # Meta does not echo the token, but a message for the coach must never risk it.
+            detail = detail.replace(token, "[redacted]")
+        detail = detail[:DETAIL_LENGTH]
+
+        if code in PERMANENT_CODES:
+            texts = {
+                100: _("WhatsApp rejected a parameter of the message: %(detail)s"),
+                190: _("The WhatsApp access token has expired or is invalid (WHATSAPP_TOKEN)."),
+                131026: _(
+                    "WhatsApp could not deliver the message: the number may not use WhatsApp "
+                    "or has not accepted WhatsApp's current terms."
+                ),
+                131047: _("WhatsApp refused the message: more than 24 hours have passed since the client last wrote."),
+                132001: _('The WhatsApp template "%(template)s" does not exist in language "%(language)s".'),
+            }
+            text = texts[code] % {"detail": detail, "template": template, "language": language}
+            return DeliveryError(text, permanent=True)
+        if code in TRANSIENT_CODES or status == 429:
+            return DeliveryError(_("WhatsApp is limiting the rate of messages; trying again later."), permanent=False)
+        if status >= 500 or status == 408:
+            return DeliveryError(
+                _("WhatsApp has a temporary problem (HTTP %(status)s).") % {"status": status}, permanent=False
+            )
+        if status in (401, 403):
+            return DeliveryError(
+                _("WhatsApp refused our access token or its permissions (HTTP %(status)s).") % {"status": status},
+                permanent=True,
+            )
+        # Any other refusal: the same request will be refused again.
+        return DeliveryError(
+            _("WhatsApp refused the message (error %(code)s): %(detail)s")
+            % {"code": code if code is not None else status, "detail": detail or "-"},
+            permanent=True,
+        )
+
+
+class ConsoleBackend(base.ConsoleBackend):
+    kind = "whatsapp"
+
+
+# --- Webhook (delivery statuses) ---------------------------------------------
+
+
+def verify_subscription(params: Mapping[str, str], verify_token: str | None = None) -> str | None:
+    """Meta's subscription check (GET with hub.mode, hub.verify_token, hub.challenge):
+    the challenge to answer with when mode and token match, else None."""
+    if verify_token is None:
+        verify_token = getattr(settings, "WHATSAPP_VERIFY_TOKEN", "")
+    if not verify_token:
+        return None  # an unset token must not match an empty one
+    challenge = params.get("hub.challenge")
+    given = params.get("hub.verify_token") or ""
+    if params.get("hub.mode") != "subscribe" or challenge is None:
+        return None
+    if not hmac.compare_digest(given.encode(), verify_token.encode()):
+        return None
+    return challenge
+
+
+def verify_signature(body: bytes, header: str | None, app_secret: str | None = None) -> bool:
+    """True when X-Hub-Signature-256 ("sha256=<hex>") is the HMAC-SHA256 of the raw body
+    keyed with the app secret."""
+    if app_secret is None:
+        app_secret = settings.WHATSAPP_APP_SECRET
+    if not app_secret or not header:
+        return False
+    scheme, _sep, signature = header.strip().partition("=")
+    if scheme.lower() != "sha256" or not signature:
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    # Bytes, because compare_digest refuses non-ASCII str; constant time against guessing.
+    return hmac.compare_digest(expected.encode(), signature.lower().encode())
+
+
+def _error_text(errors) -> str | None:
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None
+    error = errors[0]
+    text = str(error.get("title") or error.get("message") or "")
+    data = error.get("error_data")
+    details = str(data.get("details") or "") if isinstance(data, dict) else ""
+    if details and details != text:
+        text = f"{text}: {details}" if text else details
+    if error.get("code") is not None:
+        text = f"{text} ({error['code']})" if text else str(error["code"])
+    return text or None
+
+
+def parse_statuses(payload: dict) -> list[tuple[str, str, str | None]]:
+    """(provider message id, status, error text or None) for every status in a webhook payload.
+
+    Only sent, delivered, read and failed are returned; the same payload may also carry
+    incoming messages, which are not ours to read here."""
+    result = []
+    for entry in payload.get("entry") or []:
+        for change in (entry or {}).get("changes") or []:
+            value = (change or {}).get("value") or {}
+            for status in value.get("statuses") or []:
+                if not isinstance(status, dict):
+                    continue
+                message_id, state = status.get("id"), status.get("status")
+                if not message_id or state not in STATUSES:
+                    continue
+                result.append((str(message_id), state, _error_text(status.get("errors"))))
+    return result
