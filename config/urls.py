@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from scheduler.api import api
-from scheduler.urls import health_urlpatterns
+from scheduler.urls import fixed_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
-    *health_urlpatterns,
+    *fixed_urlpatterns,
     path("", include("scheduler.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import manage, ops, public
+from .views import manage, ops, public, webhooks
 
 app_name = "scheduler"
 
@@ -16,8 +16,10 @@ urlpatterns = [
     path("<slug:coach_slug>/<slug:type_slug>/", public.type_page, name="type"),
 ]
 
-health_urlpatterns = [
+fixed_urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("healthz/worker", ops.worker_check_create, name="worker_check_create"),
     path("healthz/worker/<int:check_id>", ops.worker_check_detail, name="worker_check_detail"),
+    path("hooks/threema", webhooks.threema_callback, name="threema_callback"),
+    path("hooks/whatsapp", webhooks.whatsapp_webhook, name="whatsapp_webhook"),
 ]

@@ -45,6 +45,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider's message id"), max_length=255, blank=True)
+    # What the provider reported later (delivered, read, …), from its webhook.
+    delivery_status = models.CharField(_("delivery"), max_length=12, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

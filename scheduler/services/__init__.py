@@ -16,6 +16,7 @@ from .booking import (
 from .coach import coach_create, worker_check_answer, worker_check_request
 from .outbox import (
     booking_notify,
+    notification_delivery_update,
     notification_retry,
     notification_send,
     notifications_dispatch,
@@ -36,6 +37,7 @@ __all__ = [
     "booking_notify",
     "bookings_expire_due",
     "coach_create",
+    "notification_delivery_update",
     "notification_retry",
     "notification_send",
     "notifications_dispatch",

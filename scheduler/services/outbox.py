@@ -214,3 +214,14 @@ def notifications_dispatch_retry(*, notification_id: int) -> None:
         logger.warning("could not queue the retry of %s; the sweeper will", notification_id, exc_info=True)
         return
     Notification.objects.filter(pk=notification_id).update(dispatched_at=timezone.now())
+
+
+def notification_delivery_update(*, channel: str, provider_message_id: str, status: str, error: str = "") -> int:
+    """Record what a provider reports about a sent message. A message that later failed
+    (WhatsApp's "failed" status) is failed here too, and the coach is told."""
+    rows = list(Notification.objects.filter(channel=channel, provider_message_id=provider_message_id))
+    for notification in rows:
+        if status == "failed" and notification.status == Status.SENT:
+            _fail(notification, error or status, timezone.now())
+        Notification.objects.filter(pk=notification.pk).update(delivery_status=status[:12])
+    return len(rows)

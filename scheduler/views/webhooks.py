@@ -1,0 +1,64 @@
+"""Callbacks of the messaging providers. They carry no session, so no CSRF token:
+each request is authenticated by its signature instead."""
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import services
+from ..channels import threema, whatsapp
+
+logger = logging.getLogger("sprechzeit.webhooks")
+
+
+@csrf_exempt
+@require_POST
+def threema_callback(request):
+    """Threema Gateway (end-to-end mode) posts incoming messages here; we use the
+    delivery receipts for our own messages and ignore everything else."""
+    data = request.POST
+    if not threema.verify_callback(data, settings.THREEMA_GATEWAY_SECRET):
+        return HttpResponseForbidden("bad mac")
+    if not settings.THREEMA_PRIVATE_KEY:
+        return HttpResponse("ok")
+    try:
+        sender_key = threema.GatewayBackend().public_key(data["from"]).hex()
+        plain = threema.decrypt_callback_box(data, settings.THREEMA_PRIVATE_KEY, sender_key)
+    except Exception:  # an undecryptable box is the sender's problem; the Gateway must not retry
+        logger.warning("threema callback from %s could not be decrypted", data.get("from"))
+        return HttpResponse("ok")
+    if plain[:1] == bytes([threema.MESSAGE_TYPE_DELIVERY_RECEIPT]):
+        status, message_ids = threema.parse_delivery_receipt(plain)
+        for message_id in message_ids:
+            services.notification_delivery_update(
+                channel="threema",
+                provider_message_id=message_id,
+                status=threema.RECEIPT_STATUSES.get(status, "received"),
+            )
+    return HttpResponse("ok")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request):
+    """GET: Meta's subscription check. POST: status updates of our messages."""
+    if request.method == "GET":
+        challenge = whatsapp.verify_subscription(request.GET, settings.WHATSAPP_VERIFY_TOKEN)
+        return HttpResponse(challenge) if challenge is not None else HttpResponseForbidden("bad token")
+    if not whatsapp.verify_signature(
+        request.body, request.headers.get("X-Hub-Signature-256"), settings.WHATSAPP_APP_SECRET
+    ):
+        return HttpResponseForbidden("bad signature")
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponseBadRequest("not json")
+    for message_id, status, error in whatsapp.parse_statuses(payload):
+        services.notification_delivery_update(
+            channel="whatsapp", provider_message_id=message_id, status=status, error=error or ""
+        )
+    return HttpResponse("ok")

@@ -1,0 +1,382 @@
+"""The e-mail channel against a real SMTP server (aiosmtpd on 127.0.0.1), real GnuPG
+for decryption, and a local HTTP server standing in for a Web Key Directory."""
+
+import email
+import email.policy
+import socket
+
+import pysequoia
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+
+from scheduler.channels.base import DeliveryError, Message
+from scheduler.channels.email import EmailBackend, wkd_hash, wkd_lookup, zbase32
+from tests.conftest import gpg
+
+CALENDAR = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Sprechzeit//test//EN\r\nMETHOD:REQUEST\r\n"
+    b"BEGIN:VEVENT\r\nUID:booking-1@sprechzeit\r\nDTSTAMP:20260101T090000Z\r\n"
+    b"DTSTART:20260105T090000Z\r\nDTEND:20260105T093000Z\r\nSUMMARY:Kennenlernen\r\n"
+    b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+TEXT = "Hallo Jörg,\n\nIhr Termin ist bestätigt: Montag, 5. Januar 2026, 10:00–10:30.\n"
+HTML = "<p>Hallo Jörg,</p><p>Ihr Termin ist <b>bestätigt</b>.</p>"
+SUBJECT = "Bestätigt: Kennenlernen am 5. Januar"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def message(**fields) -> Message:
+    values = {
+        "recipient": "client@example.org",
+        "subject": SUBJECT,
+        "text": TEXT,
+        "html": HTML,
+        "calendar": CALENDAR,
+        "calendar_method": "REQUEST",
+        "reference": "n-1",
+    }
+    return Message(**{**values, **fields})
+
+
+class Sink:
+    """An aiosmtpd handler that keeps what it receives and can refuse on command."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.rcpt_reply = None  # e.g. "550 No such user"
+        self.data_reply = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "Sprechzeit <noreply@sprechzeit.test>"
+    yield sink
+    controller.stop()
+
+
+def crlf_to_lf(text: str) -> str:
+    # On the wire every line ends in CRLF, and the parser keeps it in 8-bit parts.
+    return text.replace("\r\n", "\n")
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def assert_content(parsed):
+    """Text, HTML and the iMIP calendar part of a (decrypted or plain) message."""
+    assert crlf_to_lf(parsed.get_body(("plain",)).get_content()) == TEXT
+    assert crlf_to_lf(parsed.get_body(("html",)).get_content()).strip() == HTML
+    calendars = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
+    assert len(calendars) == 1
+    calendar = calendars[0]
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_content_charset() == "utf-8"
+    assert calendar.get_filename() == "invite.ics"
+    assert calendar.get_content().startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:Kennenlernen" in calendar.get_content()
+
+
+def test_plain_message_with_calendar_reaches_the_smtp_server(smtp_sink):
+    provider_id = EmailBackend().send(message())
+
+    assert len(smtp_sink.envelopes) == 1
+    envelope = smtp_sink.envelopes[0]
+    assert envelope.mail_from == "noreply@sprechzeit.test"
+    assert envelope.rcpt_tos == ["client@example.org"]
+    parsed = parse(envelope.content)
+    assert parsed["Subject"] == SUBJECT
+    assert parsed["To"] == "client@example.org"
+    assert parsed["Message-ID"] == f"<{provider_id}>"
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert_content(parsed)
+
+
+def test_message_without_html_and_calendar_is_plain_text(smtp_sink):
+    EmailBackend().send(message(html="", calendar=None, calendar_method=""))
+
+    parsed = parse(smtp_sink.envelopes[0].content)
+    assert parsed.get_content_type() == "text/plain"
+    assert crlf_to_lf(parsed.get_content()) == TEXT
+
+
+def test_cancellation_carries_method_cancel(smtp_sink):
+    cancel = CALENDAR.replace(b"METHOD:REQUEST", b"METHOD:CANCEL")
+    EmailBackend().send(message(calendar=cancel, calendar_method="CANCEL"))
+
+    parsed = parse(smtp_sink.envelopes[0].content)
+    (calendar,) = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
+    assert calendar.get_param("method") == "CANCEL"
+
+
+def test_uses_djangos_configured_connection():
+    # pytest-django configures the locmem backend: nothing leaves the process.
+    provider_id = EmailBackend().send(message())
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["client@example.org"]
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<{provider_id}>"
+
+
+def test_console_backend_in_development(settings, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+    provider_id = EmailBackend().send(message())
+
+    assert f"Message-ID: <{provider_id}>" in capsys.readouterr().out
+
+
+def test_header_injection_in_the_recipient_fails_permanently(smtp_sink):
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message(recipient="client@example.org\nBcc: victim@example.net"))
+
+    assert caught.value.permanent is True
+    assert smtp_sink.envelopes == []
+
+
+def decrypt(raw_part: str, home, tmp_path) -> bytes:
+    path = tmp_path / "encrypted.asc"
+    path.write_text(raw_part)
+    return gpg(home, "--decrypt", str(path))
+
+
+def test_encrypted_message_is_pgp_mime_that_gnupg_decrypts(smtp_sink, openpgp_keys, tmp_path):
+    provider_id = EmailBackend().send(message(pgp_public_key=openpgp_keys["valid"]))
+
+    assert len(smtp_sink.envelopes) == 1
+    raw = smtp_sink.envelopes[0].content
+    # Nothing of the content is readable on the wire.
+    for secret in (b"Hallo J", "Jörg".encode(), b"BEGIN:VCALENDAR", b"Kennenlernen\r\n", b"<b>", b"text/calendar"):
+        assert secret not in raw
+    parsed = parse(raw)
+    assert parsed.get_content_type() == "multipart/encrypted"
+    assert parsed.get_param("protocol") == "application/pgp-encrypted"
+    # Transport headers stay in clear; the Subject too, by design.
+    assert parsed["Subject"] == SUBJECT
+    assert parsed["To"] == "client@example.org"
+    assert parsed["Message-ID"] == f"<{provider_id}>"
+    assert parsed["Date"]
+    assert parsed["MIME-Version"] == "1.0"
+
+    parts = parsed.get_payload()
+    assert len(parts) == 2
+    assert parts[0].get_content_type() == "application/pgp-encrypted"
+    assert parts[0].get_payload().strip() == "Version: 1"
+    assert parts[1].get_content_type() == "application/octet-stream"
+    assert parts[1].get_filename() == "encrypted.asc"
+    armored = parts[1].get_payload()
+    assert armored.lstrip().startswith("-----BEGIN PGP MESSAGE-----")
+
+    inner = decrypt(armored, openpgp_keys["home"], tmp_path)
+    # RFC 3156: the encrypted entity is canonical, every line ends in CRLF.
+    assert b"\n" not in inner.replace(b"\r\n", b"")
+    inner_parsed = parse(inner)
+    assert inner_parsed.get_content_type() == "multipart/mixed"
+    # Only content headers inside: the transport headers are not duplicated.
+    assert all(name.lower().startswith("content-") for name in inner_parsed.keys())
+    assert_content(inner_parsed)
+
+
+def test_encrypted_message_with_long_non_ascii_subject(smtp_sink, openpgp_keys):
+    subject = "Bestätigt: " + "ein recht langer Betreff mit Umlauten äöü " * 3
+    EmailBackend().send(message(subject=subject.strip(), pgp_public_key=openpgp_keys["valid"]))
+
+    # Django folds a long encoded Subject right after "Subject:", which the stdlib parser
+    # reads back with a leading space (mail clients strip it); the same happens unencrypted.
+    assert parse(smtp_sink.envelopes[0].content)["Subject"].strip() == subject.strip()
+
+
+def test_encrypted_message_through_locmem_is_encrypted_too(openpgp_keys):
+    EmailBackend().send(message(pgp_public_key=openpgp_keys["valid"]))
+
+    raw = mail.outbox[0].message().as_bytes()
+    assert b"BEGIN:VCALENDAR" not in raw
+    assert parse(raw).get_content_type() == "multipart/encrypted"
+
+
+@pytest.mark.parametrize("key_name", ["sign_only", "expired", "revoked", "garbage", "empty_block"])
+def test_unusable_key_fails_permanently_and_sends_nothing(smtp_sink, openpgp_keys, key_name):
+    keys = {
+        **openpgp_keys,
+        "garbage": "hello, this is not a key",
+        "empty_block": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n-----END PGP PUBLIC KEY BLOCK-----\n",
+    }
+
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message(pgp_public_key=keys[key_name]))
+
+    assert caught.value.permanent is True
+    text = str(caught.value)
+    assert "OpenPGP key" in text
+    assert "backtrace" not in text.lower()
+    assert "\n" not in text
+    assert smtp_sink.envelopes == []
+
+
+def test_unusable_key_is_permanent_even_when_the_server_is_down(settings, openpgp_keys):
+    # The key is checked before connecting, so an outage cannot turn it into a retry.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_USE_TLS = False
+
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message(pgp_public_key=openpgp_keys["sign_only"]))
+
+    assert caught.value.permanent is True
+
+
+@pytest.mark.parametrize(
+    ("stage", "reply", "permanent"),
+    [
+        ("rcpt", "550 No such user", True),
+        ("rcpt", "451 try later", False),
+        ("data", "554 Message rejected as spam", True),
+        ("data", "452 Mailbox full, try later", False),
+    ],
+)
+def test_smtp_refusals_are_classified(smtp_sink, stage, reply, permanent):
+    setattr(smtp_sink, f"{stage}_reply", reply)
+
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message())
+
+    assert caught.value.permanent is permanent
+    assert reply.split()[0] in str(caught.value)
+    assert smtp_sink.envelopes == []
+
+
+def test_unreachable_server_is_transient(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()  # nothing listens here
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message())
+
+    assert caught.value.permanent is False
+
+
+# --- Web Key Directory ---
+
+
+def test_zbase32_known_vector():
+    assert wkd_hash("joe.doe") == "iy9q119eutrkn8s1mk4r39qejnbu3n5q"
+    # Only ASCII letters are lowercased before hashing.
+    assert wkd_hash("Joe.Doe") == "iy9q119eutrkn8s1mk4r39qejnbu3n5q"
+    assert zbase32(b"") == ""
+    assert zbase32(b"\x00") == "yy"
+    assert zbase32(b"\xff") == "9h"
+
+
+def valid_key(openpgp_keys) -> tuple[bytes, str]:
+    """The binary public key (as a WKD serves it) and its fingerprint, from GnuPG itself."""
+    home = openpgp_keys["home"]
+    binary = gpg(home, "--export", "valid@example.org")
+    listing = gpg(home, "--list-keys", "--with-colons", "valid@example.org").decode()
+    fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+    return binary, fingerprint
+
+
+ADVANCED = "/.well-known/openpgpkey/example.org/hu/{hash}"
+DIRECT = "/.well-known/openpgpkey/hu/{hash}"
+
+
+def lookup(httpserver, address="valid@example.org"):
+    return wkd_lookup(address, scheme="http", host_override=f"127.0.0.1:{httpserver.port}", timeout=5)
+
+
+def test_wkd_advanced_method(httpserver, openpgp_keys):
+    binary, fingerprint = valid_key(openpgp_keys)
+    httpserver.expect_request(ADVANCED.format(hash=wkd_hash("valid")), query_string={"l": "valid"}).respond_with_data(
+        binary, content_type="application/octet-stream"
+    )
+
+    armored = lookup(httpserver)
+
+    assert armored.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    assert pysequoia.Cert.from_bytes(armored.encode()).fingerprint.upper() == fingerprint
+    assert len(httpserver.log) == 1
+    httpserver.check_assertions()
+
+
+def test_wkd_falls_back_to_the_direct_method(httpserver, openpgp_keys):
+    binary, fingerprint = valid_key(openpgp_keys)
+    hashed = wkd_hash("valid")
+    httpserver.expect_ordered_request(ADVANCED.format(hash=hashed)).respond_with_data("not found", status=404)
+    httpserver.expect_ordered_request(DIRECT.format(hash=hashed), query_string={"l": "valid"}).respond_with_data(
+        binary, content_type="application/octet-stream"
+    )
+
+    armored = lookup(httpserver)
+
+    assert pysequoia.Cert.from_bytes(armored.encode()).fingerprint.upper() == fingerprint
+    assert [request.path for request, _response in httpserver.log] == [
+        ADVANCED.format(hash=hashed),
+        DIRECT.format(hash=hashed),
+    ]
+    httpserver.check_assertions()
+
+
+def test_wkd_nothing_published(httpserver):
+    hashed = wkd_hash("valid")
+    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data("not found", status=404)
+    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data("not found", status=404)
+
+    assert lookup(httpserver) is None
+    assert len(httpserver.log) == 2
+    httpserver.check_assertions()
+
+
+def test_wkd_body_that_is_not_a_key(httpserver):
+    hashed = wkd_hash("valid")
+    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data("<html>hello</html>")
+    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data(b"\x00\x01garbage")
+
+    assert lookup(httpserver) is None
+
+
+def test_wkd_ignores_a_key_for_another_address(httpserver, openpgp_keys):
+    binary, _fingerprint = valid_key(openpgp_keys)
+    hashed = wkd_hash("someone")
+    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data(binary)
+    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data("not found", status=404)
+
+    assert lookup(httpserver, "someone@example.org") is None
+
+
+def test_wkd_unreachable_host_and_bad_address():
+    assert wkd_lookup("valid@example.org", scheme="http", host_override=f"127.0.0.1:{free_port()}", timeout=2) is None
+    assert wkd_lookup("not-an-address") is None
