@@ -63,11 +63,23 @@ def start_worker(transactional_db, tmp_path):
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "celery", "-A", "config", "worker",
-                    "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-                    "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    f"test-{uuid.uuid4().hex[:8]}@%h",
                 ],
-                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         process.log_path = log_path
         processes.append(process)

@@ -114,7 +114,9 @@ class AppointmentType(models.Model):
     )
     allowed_channels = models.JSONField(_("channels"), default=list)
     reminders = models.JSONField(
-        _("reminders (minutes before)"), default=default_reminders, blank=True,
+        _("reminders (minutes before)"),
+        default=default_reminders,
+        blank=True,
         help_text=_("When clients are reminded, in minutes before the appointment, e.g. [1440, 60]."),
     )
     active = models.BooleanField(_("bookable"), default=True)

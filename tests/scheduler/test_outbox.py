@@ -40,7 +40,9 @@ class ScriptedBackend(Backend):
 def backends(settings, monkeypatch):
     MemoryBackend.outbox = []
     ScriptedBackend.script, ScriptedBackend.sent = [], []
-    settings.CHANNEL_BACKENDS = {name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")}
+    settings.CHANNEL_BACKENDS = {
+        name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
+    }
     dispatched = []
     monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: dispatched.append(pk))
     monkeypatch.setattr(tasks.send_notification, "apply_async", lambda args, countdown=0: dispatched.append(args[0]))
@@ -56,8 +58,12 @@ def kind():
 
 def book(kind, **changes):
     request = BookingRequest(
-        start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN), name="Eva Muster", email="eva@example.org",
-        channel="email", message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.", language="de",
+        start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN),
+        name="Eva Muster",
+        email="eva@example.org",
+        channel="email",
+        message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
+        language="de",
     )
     return services.booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
 
@@ -68,12 +74,14 @@ def rows(booking):
 
 def test_a_confirmed_booking_tells_client_and_coach_and_plans_reminders(kind):
     booking = book(kind)
-    assert rows(booking) == sorted([
-        (Kind.CONFIRMED, "client", "email", "eva@example.org"),
-        (Kind.COACH_NEW_BOOKING, "coach", "email", "coach@example.org"),
-        (Kind.REMINDER, "client", "email", "eva@example.org"),
-        (Kind.REMINDER, "client", "email", "eva@example.org"),
-    ])
+    assert rows(booking) == sorted(
+        [
+            (Kind.CONFIRMED, "client", "email", "eva@example.org"),
+            (Kind.COACH_NEW_BOOKING, "coach", "email", "coach@example.org"),
+            (Kind.REMINDER, "client", "email", "eva@example.org"),
+            (Kind.REMINDER, "client", "email", "eva@example.org"),
+        ]
+    )
     reminders = booking.notifications.filter(kind=Kind.REMINDER).order_by("scheduled_for")
     assert [booking.start - r.scheduled_for for r in reminders] == [timedelta(hours=24), timedelta(hours=1)]
 
@@ -83,7 +91,8 @@ def test_a_request_tells_the_client_it_waits_and_the_coach_to_answer(kind):
     kind.save()
     booking = book(kind)
     assert {(n.kind, n.audience) for n in booking.notifications.all()} == {
-        (Kind.REQUEST_RECEIVED, "client"), (Kind.COACH_REQUEST_WAITING, "coach"),
+        (Kind.REQUEST_RECEIVED, "client"),
+        (Kind.COACH_REQUEST_WAITING, "coach"),
     }
 
 

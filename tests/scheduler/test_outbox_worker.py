@@ -18,14 +18,20 @@ BROKER = settings.CELERY_BROKER_URL.split("://")[0]
 @pytest.mark.parametrize("broker", [pytest.param(BROKER, id=BROKER)])
 def test_booking_messages_are_sent_by_the_worker(broker, start_worker, client, tmp_path):
     mail_dir = tmp_path / "mail"
-    worker = start_worker(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(mail_dir))
+    worker = start_worker(
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(mail_dir)
+    )
     coach = CoachFactory(slug="anna", user__email="anna@example.org")
     day = datetime.now(BERLIN).date() + timedelta(days=7)
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
     AppointmentTypeFactory(coach=coach, slug="talk")
     body = {
-        "type": "talk", "start": datetime.combine(day, time(10), tzinfo=BERLIN).isoformat(), "name": "Eva",
-        "email": "eva@example.org", "channel": "email", "language": "en",
+        "type": "talk",
+        "start": datetime.combine(day, time(10), tzinfo=BERLIN).isoformat(),
+        "name": "Eva",
+        "email": "eva@example.org",
+        "channel": "email",
+        "language": "en",
         "message": "I would like to talk about my next step at work, please.",
     }
     response = client.post("/api/coaches/anna/bookings", body, content_type="application/json")
