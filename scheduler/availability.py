@@ -52,6 +52,9 @@ __all__ = [
 
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
+# Booked starts farther than this from the range cannot share a coach-local ISO
+# week with any visited date: a week, the spare day before, slack for offsets.
+_CAP_REACH = timedelta(days=9)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -189,8 +192,7 @@ def _wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     the gap, so after conversion it lands the gap's length later (02:30 ->
     03:30 on a one-hour spring-forward).
     """
-    local = datetime(day.year, day.month, day.day, wall.hour, wall.minute,
-                     wall.second, wall.microsecond, tzinfo=zone)
+    local = datetime(day.year, day.month, day.day, wall.hour, wall.minute, wall.second, wall.microsecond, tzinfo=zone)
     return local.astimezone(UTC)
 
 
@@ -201,21 +203,23 @@ def _group_by_weekday(weekly_hours: Sequence[WeeklyWindow]) -> dict[int, list[We
     return by_weekday
 
 
-def _day_spans(day: date, by_weekday: Mapping[int, Sequence[WeeklyWindow]],
-               date_overrides: Mapping[date, Sequence[Window]],
-               zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+def _day_spans(
+    day: date,
+    by_weekday: Mapping[int, Sequence[WeeklyWindow]],
+    date_overrides: Mapping[date, Sequence[Window]],
+    zone: ZoneInfo,
+) -> list[tuple[datetime, datetime]]:
     """Merged UTC windows of one coach-local date (see local_windows)."""
     windows = date_overrides.get(day)
     if windows is None:  # an override, even an empty one, replaces the weekly hours
         windows = by_weekday.get(day.weekday(), ())
     # A window that collapses in a DST gap (e.g. 02:30-03:00) becomes empty and is dropped.
-    return _merge_spans((_wall_to_utc(day, w.start, zone), _wall_to_utc(day, w.end, zone))
-                        for w in windows)
+    return _merge_spans((_wall_to_utc(day, w.start, zone), _wall_to_utc(day, w.end, zone)) for w in windows)
 
 
-def local_windows(*, day: date, weekly_hours: Sequence[WeeklyWindow],
-                  date_overrides: Mapping[date, Sequence[Window]],
-                  zone: ZoneInfo) -> list[Interval]:
+def local_windows(
+    *, day: date, weekly_hours: Sequence[WeeklyWindow], date_overrides: Mapping[date, Sequence[Window]], zone: ZoneInfo
+) -> list[Interval]:
     """The working windows of coach-local date ``day`` as merged UTC intervals.
 
     An override for ``day`` replaces the weekly hours of that date entirely
@@ -230,18 +234,23 @@ def local_windows(*, day: date, weekly_hours: Sequence[WeeklyWindow],
 # --- slots ------------------------------------------------------------------
 
 
-def _cap_counts(booked_starts: Iterable[datetime], zone: ZoneInfo,
-                rules: SlotRules) -> tuple[Counter, Counter]:
-    """Booked starts per coach-local date and per coach-local ISO week."""
+def _cap_counts(
+    booked_starts: Iterable[datetime], zone: ZoneInfo, rules: SlotRules, lo: datetime, hi: datetime
+) -> tuple[Counter, Counter]:
+    """Booked starts per coach-local date and per coach-local ISO week (keyed
+    by the week's Monday), counting only starts that can share a date or a
+    week with a slot starting in ``[lo, hi)``."""
     per_day: Counter = Counter()
     per_week: Counter = Counter()
+    counting = rules.daily_cap is not None or rules.weekly_cap is not None
+    # Skipping far-away starts saves converting them to local dates.
+    near_lo, near_hi = lo - _CAP_REACH, hi + _CAP_REACH
     for start in booked_starts:
         _require_aware(start, "booked_starts item")
-        if rules.daily_cap is None and rules.weekly_cap is None:
-            continue
-        local_day = start.astimezone(zone).date()
-        per_day[local_day] += 1
-        per_week[local_day.isocalendar()[:2]] += 1
+        if counting and near_lo <= start < near_hi:
+            local_day = start.astimezone(zone).date()
+            per_day[local_day] += 1
+            per_week[local_day - timedelta(days=local_day.weekday())] += 1
     return per_day, per_week
 
 
@@ -249,14 +258,22 @@ def _is_capped(day: date, rules: SlotRules, per_day: Counter, per_week: Counter)
     """A date offers no slots once its day or ISO week has reached its cap."""
     if rules.daily_cap is not None and per_day[day] >= rules.daily_cap:
         return True
-    return rules.weekly_cap is not None and per_week[day.isocalendar()[:2]] >= rules.weekly_cap
+    monday = day - timedelta(days=day.weekday())
+    return rules.weekly_cap is not None and per_week[monday] >= rules.weekly_cap
 
 
-def bookable_slots(*, weekly_hours: Sequence[WeeklyWindow],
-                   date_overrides: Mapping[date, Sequence[Window]],
-                   busy: Iterable[Interval], booked_starts: Iterable[datetime],
-                   rules: SlotRules, zone: ZoneInfo, now: datetime,
-                   range_start: datetime, range_end: datetime) -> list[Interval]:
+def bookable_slots(
+    *,
+    weekly_hours: Sequence[WeeklyWindow],
+    date_overrides: Mapping[date, Sequence[Window]],
+    busy: Iterable[Interval],
+    booked_starts: Iterable[datetime],
+    rules: SlotRules,
+    zone: ZoneInfo,
+    now: datetime,
+    range_start: datetime,
+    range_end: datetime,
+) -> list[Interval]:
     """Bookable slots (UTC intervals) whose start lies in ``[range_start, range_end)``.
 
     * ``busy``: everything that blocks the coach (other bookings already
@@ -278,7 +295,7 @@ def bookable_slots(*, weekly_hours: Sequence[WeeklyWindow],
     # Notice and horizon just narrow the range of allowed starts.
     lo = max(range_start.astimezone(UTC), now + rules.minimum_notice)
     hi = min(range_end.astimezone(UTC), now + rules.horizon)
-    per_day, per_week = _cap_counts(booked_starts, zone, rules)
+    per_day, per_week = _cap_counts(booked_starts, zone, rules, lo, hi)
     if lo >= hi:
         return []
 
@@ -286,16 +303,18 @@ def bookable_slots(*, weekly_hours: Sequence[WeeklyWindow],
     before, after = rules.buffer_before, rules.buffer_after + rules.duration
     # Only busy times that can touch a buffered slot starting in [lo, hi) matter;
     # filter them, then sort and merge once.
+    reach_lo, reach_hi = lo - before, hi + after
     busy_spans = _merge_spans(
-        (b.start.astimezone(UTC), b.end.astimezone(UTC))
-        for b in busy if b.end > lo - before and b.start < hi + after)
+        (b.start.astimezone(UTC), b.end.astimezone(UTC)) for b in busy if b.end > reach_lo and b.start < reach_hi
+    )
     busy_ends = [end for _, end in busy_spans]
     n_busy = len(busy_spans)
 
     by_weekday = _group_by_weekday(weekly_hours)
     slots: list[Interval] = []
-    # One spare day before: a late window of the previous local date may still
-    # reach into the range (DST shifts); the range check drops the rest.
+    # One spare day before: where a DST gap touches midnight (America/Nuuk
+    # springs forward at 23:00), a late window of the previous local date
+    # reaches into the next one.  The range check drops the rest.
     day = lo.astimezone(zone).date() - _ONE_DAY
     last_day = hi.astimezone(zone).date()
     while day <= last_day:
@@ -321,17 +340,24 @@ def bookable_slots(*, weekly_hours: Sequence[WeeklyWindow],
                 start += step
         day += _ONE_DAY
 
-    # Days are visited in order and their windows are disjoint, so this only
-    # fires for exotic zones whose adjacent local days overlap in UTC.
+    # Days are visited in order and their windows are disjoint, except in the
+    # zones above where a shifted late window overlaps the next day's windows.
     if any(a.start >= b.start for a, b in pairwise(slots)):
         slots = sorted(set(slots), key=lambda slot: slot.start)
     return slots
 
 
-def is_bookable(*, start: datetime, weekly_hours: Sequence[WeeklyWindow],
-                date_overrides: Mapping[date, Sequence[Window]],
-                busy: Iterable[Interval], booked_starts: Iterable[datetime],
-                rules: SlotRules, zone: ZoneInfo, now: datetime) -> bool:
+def is_bookable(
+    *,
+    start: datetime,
+    weekly_hours: Sequence[WeeklyWindow],
+    date_overrides: Mapping[date, Sequence[Window]],
+    busy: Iterable[Interval],
+    booked_starts: Iterable[datetime],
+    rules: SlotRules,
+    zone: ZoneInfo,
+    now: datetime,
+) -> bool:
     """True iff ``start`` is exactly one of the slots bookable_slots offers.
 
     Use it to reject forged start times when a booking is written.  Only the
@@ -341,7 +367,16 @@ def is_bookable(*, start: datetime, weekly_hours: Sequence[WeeklyWindow],
     """
     _require_aware(start, "start")
     # A one-microsecond range can only contain a slot that starts exactly at `start`.
-    return bool(bookable_slots(
-        weekly_hours=weekly_hours, date_overrides=date_overrides, busy=busy,
-        booked_starts=booked_starts, rules=rules, zone=zone, now=now,
-        range_start=start, range_end=start + timedelta(microseconds=1)))
+    return bool(
+        bookable_slots(
+            weekly_hours=weekly_hours,
+            date_overrides=date_overrides,
+            busy=busy,
+            booked_starts=booked_starts,
+            rules=rules,
+            zone=zone,
+            now=now,
+            range_start=start,
+            range_end=start + timedelta(microseconds=1),
+        )
+    )

@@ -77,7 +77,9 @@ def availability_inputs(
     # Anything that could touch a slot starting in the range, buffers included.
     reach_start = range_start - rules.buffer_before
     reach_end = range_end + rules.duration + rules.buffer_after
-    read_start = min(reach_start, _monday_before(range_start, zone))
+    # The engine also looks at the day before the range (a DST gap at midnight can move
+    # a window into the next day), so caps count from the Monday before that day.
+    read_start = min(reach_start, _monday_before(range_start - timedelta(days=1), zone))
     read_end = max(reach_end, _monday_before(range_end, zone) + timedelta(days=7))
     first_day = reach_start.astimezone(zone).date() - timedelta(days=1)
     last_day = reach_end.astimezone(zone).date() + timedelta(days=1)

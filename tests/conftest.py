@@ -144,6 +144,14 @@ def english_by_default():
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits and cached keys live in the cache: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Hashing strength is not under test here; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

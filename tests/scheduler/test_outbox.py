@@ -268,3 +268,28 @@ def test_expired_request_tells_the_client(kind):
     services.bookings_expire_due(now=booking.start)
     assert booking.notifications.filter(kind=Kind.DECLINED, audience="client").exists()
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.EXPIRED
+
+
+def test_gateway_answering_503_twice_then_200_sends_once(kind, settings, httpserver):
+    from werkzeug import Response
+
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "scheduler.channels.threema.GatewayBackend"}
+    settings.THREEMA_API_URL = httpserver.url_for("")
+    settings.THREEMA_GATEWAY_ID, settings.THREEMA_GATEWAY_SECRET, settings.THREEMA_PRIVATE_KEY = "*SPRECHZ", "s3cret", ""
+    answers = iter([Response("busy", status=503), Response("busy", status=503), Response("0123456789abcdef")])
+    received = []
+
+    def gateway(request):
+        received.append(request.form["to"])
+        return next(answers)
+
+    httpserver.expect_request("/send_simple", method="POST").respond_with_handler(gateway)
+    booking = book(kind, channel="threema", threema_id="ABCD1234")
+    row = booking.notifications.get(kind=Kind.CONFIRMED)
+    outcomes = []
+    while not outcomes or outcomes[-1] == "retry":
+        row.refresh_from_db()
+        outcomes.append(services.notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
+    row.refresh_from_db()
+    assert outcomes == ["retry", "retry", "sent"]
+    assert (row.attempts, row.provider_message_id, received) == (3, "0123456789abcdef", ["ABCD1234"] * 3)
