@@ -49,8 +49,7 @@ bench: $(STAMP)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=tests --no-obsolete
-	# English is the source language: its catalog repeats each message.
-	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
+	$(BIN)/python scripts/catalogs.py english
 	$(BIN)/python scripts/catalogs.py check
 	$(BIN)/python scripts/catalogs.py compile
 

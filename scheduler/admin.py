@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from . import services
 from .models import (
@@ -80,7 +80,7 @@ def _apply(modeladmin, request, queryset, service, done_message):
         except ValidationError as exc:
             modeladmin.message_user(request, f"{booking}: {' '.join(exc.messages)}", messages.WARNING)
     if done:
-        modeladmin.message_user(request, ngettext(done_message[0], done_message[1], done) % {"count": done})
+        modeladmin.message_user(request, done_message % {"count": done})
 
 
 @admin.register(Booking)
@@ -99,7 +99,7 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.booking_confirm,
-            ("%(count)d request confirmed.", "%(count)d requests confirmed."),
+            ngettext_lazy("%(count)d request confirmed.", "%(count)d requests confirmed.", "count"),
         )
 
     @admin.action(description=_("Decline the selected requests"))
@@ -109,7 +109,7 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.booking_decline,
-            ("%(count)d request declined.", "%(count)d requests declined."),
+            ngettext_lazy("%(count)d request declined.", "%(count)d requests declined.", "count"),
         )
 
     @admin.action(description=_("Cancel the selected bookings"))
@@ -119,7 +119,7 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.booking_cancel,
-            ("%(count)d booking cancelled.", "%(count)d bookings cancelled."),
+            ngettext_lazy("%(count)d booking cancelled.", "%(count)d bookings cancelled.", "count"),
         )
 
 

@@ -96,6 +96,13 @@ def _client_texts(notification: Notification, booking: Booking) -> tuple[str, st
     return subject, body
 
 
+def _coach_channel(booking: Booking) -> str:
+    """The channel as the coach reads it ("The coach calls you" is the client's wording)."""
+    if booking.channel == "phone":
+        return _("You call the client")
+    return booking.get_channel_display()
+
+
 def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
     day, time = _when(booking, booking.coach.time_zone)
     client = booking.client
@@ -108,7 +115,7 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
         "type": booking.appointment_type.name,
         "day": day,
         "time": time,
-        "channel": booking.get_channel_display(),
+        "channel": _coach_channel(booking),
         "contact": contact,
         "message": booking.message,
         "error": notification.last_error,

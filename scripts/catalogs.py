@@ -2,6 +2,7 @@
 
     python scripts/catalogs.py compile   # locale/*/LC_MESSAGES/*.po -> .mo (no gettext needed)
     python scripts/catalogs.py check     # fail on an untranslated or fuzzy entry
+    python scripts/catalogs.py english   # English is the source: each entry repeats its msgid
 
 Pure Python (polib), so `make run` and `make test` need no gettext tools installed.
 """
@@ -24,6 +25,22 @@ def compile_all() -> int:
     return 0
 
 
+def english() -> int:
+    """Fill the English catalog from the source strings, replacing gettext's fuzzy guesses."""
+    path = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+    catalog = polib.pofile(str(path), wrapwidth=0)
+    for entry in catalog:
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+        else:
+            entry.msgstr = entry.msgid
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+    catalog.save(str(path))
+    return 0
+
+
 def check_all() -> int:
     failed = False
     for po_path in catalogs():
@@ -43,7 +60,7 @@ def check_all() -> int:
 
 
 if __name__ == "__main__":
-    commands = {"compile": compile_all, "check": check_all}
+    commands = {"compile": compile_all, "check": check_all, "english": english}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     sys.exit(commands[sys.argv[1]]())

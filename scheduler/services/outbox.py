@@ -90,24 +90,32 @@ def booking_notify(*, booking: Booking, event: str, now: datetime | None = None)
                         scheduled_for=when,
                     )
                 )
+    for row in rows:
+        # Marked as dispatched up front: if queueing fails after commit, the sweeper
+        # tries again REDISPATCH_AFTER later; no second write per message.
+        if row.scheduled_for <= now:
+            row.dispatched_at = now
     created = Notification.objects.bulk_create(rows)
     due = [row.pk for row in created if row.scheduled_for <= now]
-    transaction.on_commit(lambda: notifications_dispatch(ids=due))
+    transaction.on_commit(lambda: notifications_dispatch(ids=due, mark=False))
     return created
 
 
-def notifications_dispatch(*, ids: list[int]) -> None:
-    """Queue one send task per id. A broker that is down loses nothing: the rows stay
-    pending and the sweeper dispatches them again."""
+def notifications_dispatch(*, ids: list[int], mark: bool = True) -> None:
+    """Queue one send task per id (and note when, unless the caller already did). A broker
+    that is down loses nothing: the rows stay pending and the sweeper dispatches them again."""
     from ..tasks import send_notification
 
+    queued = []
     for notification_id in ids:
         try:
             send_notification.delay(notification_id)
         except Exception:  # the broker's errors vary by transport; the row is safe in the database
             logger.warning("could not queue notification %s; the sweeper will", notification_id, exc_info=True)
             continue
-        Notification.objects.filter(pk=notification_id).update(dispatched_at=timezone.now())
+        queued.append(notification_id)
+    if mark and queued:
+        Notification.objects.filter(pk__in=queued).update(dispatched_at=timezone.now())
 
 
 def _backoff(attempts: int) -> timedelta:

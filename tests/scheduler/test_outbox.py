@@ -207,13 +207,14 @@ def test_the_sweeper_frees_rows_of_dead_workers_and_dispatches_due_ones(kind, ba
     coach_row = booking.notifications.get(kind=Kind.COACH_NEW_BOOKING)
     Notification.objects.filter(pk=confirmed.pk).update(status=Status.SENDING, claimed_at=NOW - timedelta(minutes=10))
     backends.clear()
-    assert services.notifications_sweep(now=NOW) == 2
+    assert services.notifications_sweep(now=NOW) == 0  # both were queued at commit just now
+    assert services.notifications_sweep(now=NOW + timedelta(minutes=3)) == 2
     assert sorted(backends) == sorted([confirmed.pk, coach_row.pk])
     confirmed.refresh_from_db()
     assert confirmed.status == Status.PENDING
     # Dispatched just now: the next sweep leaves them to the queue.
     backends.clear()
-    assert services.notifications_sweep(now=NOW) == 0
+    assert services.notifications_sweep(now=NOW + timedelta(minutes=3)) == 0
 
 
 def test_a_broker_outage_loses_nothing(kind, monkeypatch):
@@ -222,8 +223,13 @@ def test_a_broker_outage_loses_nothing(kind, monkeypatch):
 
     monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
     booking = book(kind)
-    services.notifications_dispatch(ids=list(booking.notifications.values_list("pk", flat=True)))
-    assert booking.notifications.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 4
+    due = booking.notifications.filter(scheduled_for__lte=NOW)
+    Notification.objects.update(dispatched_at=None)
+    services.notifications_dispatch(ids=list(due.values_list("pk", flat=True)))  # after commit, broker down
+    assert due.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 2
+    monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: None)
+    assert services.notifications_sweep(now=NOW) == 2  # the broker is back: the sweeper sends them
+    assert due.filter(dispatched_at__isnull=True).count() == 0
 
 
 def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpgp_keys):
@@ -234,7 +240,7 @@ def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpg
     assert message.calendar_method == "REQUEST" and b"BEGIN:VEVENT" in message.calendar
     assert "BEGIN PGP PUBLIC KEY BLOCK" in message.pgp_public_key
     services.booking_cancel(booking=booking, now=NOW)
-    cancelled = render(booking.notifications.get(kind=Kind.CANCELLED, audience="client"))
+    cancelled = render(Notification.objects.get(booking=booking, kind=Kind.CANCELLED, audience="client"))
     assert cancelled.calendar_method == "CANCEL" and b"SEQUENCE:1" in cancelled.calendar
 
 
@@ -275,7 +281,11 @@ def test_gateway_answering_503_twice_then_200_sends_once(kind, settings, httpser
 
     settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "scheduler.channels.threema.GatewayBackend"}
     settings.THREEMA_API_URL = httpserver.url_for("")
-    settings.THREEMA_GATEWAY_ID, settings.THREEMA_GATEWAY_SECRET, settings.THREEMA_PRIVATE_KEY = "*SPRECHZ", "s3cret", ""
+    settings.THREEMA_GATEWAY_ID, settings.THREEMA_GATEWAY_SECRET, settings.THREEMA_PRIVATE_KEY = (
+        "*SPRECHZ",
+        "s3cret",
+        "",
+    )
     answers = iter([Response("busy", status=503), Response("busy", status=503), Response("0123456789abcdef")])
     received = []
 
