@@ -23,12 +23,11 @@ def hit(key: str, rate: str) -> int | None:
     limit, period = parse_rate(rate)
     window = int(time.time() // period)
     cache_key = f"rl:{hashlib.sha256(key.encode()).hexdigest()[:32]}:{period}:{window}"
-    cache.add(cache_key, 0, timeout=period + 1)
+    # One round trip when the window's counter exists (the common case under load).
     try:
         count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=period + 1)
-        count = 1
+    except ValueError:
+        count = 1 if cache.add(cache_key, 1, timeout=period + 1) else cache.incr(cache_key)
     if count <= limit:
         return None
     return max(1, (window + 1) * period - int(time.time()))

@@ -4,7 +4,7 @@ number of queries whatever the size of the range."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, Q, QuerySet, Value
+from django.db.models import DateField, IntegerField, Q, QuerySet, Value
 
 from .availability import Interval, SlotRules, WeeklyWindow, Window, bookable_slots
 from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ExternalBusy, WeeklyHours
@@ -32,7 +32,7 @@ def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
 def appointment_type_bookable(*, coach_slug: str, type_slug: str) -> AppointmentType | None:
     """One bookable type with its coach, in one query."""
     return (
-        AppointmentType.objects.select_related("coach")
+        AppointmentType.objects.select_related("coach__user")
         .filter(coach__slug=coach_slug, coach__user__is_active=True, active=True, slug=type_slug)
         .first()
     )
@@ -65,11 +65,13 @@ def availability_inputs(
 ) -> dict:
     """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
 
-    Three queries: weekly hours, date overrides, and everything busy (blocked
-    periods, bookings, imported busy times) together; a fourth when the type has a
-    daily or weekly cap, reading the type's booking starts from the Monday before
-    the range to the Monday after it so that weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
-    booking being moved must not block its own new time).
+    Two queries: the working hours (weekly hours and the range's date overrides
+    together) and everything busy (blocked periods, bookings, imported busy times
+    together); a third when the type has a daily or weekly cap, reading the type's
+    booking starts from the Monday before the range to the Monday after it, so that
+    weekly caps count whole weeks. `exclude_booking` leaves one booking out (a
+    booking being moved must not block its own new time). Fewer round trips matter
+    here: this runs inside the transaction of every booking.
     """
     coach = appointment_type.coach
     zone = coach.zone
@@ -84,18 +86,29 @@ def availability_inputs(
     first_day = reach_start.astimezone(zone).date() - timedelta(days=1)
     last_day = reach_end.astimezone(zone).date() + timedelta(days=1)
 
-    weekly_hours = [
-        WeeklyWindow(weekday=row.weekday, start=row.start, end=row.end)
-        for row in WeeklyHours.objects.filter(coach=coach)
+    # Weekly hours (weekday set) and date overrides (date set) in one round trip.
+    weekly = (
+        WeeklyHours.objects.filter(coach=coach)
         .filter(Q(appointment_types__isnull=True) | Q(appointment_types=appointment_type))
-        .distinct()
-    ]
-
+        .annotate(day=Value(None, output_field=DateField()))
+        .order_by()
+        .values_list("weekday", "day", "start", "end")
+    )
+    overrides = (
+        DateOverride.objects.filter(coach=coach, date__gte=first_day, date__lte=last_day)
+        .annotate(weekday_of=Value(None, output_field=IntegerField()))
+        .order_by()
+        .values_list("weekday_of", "date", "start", "end")
+    )
+    weekly_hours: list[WeeklyWindow] = []
     date_overrides: dict[date, list[Window]] = {}
-    for row in DateOverride.objects.filter(coach=coach, date__gte=first_day, date__lte=last_day):
-        windows = date_overrides.setdefault(row.date, [])
-        if not row.closed:
-            windows.append(Window(start=row.start, end=row.end))
+    for weekday, day, start, end in weekly.union(overrides, all=True):
+        if day is None:
+            weekly_hours.append(WeeklyWindow(weekday=weekday, start=start, end=end))
+        else:
+            windows = date_overrides.setdefault(day, [])
+            if start is not None:  # a row without times closes the date
+                windows.append(Window(start=start, end=end))
 
     # Blocked periods, bookings (widened by their buffers) and imported busy times in
     # one round trip; whole-day blocked periods carry their dates instead of times.

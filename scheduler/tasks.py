@@ -26,6 +26,12 @@ def send_notification(notification_id: int) -> str:
 
 
 @shared_task
+def send_notifications(notification_ids: list[int]) -> list[str]:
+    """The messages of one change, each claimed and sent on its own (see send_notification)."""
+    return [send_notification(notification_id) for notification_id in notification_ids]
+
+
+@shared_task
 def sweep_notifications() -> int:
     """Every minute (beat): reminders and retries that are due, rows of dead workers."""
     return services.notifications_sweep()

@@ -76,8 +76,9 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
             validate_email(value)
         except ValidationError:
             raise ValidationError(_("Please enter a valid e-mail address, e.g. name@example.org.")) from None
-        local, _at, domain = value.rpartition("@")
-        return f"{local}@{domain.lower()}"
+        # One client per address, whatever its case: practically every mail provider
+        # treats the local part case-insensitively too.
+        return value.lower()
 
     def channel():
         if request.channel not in appointment_type.allowed_channels:
@@ -227,25 +228,21 @@ CLIENT_CONTACT_FIELDS = ("phone", "threema_id", "whatsapp", "pgp_public_key")
 
 
 def _client_for(*, coach: Coach, cleaned: dict) -> Client:
-    """The coach's client with this e-mail address, created or brought up to date.
-
-    Contact details given before are kept unless new ones are given."""
-    client = Client.objects.filter(coach=coach, email__iexact=cleaned["email"]).first()
-    if client is None:
-        return Client.objects.create(
-            coach=coach,
-            email=cleaned["email"],
-            name=cleaned["name"],
-            language=cleaned["language"],
-            **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
-        )
-    changes = {"name": cleaned["name"], "language": cleaned["language"]}
-    changes.update({field: cleaned[field] for field in CLIENT_CONTACT_FIELDS if cleaned[field]})
-    changed = [field for field, value in changes.items() if getattr(client, field) != value]
-    if changed:
-        for field in changed:
-            setattr(client, field, changes[field])
-        client.save(update_fields=changed)
+    """The coach's client with this e-mail address, created or brought up to date in
+    one statement (an upsert). Contact details given before are kept in the database
+    unless new ones are given; the returned object holds what this booking gave
+    (reload it to read the stored details)."""
+    given = [field for field in CLIENT_CONTACT_FIELDS if cleaned[field]]
+    client = Client(
+        coach=coach,
+        email=cleaned["email"],
+        name=cleaned["name"],
+        language=cleaned["language"],
+        **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
+    )
+    (client,) = Client.objects.bulk_create(
+        [client], update_conflicts=True, unique_fields=["coach", "email"], update_fields=["name", "language", *given]
+    )
     return client
 
 

@@ -102,20 +102,21 @@ def booking_notify(*, booking: Booking, event: str, now: datetime | None = None)
 
 
 def notifications_dispatch(*, ids: list[int], mark: bool = True) -> None:
-    """Queue one send task per id (and note when, unless the caller already did). A broker
-    that is down loses nothing: the rows stay pending and the sweeper dispatches them again."""
-    from ..tasks import send_notification
+    """Queue the sending of these notifications (and note when, unless the caller already
+    did). A broker that is down loses nothing: the rows stay pending and the sweeper
+    dispatches them again."""
+    from ..tasks import send_notifications
 
-    queued = []
-    for notification_id in ids:
-        try:
-            send_notification.delay(notification_id)
-        except Exception:  # the broker's errors vary by transport; the row is safe in the database
-            logger.warning("could not queue notification %s; the sweeper will", notification_id, exc_info=True)
-            continue
-        queued.append(notification_id)
-    if mark and queued:
-        Notification.objects.filter(pk__in=queued).update(dispatched_at=timezone.now())
+    if not ids:
+        return
+    try:
+        # One task for the messages of one change: one trip to the broker.
+        send_notifications.delay(list(ids))
+    except Exception:  # the broker's errors vary by transport; the rows are safe in the database
+        logger.warning("could not queue notifications %s; the sweeper will", ids, exc_info=True)
+        return
+    if mark:
+        Notification.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -44,7 +44,7 @@ def backends(settings, monkeypatch):
         name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
     }
     dispatched = []
-    monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: dispatched.append(pk))
+    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: dispatched.extend(pks))
     monkeypatch.setattr(tasks.send_notification, "apply_async", lambda args, countdown=0: dispatched.append(args[0]))
     return dispatched
 
@@ -218,16 +218,16 @@ def test_the_sweeper_frees_rows_of_dead_workers_and_dispatches_due_ones(kind, ba
 
 
 def test_a_broker_outage_loses_nothing(kind, monkeypatch):
-    def broker_down(pk):
+    def broker_down(pks):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_notifications, "delay", broker_down)
     booking = book(kind)
     due = booking.notifications.filter(scheduled_for__lte=NOW)
     Notification.objects.update(dispatched_at=None)
     services.notifications_dispatch(ids=list(due.values_list("pk", flat=True)))  # after commit, broker down
     assert due.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 2
-    monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: None)
+    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
     assert services.notifications_sweep(now=NOW) == 2  # the broker is back: the sweeper sends them
     assert due.filter(dispatched_at__isnull=True).count() == 0
 
@@ -255,6 +255,7 @@ def test_the_task_calls_the_service(kind, backends):
     booking = book(kind)
     row = booking.notifications.get(kind=Kind.CONFIRMED)
     assert tasks.send_notification(row.pk) == "sent"  # a unit test of one task may call it directly
+    assert tasks.send_notifications([row.pk]) == ["skipped"]  # already sent: claimed by nobody
 
 
 def test_retry_of_a_failed_message(kind, backends):

@@ -131,6 +131,7 @@ def test_contact_details_are_normalised_and_kept_on_the_client(kind, openpgp_key
     assert booking.client.threema_id == "ABCD1234"
     assert "BEGIN PGP PUBLIC KEY BLOCK" in booking.client.pgp_public_key
     booking = create(kind, start=at(10), channel="phone", phone="0170 1234567")
+    booking.client.refresh_from_db()
     assert booking.client.phone == "+491701234567"
     assert booking.client.threema_id == "ABCD1234"  # kept from before
 
