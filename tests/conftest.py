@@ -197,10 +197,12 @@ def openpgp_keys(tmp_path_factory):
     def export(uid):
         return gpg(home, "--armor", "--export", uid).decode()
 
-    return {
+    yield {
         "home": home,
         "valid": export("valid@example.org"),
         "sign_only": export("sign@example.org"),
         "expired": export("old@example.org"),
         "revoked": export("revoked@example.org"),
     }
+    # gpg started an agent for this home; do not leave it running.
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True)
