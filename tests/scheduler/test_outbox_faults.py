@@ -1,0 +1,189 @@
+"""Faults with real processes: a worker killed in the middle of a send, and a broker
+that is down when the booking is made. Nothing is lost and nothing is sent twice."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+
+from config.celery import app as celery_app
+from scheduler import services
+from scheduler.models import Notification
+from scheduler.services import BookingRequest
+from tests.conftest import database_url, wait_for
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.worker]
+BASE_DIR = Path(__file__).resolve().parents[2]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def on_redis():
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL=redis://… (make test-services)")
+    celery_app.control.purge()  # messages other tests queued and nobody consumed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeGateway(ThreadingHTTPServer):
+    """Threema Gateway stand-in. While `hold` is set it keeps requests waiting; a
+    message counts as delivered only when its sender was still there for the answer
+    (a sender killed mid-request never learns the id, so it will send again)."""
+
+    def __init__(self):
+        self.hold = threading.Event()
+        self.arrived = threading.Event()
+        self.delivered = []
+        super().__init__(("127.0.0.1", 0), GatewayHandler)
+
+
+class GatewayHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.arrived.set()
+        while self.server.hold.is_set():
+            # The sender's socket turning readable with no data means it went away.
+            self.connection.settimeout(0.1)
+            try:
+                if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                    return
+            except TimeoutError:
+                continue
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"0123456789abcdef")
+        self.server.delivered.append(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway():
+    server = FakeGateway()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.hold.clear()
+    server.shutdown()
+
+
+@pytest.fixture
+def kind(transactional_db):
+    coach = CoachFactory(slug="anna", user__email="anna@example.org")
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    kind = AppointmentTypeFactory(coach=coach, slug="talk", reminders=[])
+    kind.start = datetime.combine(day, time(10), tzinfo=BERLIN)
+    return kind
+
+
+def sweep_later(env: dict, minutes: int) -> None:
+    """Run the beat's sweeper in its own process, as if `minutes` had passed."""
+    code = (
+        "import django; django.setup(); from datetime import timedelta; from django.utils import timezone;"
+        "from scheduler import services;"
+        f"services.notifications_sweep(now=timezone.now() + timedelta(minutes={minutes}))"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60)
+
+
+def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_path):
+    threema_env = {
+        "THREEMA_GATEWAY_ID": "*SPRECHZ",
+        "THREEMA_GATEWAY_SECRET": "s3cret",
+        "THREEMA_API_URL": f"http://127.0.0.1:{gateway.server_address[1]}",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path),
+    }
+    gateway.hold.set()
+    first = start_worker(**threema_env)
+    request = BookingRequest(
+        start=kind.start,
+        name="Eva",
+        email="eva@example.org",
+        channel="threema",
+        threema_id="ABCD1234",
+        message="Ich möchte über meinen nächsten Schritt sprechen.",
+    )
+    booking = services.booking_create(appointment_type=kind, request=request)
+    row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
+
+    assert gateway.arrived.wait(60), first.log_path.read_text()
+    os.kill(first.pid, signal.SIGKILL)  # mid-send: the gateway holds the request
+    first.wait(10)
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENDING
+    gateway.hold.clear()
+
+    start_worker(**threema_env)
+    sweep_later({**os.environ, "DATABASE_URL": database_url(), **threema_env}, minutes=6)  # past SENDING_TIMEOUT
+
+    def sent():
+        row.refresh_from_db()
+        return row.status == Notification.Status.SENT
+
+    wait_for(sent, timeout=60, what="the second worker to send the message")
+    assert len(gateway.delivered) == 1
+    assert row.attempts == 2 and row.provider_message_id == "0123456789abcdef"
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+def test_broker_down_at_booking_time(kind, start_worker, tmp_path):
+    """The booking is made in a process whose broker is down: it is saved, and its
+    messages go out once the broker is back and the sweeper runs."""
+    port = free_port()
+    broker_env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    book = (
+        "import django; django.setup(); from datetime import datetime; from scheduler import services;"
+        "from scheduler.models import AppointmentType;"
+        "kind = AppointmentType.objects.get(slug='talk');"
+        f"request = services.BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"
+        "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.');"
+        "print(services.booking_create(appointment_type=kind, request=request).token)"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", book], cwd=BASE_DIR, env=broker_env, capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    assert "could not queue" in made.stderr  # the broker was down; nothing was raised to the client
+    assert Notification.objects.filter(status=Notification.Status.PENDING).count() == 2
+
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        start_worker(**{k: broker_env[k] for k in ("REDIS_URL", "EMAIL_BACKEND", "EMAIL_FILE_PATH")})
+        sweep_later(broker_env, minutes=3)  # past REDISPATCH_AFTER
+        wait_for(
+            lambda: Notification.objects.filter(status=Notification.Status.SENT).count() == 2,
+            timeout=60,
+            what="both messages sent after the broker came back",
+        )
+        assert len(list((tmp_path / "mail").iterdir())) == 2  # each message written once
+    finally:
+        redis.terminate()
+        redis.wait(10)
