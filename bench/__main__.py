@@ -3,6 +3,8 @@
 from bench.api import bench_slots_api
 from bench.booking import CLIENTS, RACERS, bench_booking
 from bench.engine import bench_engine
+from bench.latency import BOOKINGS as LATENCY_BOOKINGS
+from bench.latency import bench_latency
 
 WIDTHS = (46, 12, 12, 34, 20, 6)
 
@@ -19,6 +21,7 @@ def main() -> None:
     engine = bench_engine()
     api = bench_slots_api()
     booking = bench_booking()
+    latency = bench_latency()
 
     lines = [
         row("figure", "median", "p95", "detail", "target", "result"),
@@ -67,6 +70,22 @@ def main() -> None:
                 "-",
                 ", ".join(f"{count}x {status}" for status, count in sorted(race.items())),
                 f"1x 201, {RACERS - 1}x 409",
+                verdict(ok),
+            )
+        )
+    if latency is None:
+        lines.append(
+            row("confirmation latency (Redis worker)", "-", "-", "no PostgreSQL reachable", "p95 <= 1 s", "FAIL")
+        )
+    else:
+        ok = latency["sent"] == LATENCY_BOOKINGS and latency["p95_ms"] <= 1000
+        lines.append(
+            row(
+                "commit -> confirmation sent (Redis worker)",
+                f"{latency['p50_ms']:.0f} ms",
+                f"{latency['p95_ms']:.0f} ms",
+                f"{latency['sent']} of {latency['bookings']} sent",
+                "p95 <= 1 s",
                 verdict(ok),
             )
         )
