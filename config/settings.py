@@ -217,6 +217,11 @@ WHATSAPP_TEMPLATES = {
     "default": env("WHATSAPP_TEMPLATE_DEFAULT", default="booking_update"),
 }
 
+# Web Key Directory lookups ("find my key"): https in production; tests point them at
+# a local server.
+WKD_SCHEME = env("WKD_SCHEME", default="https")
+WKD_HOST_OVERRIDE = env("WKD_HOST_OVERRIDE", default="") or None
+
 # Booking attempts allowed per IP address and per e-mail address.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 

@@ -532,3 +532,28 @@ def test_form_and_service_errors_come_together(client, kind):
     assert "8 characters" in error_at(response, "threema_id")
     assert "at least 30" in error_at(response, "message")
     assert input_value(response, "threema_id") == "abc"
+
+
+def test_find_my_key_looks_in_the_web_key_directory(client, kind, settings, httpserver, openpgp_keys):
+    from scheduler.channels.email import wkd_hash
+    from tests.conftest import gpg
+
+    settings.WKD_SCHEME, settings.WKD_HOST_OVERRIDE = "http", f"127.0.0.1:{httpserver.port}"
+    binary_key = gpg(openpgp_keys["home"], "--export", "valid@example.org")
+    path = f"/.well-known/openpgpkey/example.org/hu/{wkd_hash('valid')}"
+    httpserver.expect_request(path).respond_with_data(binary_key)
+    data = form_data(berlin(MONDAY, 9), channel="email", email="valid@example.org", find_pgp_key="on")
+    response = client.post(type_url(kind), data)
+    assert response.status_code == 303
+    from scheduler.models import Client
+
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in Client.objects.get(email="valid@example.org").pgp_public_key
+
+
+def test_find_my_key_without_a_directory_explains(client, kind, settings, httpserver):
+    settings.WKD_SCHEME, settings.WKD_HOST_OVERRIDE = "http", f"127.0.0.1:{httpserver.port}"
+    data = form_data(berlin(MONDAY, 9), channel="email", email="nokey@example.org", find_pgp_key="on")
+    response = client.post(type_url(kind), data)
+    assert response.status_code == 200
+    assert "No key was found" in error_at(response, "pgp_public_key")
+    assert input_value(response, "email") == "nokey@example.org"
