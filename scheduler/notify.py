@@ -2,6 +2,7 @@
 recipient's language, with the calendar file and the client's OpenPGP key for e-mail."""
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
@@ -147,16 +148,22 @@ def render(notification: Notification) -> Message:
     with translation.override(language):
         subject, text = (_client_texts if to_client else _coach_texts)(notification, booking)
         day, time = _when(booking, booking.time_zone)
-    method = CALENDAR_METHODS.get(notification.kind) if to_client else None
-    email = notification.channel == "email"
+        method = CALENDAR_METHODS.get(notification.kind) if to_client else None
+        email = notification.channel == "email"
+        pgp_public_key = booking.client.pgp_public_key if email and to_client else ""
+        if pgp_public_key:
+            # The subject travels unencrypted: it must not tell what or when.
+            subject = _("A message about your appointment")
+        html = render_to_string("notifications/message.html", {"subject": subject, "text": text, "language": language})
     return Message(
         recipient=notification.recipient,
         subject=subject,
         text=text,
+        html=html if email else "",
         language=language,
         calendar=ics.booking_invitation(booking, method=method) if email and method else None,
         calendar_method=method or "",
-        pgp_public_key=booking.client.pgp_public_key if email and to_client else "",
+        pgp_public_key=pgp_public_key,
         template=settings.WHATSAPP_TEMPLATES.get(notification.kind, settings.WHATSAPP_TEMPLATES["default"]),
         template_params=(day, time, booking.appointment_type.name, ics.booking_manage_url(booking)),
         reference=str(notification.pk),

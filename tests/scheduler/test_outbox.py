@@ -235,13 +235,21 @@ def test_a_broker_outage_loses_nothing(kind, monkeypatch):
 def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpgp_keys):
     booking = book(kind, pgp_public_key=openpgp_keys["valid"])
     message = render(booking.notifications.get(kind=Kind.CONFIRMED))
-    assert message.subject.startswith("Bestätigt") or "Bestätig" in message.subject
-    assert "Montag, 1. Juni 2026" in message.text
+    assert "Juni" not in message.subject  # an encrypted mail's subject says nothing of what or when
+    assert "Montag, 1. Juni 2026" in message.text and "Montag, 1. Juni 2026" in message.html
+    assert '<html lang="de">' in message.html
     assert message.calendar_method == "REQUEST" and b"BEGIN:VEVENT" in message.calendar
     assert "BEGIN PGP PUBLIC KEY BLOCK" in message.pgp_public_key
     services.booking_cancel(booking=booking, now=NOW)
     cancelled = render(Notification.objects.get(booking=booking, kind=Kind.CANCELLED, audience="client"))
     assert cancelled.calendar_method == "CANCEL" and b"SEQUENCE:1" in cancelled.calendar
+
+
+def test_a_plain_confirmation_names_the_appointment_in_the_subject(kind):
+    booking = book(kind, language="en")
+    message = render(booking.notifications.get(kind=Kind.CONFIRMED))
+    assert message.subject.startswith("Confirmed:") and "June 2026" in message.subject
+    assert "/b/" in message.html and "<a " in message.html  # the manage link is clickable
 
 
 def test_the_coach_reads_the_message_and_how_to_reach_the_client(kind):
