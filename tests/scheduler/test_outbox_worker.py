@@ -46,3 +46,58 @@ def test_booking_messages_are_sent_by_the_worker(broker, start_worker, client, t
     mails = "".join(path.read_text() for path in mail_dir.iterdir())
     assert "To: eva@example.org" in mails and "To: anna@example.org" in mails
     assert "BEGIN:VCALENDAR" in mails  # the client's confirmation carries the event
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("channel", ["threema", "whatsapp"])
+def test_instant_messages_go_through_the_worker_to_the_gateway(channel, start_worker, httpserver, tmp_path):
+    """Threema and WhatsApp: a real worker process calls the (fake) provider."""
+    from werkzeug import Response
+
+    received = []
+
+    def gateway(request):
+        received.append(request.get_data(as_text=True))
+        if channel == "threema":
+            return Response("0123456789abcdef")
+        return Response('{"messages": [{"id": "wamid.TEST"}]}', content_type="application/json")
+
+    path = "/send_simple" if channel == "threema" else "/12345/messages"
+    httpserver.expect_request(path, method="POST").respond_with_handler(gateway)
+    start_worker(
+        THREEMA_GATEWAY_ID="*SPRECHZ",
+        THREEMA_GATEWAY_SECRET="s3cret",
+        THREEMA_API_URL=httpserver.url_for(""),
+        WHATSAPP_TOKEN="token",
+        WHATSAPP_PHONE_NUMBER_ID="12345",
+        WHATSAPP_API_URL=httpserver.url_for(""),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path / "mail"),
+    )
+    coach = CoachFactory(slug="anna")
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    kind = AppointmentTypeFactory(coach=coach, reminders=[])
+    from scheduler import services
+
+    contact = {"threema_id": "ABCD1234"} if channel == "threema" else {"whatsapp": "+491701234567"}
+    request = services.BookingRequest(
+        start=datetime.combine(day, time(10), tzinfo=BERLIN),
+        name="Eva",
+        email="eva@example.org",
+        channel=channel,
+        message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
+        **contact,
+    )
+    booking = services.booking_create(appointment_type=kind, request=request)
+    row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
+
+    def sent():
+        row.refresh_from_db()
+        return row.status == Notification.Status.SENT
+
+    wait_for(sent, timeout=60, what=f"the worker to send the {channel} message")
+    assert len(received) == 1
+    assert row.provider_message_id in ("0123456789abcdef", "wamid.TEST")
+    assert ("ABCD1234" if channel == "threema" else "491701234567") in received[0]
