@@ -1,7 +1,7 @@
 """All iCalendar work: every calendar the site produces is built here with icalendar,
 which escapes text so no name or message can break the file."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -86,4 +86,83 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
         parameters={"cn": booking.client.name, "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
     )
     calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _feed(*, name: str, zone_name: str) -> Calendar:
+    """A subscribed calendar: METHOD:PUBLISH, its name and zone, and how often to poll."""
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", zone_name)
+    calendar.add("refresh-interval", timedelta(minutes=15), parameters={"value": "DURATION"})
+    calendar.add("x-published-ttl", "PT15M")
+    return calendar
+
+
+def _coach_event(booking: Booking, stamp: datetime) -> Event:
+    client = booking.client
+    contact = {"phone": client.phone, "threema": client.threema_id, "whatsapp": client.whatsapp}.get(
+        booking.channel, client.email
+    )
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", booking.start)
+    event.add("dtend", booking.end)
+    event.add("sequence", booking.sequence)
+    event.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
+    event.add("summary", f"{booking.appointment_type.name}: {client.name}")
+    event.add("location", f"{booking.get_channel_display()}: {contact}")
+    event.add(
+        "description",
+        _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
+        % {
+            "channel": booking.get_channel_display(),
+            "contact": contact,
+            "email": client.email,
+            "message": booking.message,
+        },
+    )
+    if booking.channel == "phone" and client.phone:
+        event.add("url", f"tel:{client.phone}")
+    return event
+
+
+def coach_feed(*, coach, bookings, blocked_periods, stamp: datetime) -> bytes:
+    """The coach's private calendar: bookings with every detail (cancelled ones stay a
+    while as CANCELLED so subscribed calendars remove them) and blocked periods."""
+    calendar = _feed(name=_("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone)
+    for booking in bookings:
+        calendar.add_component(_coach_event(booking, stamp))
+    for period in blocked_periods:
+        event = Event()
+        event.add("uid", f"blocked-{period.pk}@{site_domain()}")
+        event.add("dtstamp", stamp)
+        if period.all_day:
+            event.add("dtstart", period.first_day)
+            event.add("dtend", period.last_day + timedelta(days=1))
+        else:
+            event.add("dtstart", period.start)
+            event.add("dtend", period.end)
+        event.add("summary", period.title)
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def busy_feed(*, coach, intervals, stamp: datetime) -> bytes:
+    """Only when the coach is busy: no names, e-mails, messages or channels."""
+    calendar = _feed(name=_("%(name)s: busy") % {"name": coach.display_name}, zone_name=coach.time_zone)
+    for interval in intervals:
+        event = Event()
+        # Stable for the same span, so calendar apps do not churn on every poll.
+        event.add(
+            "uid", f"busy-{coach.pk}-{int(interval.start.timestamp())}-{int(interval.end.timestamp())}@{site_domain()}"
+        )
+        event.add("dtstamp", stamp)
+        event.add("dtstart", interval.start)
+        event.add("dtend", interval.end)
+        event.add("summary", _("Busy"))
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
     return calendar.to_ical()

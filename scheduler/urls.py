@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import manage, ops, public, webhooks
+from .views import feeds, manage, ops, public, webhooks
 
 app_name = "scheduler"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("b/<str:token>/cancel/", manage.booking_cancel, name="booking_cancel"),
     path("b/<str:token>/reschedule/", manage.booking_reschedule, name="booking_reschedule"),
     path("<slug:coach_slug>/", public.coach_page, name="coach"),
+    path("<slug:coach_slug>/busy.ics", feeds.busy_feed, name="busy_feed"),
     path("<slug:coach_slug>/<slug:type_slug>/", public.type_page, name="type"),
 ]
 
@@ -20,6 +21,7 @@ fixed_urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("healthz/worker", ops.worker_check_create, name="worker_check_create"),
     path("healthz/worker/<int:check_id>", ops.worker_check_detail, name="worker_check_detail"),
+    path("feeds/<str:token>/calendar.ics", feeds.coach_feed, name="coach_feed"),
     path("hooks/threema", webhooks.threema_callback, name="threema_callback"),
     path("hooks/whatsapp", webhooks.whatsapp_webhook, name="whatsapp_webhook"),
 ]

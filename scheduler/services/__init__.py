@@ -13,7 +13,7 @@ from .booking import (
     booking_reschedule,
     bookings_expire_due,
 )
-from .coach import coach_create, worker_check_answer, worker_check_request
+from .coach import coach_create, coach_feed_rotate, coach_feed_url, worker_check_answer, worker_check_request
 from .outbox import (
     booking_notify,
     notification_delivery_update,
@@ -37,6 +37,8 @@ __all__ = [
     "booking_notify",
     "bookings_expire_due",
     "coach_create",
+    "coach_feed_rotate",
+    "coach_feed_url",
     "notification_delivery_update",
     "notification_retry",
     "notification_send",

@@ -1,14 +1,16 @@
 """Writes of coaches and of the operator's checks."""
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Coach, WorkerCheck
+from ..models import Coach, WorkerCheck, new_token
 
 
 def worker_check_request() -> WorkerCheck:
@@ -66,3 +68,14 @@ def coach_create(
         coach.user = user
         coach.save()
     return coach
+
+
+def coach_feed_rotate(*, coach: Coach) -> Coach:
+    """A new private feed address; the old one stops working at once."""
+    coach.feed_token = new_token()
+    coach.save(update_fields=["feed_token"])
+    return coach
+
+
+def coach_feed_url(*, coach: Coach) -> str:
+    return settings.SITE_URL + reverse("coach_feed", kwargs={"token": coach.feed_token})

@@ -1,0 +1,143 @@
+"""Calendar feeds, parsed by a second, independent parser (vobject)."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import vobject
+from django.core.management import call_command
+from django.utils import timezone
+
+from scheduler import ics, services
+from scheduler.models import Booking
+from tests.factories import BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def coach():
+    return CoachFactory(slug="anna", display_name="Anna", busy_feed_enabled=True)
+
+
+def feed_url(coach):
+    return f"/feeds/{coach.feed_token}/calendar.ics"
+
+
+def parse(response):
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return vobject.readOne(response.content.decode())
+
+
+def upcoming(days=3, hour=10):
+    return datetime.combine(timezone.now().date() + timedelta(days=days), time(hour), tzinfo=BERLIN)
+
+
+def test_coach_feed_has_every_booking_with_details(client, coach):
+    eva = ClientFactory(coach=coach, name="Eva\r\nEND:VCALENDAR", phone="+491701234567")
+    booking = BookingFactory(
+        appointment_type__coach=coach,
+        client=eva,
+        start=upcoming(),
+        channel="phone",
+        message="Zeile eins\nBEGIN:VEVENT\nZeile drei",
+    )
+    requested = BookingFactory(appointment_type__coach=coach, start=upcoming(4), status=Booking.Status.REQUESTED)
+    BlockedPeriodFactory(
+        coach=coach,
+        title="Seminar in Hamburg",
+        first_day=date.today() + timedelta(days=10),
+        last_day=date.today() + timedelta(days=12),
+    )
+    response = client.get(feed_url(coach))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("private")
+    calendar = parse(response)
+    assert calendar.method.value == "PUBLISH" and calendar.prodid.value == ics.PRODID
+    events = {event.uid.value: event for event in calendar.vevent_list}
+    event = events[ics.booking_uid(booking)]
+    assert event.status.value == "CONFIRMED" and event.sequence.value == "0"
+    assert event.dtstart.value == booking.start and event.dtend.value == booking.end
+    assert "Eva\r\nEND:VCALENDAR" in event.summary.value or "END:VCALENDAR" in event.summary.value
+    assert "BEGIN:VEVENT" in event.description.value and "+491701234567" in event.location.value
+    assert events[ics.booking_uid(requested)].status.value == "TENTATIVE"
+    seminar = next(e for e in calendar.vevent_list if e.summary.value == "Seminar in Hamburg")
+    assert seminar.dtstart.value == date.today() + timedelta(days=10)
+    assert seminar.dtend.value == date.today() + timedelta(days=13)
+    assert len(calendar.vevent_list) == 3  # the injected text broke nothing
+
+
+def test_a_cancelled_booking_stays_as_cancelled_with_a_higher_sequence(client, coach):
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    services.booking_cancel(booking=booking)
+    event = next(e for e in parse(client.get(feed_url(coach))).vevent_list if e.uid.value == ics.booking_uid(booking))
+    assert event.status.value == "CANCELLED" and event.sequence.value == "1"
+
+
+def test_etag_and_last_modified_revalidate_with_304(client, coach):
+    BookingFactory(appointment_type__coach=coach, start=upcoming())
+    first = client.get(feed_url(coach))
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert client.get(feed_url(coach), headers={"if-none-match": etag}).status_code == 304
+    assert client.get(feed_url(coach), headers={"if-modified-since": modified}).status_code == 304
+    # If-None-Match wins over If-Modified-Since.
+    assert (
+        client.get(feed_url(coach), headers={"if-none-match": '"other"', "if-modified-since": modified}).status_code
+        == 200
+    )
+    assert client.get(feed_url(coach)).content == first.content  # unchanged data, unchanged bytes
+
+
+def test_a_change_changes_both_validators(client, coach):
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    first = client.get(feed_url(coach))
+    services.booking_cancel(booking=booking)
+    # Last-Modified has whole seconds: let the change fall in a later second than the first answer.
+    Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now() + timedelta(seconds=2))
+    second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"] and second["Last-Modified"] != first["Last-Modified"]
+
+
+def test_rotating_the_token_revokes_the_old_url(client, coach):
+    old = feed_url(coach)
+    services.coach_feed_rotate(coach=coach)
+    assert client.get(old).status_code == 404
+    assert client.get(feed_url(coach)).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["x" * 32, "", "../anna"])
+def test_unknown_tokens_are_404(client, coach, token):
+    assert client.get(f"/feeds/{token}/calendar.ics").status_code == 404
+
+
+def test_feedurl_command(coach, capsys):
+    call_command("feedurl", "anna")
+    first = capsys.readouterr().out.strip()
+    assert first.endswith(f"/feeds/{coach.feed_token}/calendar.ics")
+    call_command("feedurl", "anna", "--rotate")
+    assert capsys.readouterr().out.strip() != first
+
+
+def test_busy_feed_leaks_nothing(client, coach):
+    eva = ClientFactory(coach=coach, name="Eva Geheim", email="eva.geheim@example.org", phone="+491709999999")
+    BookingFactory(
+        appointment_type__coach=coach, client=eva, start=upcoming(), message="Sehr persönlich", channel="phone"
+    )
+    BookingFactory(appointment_type__coach=coach, start=upcoming(hour=10) + timedelta(minutes=30))  # adjoining
+    BlockedPeriodFactory(coach=coach, title="Therapie privat", start=upcoming(5, 9), end=upcoming(5, 12))
+    response = client.get("/anna/busy.ics", headers={"accept-language": "en"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    for secret in ("Eva", "Geheim", "eva.geheim", "+491709999999", "persönlich", "Therapie", "phone", "Telefon"):
+        assert secret not in body
+    events = parse(response).vevent_list
+    assert len(events) == 2  # the two adjoining bookings merge into one busy block
+    assert all(event.summary.value == "Busy" for event in events)
+
+
+def test_busy_feed_only_when_enabled(client, coach):
+    coach.busy_feed_enabled = False
+    coach.save()
+    assert client.get("/anna/busy.ics").status_code == 404
