@@ -141,6 +141,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-requests": {"task": "scheduler.tasks.expire_requests", "schedule": 60.0},
     "sweep-notifications": {"task": "scheduler.tasks.sweep_notifications", "schedule": 60.0},
+    "import-external-calendars": {"task": "scheduler.tasks.import_external_calendars", "schedule": 15 * 60.0},
 }
 
 # --- Auth and accounts (django-allauth) -------------------------------------
@@ -221,6 +222,11 @@ WHATSAPP_TEMPLATES = {
 # a local server.
 WKD_SCHEME = env("WKD_SCHEME", default="https")
 WKD_HOST_OVERRIDE = env("WKD_HOST_OVERRIDE", default="") or None
+
+# Importing the coach's other calendars: per-request timeout, and whether loopback and
+# private addresses may be fetched (never in production: that is how SSRF starts).
+CALENDAR_IMPORT_TIMEOUT = env.float("CALENDAR_IMPORT_TIMEOUT", default=10.0)
+CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("CALENDAR_IMPORT_ALLOW_PRIVATE", default=False)
 
 # Booking attempts allowed per IP address and per e-mail address.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")

@@ -12,6 +12,7 @@ from .models import (
     Coach,
     DateOverride,
     ExternalBusy,
+    ExternalCalendar,
     Notification,
     WeeklyHours,
 )
@@ -151,3 +152,18 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ExternalCalendar)
+class ExternalCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "coach", "active", "last_success_at", "last_error"]
+    list_filter = ["active", "coach"]
+    search_fields = ["name", "url"]
+    # Written by the import only; shown so the coach sees why a feed stopped updating.
+    readonly_fields = ["last_success_at", "last_attempt_at", "last_error", "etag", "last_modified"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            # An address typed without scheme is taken as https (Django 6's default already).
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

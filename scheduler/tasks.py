@@ -35,3 +35,9 @@ def send_notifications(notification_ids: list[int]) -> list[str]:
 def sweep_notifications() -> int:
     """Every minute (beat): reminders and retries that are due, rows of dead workers."""
     return services.notifications_sweep()
+
+
+@shared_task
+def import_external_calendars() -> int:
+    """Every 15 minutes (beat): the coaches' other calendars, as busy time."""
+    return services.external_calendars_import_all()

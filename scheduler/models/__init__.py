@@ -4,7 +4,7 @@ constraints); the rules of *when* a slot is bookable live in `availability.py`,
 writes in `services.py`, reads in `selectors.py`."""
 
 from .booking import Booking, Client
-from .calendar import AppointmentType, BlockedPeriod, Coach, DateOverride, ExternalBusy, WeeklyHours
+from .calendar import AppointmentType, BlockedPeriod, Coach, DateOverride, ExternalBusy, ExternalCalendar, WeeklyHours
 from .common import (
     RESERVED_SLUGS,
     Channel,
@@ -28,6 +28,7 @@ __all__ = [
     "Coach",
     "DateOverride",
     "ExternalBusy",
+    "ExternalCalendar",
     "Notification",
     "WeeklyHours",
     "Weekday",

@@ -13,6 +13,7 @@ from .booking import (
     booking_reschedule,
     bookings_expire_due,
 )
+from .calendar_import import external_calendar_import, external_calendars_import_all
 from .coach import coach_create, coach_feed_rotate, coach_feed_url, worker_check_answer, worker_check_request
 from .outbox import (
     booking_notify,
@@ -37,6 +38,8 @@ __all__ = [
     "booking_notify",
     "bookings_expire_due",
     "coach_create",
+    "external_calendar_import",
+    "external_calendars_import_all",
     "coach_feed_rotate",
     "coach_feed_url",
     "notification_delivery_update",

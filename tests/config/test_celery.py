@@ -56,3 +56,8 @@ def test_beat_expires_requests_every_minute():
     assert entry["task"] == "scheduler.tasks.expire_requests"
     assert entry["schedule"] == 60.0
     assert entry["task"] in celery_app.tasks
+
+
+def test_beat_imports_external_calendars_every_quarter_hour():
+    entry = celery_app.conf.beat_schedule["import-external-calendars"]
+    assert entry["schedule"] == 900.0 and entry["task"] in celery_app.tasks

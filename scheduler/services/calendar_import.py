@@ -1,0 +1,299 @@
+"""Import of the coach's other calendars (ICS feeds) as busy time.
+
+A feed is fetched over http(s) only, to public addresses only (the server makes the
+request, so an address must not reach into its own network), with a timeout, a size
+limit and at most MAX_REDIRECTS redirects, each hop checked again. Recurring events
+are expanded by recurring-ical-events over the window slots can be booked in, and the
+calendar's intervals are replaced in one transaction. A feed that fails keeps its
+last good intervals: a coach is better served by slightly old busy times than by
+none, which would open their whole calendar to bookings. The failure is recorded in
+`last_error` for the coach to see.
+
+Settings: CALENDAR_IMPORT_TIMEOUT (seconds, default 10), CALENDAR_IMPORT_ALLOW_PRIVATE
+(default False; tests turn it on to use a local server)."""
+
+import ipaddress
+import logging
+import socket
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic as time_monotonic
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpcore
+import httpx
+import icalendar
+import recurring_ical_events
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ..models import ExternalBusy, ExternalCalendar
+
+logger = logging.getLogger("sprechzeit.calendar_import")
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 3
+DEFAULT_HORIZON = timedelta(days=180)
+# How far back busy times are kept: a slot being booked right now may still touch them.
+LOOK_BACK = timedelta(days=1)
+# The expansion window moves with time; an unchanged feed ("304 Not Modified") is
+# read again after this long so recurring events keep reaching the end of the horizon.
+REPARSE_AFTER = timedelta(days=1)
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+class ImportFailed(Exception):
+    """A feed could not be imported; the message is meant for the coach."""
+
+
+def _allow_private() -> bool:
+    return bool(getattr(settings, "CALENDAR_IMPORT_ALLOW_PRIVATE", False))
+
+
+def _forbidden(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _public_addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, all of them public, or ImportFailed.
+
+    Every address must be public, not just one: the connection may use any of them."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise ImportFailed(_("The calendar's server name could not be found. Please check the address.")) from exc
+    addresses = [info[4][0] for info in infos]
+    if not _allow_private() and (not addresses or any(_forbidden(address) for address in addresses)):
+        raise ImportFailed(
+            _("The calendar address points to a private or local network. Only public addresses can be imported.")
+        )
+    return addresses
+
+
+def _check_url(url: str) -> httpx.URL:
+    """Only http(s) to a public host; returns the parsed URL."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ImportFailed(_("Give an address that starts with http:// or https://."))
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ImportFailed(_("The calendar address is not valid. Please check it.")) from exc
+    _public_addresses(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    return parsed
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Connects only to the addresses just checked, so a name that resolves to a public
+    address for the check and to a private one for the connection (DNS rebinding) does
+    not get through."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        error = None
+        for address in _public_addresses(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # try the next address, as create_connection would
+                error = exc
+        raise error
+
+
+def _client(timeout: float) -> httpx.Client:
+    transport = httpx.HTTPTransport(retries=0)
+    # httpx offers no public hook for the network backend; without this the per-hop
+    # check in _fetch still applies, only the rebinding window stays open.
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _CheckedBackend()
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,  # followed by hand, to check every hop
+        # A proxy from the environment would make the request on our behalf, past the checks.
+        trust_env=False,
+        headers={"User-Agent": "Sprechzeit calendar import", "Accept": "text/calendar, */*;q=0.5"},
+    )
+
+
+def _fetch(url: str, etag: str, last_modified: str) -> tuple[bytes, httpx.Headers] | None:
+    """The feed's body and the answer's headers, or None when it is unchanged (304)."""
+    timeout = float(getattr(settings, "CALENDAR_IMPORT_TIMEOUT", 10))
+    # httpx's timeout bounds each read; a server trickling bytes is bounded by this.
+    deadline = time_monotonic() + 3 * timeout
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with _client(timeout) as client:
+            for _hop in range(MAX_REDIRECTS + 1):
+                current = _check_url(url)
+                with client.stream("GET", current, headers=headers) as response:
+                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                        url = urljoin(str(current), response.headers["location"])
+                        continue
+                    if response.status_code == 304:
+                        return None
+                    if response.status_code != 200:
+                        raise ImportFailed(
+                            _("The calendar server answered with error %(status)s. Please check the address.")
+                            % {"status": response.status_code}
+                        )
+                    too_large = ImportFailed(
+                        _("The calendar is larger than %(size)d MB and cannot be imported.")
+                        % {"size": MAX_BYTES // (1024 * 1024)}
+                    )
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > MAX_BYTES:
+                        raise too_large
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > MAX_BYTES:
+                            raise too_large  # stop reading: the rest is never downloaded
+                        if time_monotonic() > deadline:
+                            raise httpx.ReadTimeout("calendar download too slow")
+                    return bytes(body), response.headers
+            raise ImportFailed(_("The calendar address redirects too often."))
+    except httpx.TimeoutException as exc:
+        raise ImportFailed(_("The calendar server did not answer in time.")) from exc
+    except httpx.HTTPError as exc:
+        raise ImportFailed(_("The calendar server could not be reached.")) from exc
+
+
+def _horizon(calendar: ExternalCalendar) -> timedelta:
+    longest = calendar.coach.appointment_types.filter(active=True).aggregate(longest=Max("horizon"))["longest"]
+    return longest or DEFAULT_HORIZON
+
+
+def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
+    """An aware UTC instant: dates are midnight and floating times are wall-clock time,
+    both in the coach's zone."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _busy_intervals(
+    body: bytes, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, str]]:
+    try:
+        parsed = icalendar.Calendar.from_ical(body)
+        if parsed.name != "VCALENDAR":
+            raise ValueError("not a VCALENDAR")
+        # Bounds in the coach's zone, so floating events are compared as the coach's time.
+        occurrences = list(recurring_ical_events.of(parsed).between(start.astimezone(zone), end.astimezone(zone)))
+    except Exception as exc:  # icalendar and recurring-ical-events raise many kinds of errors
+        raise ImportFailed(_("The address did not deliver a readable calendar (ICS file).")) from exc
+    intervals = []
+    for event in occurrences:
+        if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+            continue  # marked "free" in the other calendar
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        dtstart = event.get("DTSTART")
+        if dtstart is None:
+            continue
+        first = dtstart.dt
+        if event.get("DTEND") is not None:
+            last = event["DTEND"].dt
+        elif event.get("DURATION") is not None:
+            last = first + event["DURATION"].dt
+        elif isinstance(first, datetime):
+            continue  # a moment without length blocks nothing
+        else:
+            last = first + timedelta(days=1)  # an all-day event without end is one day (RFC 5545)
+        busy_start, busy_end = _instant(first, zone), _instant(last, zone)
+        if busy_end <= busy_start:
+            continue
+        uid = str(event.get("UID", ""))
+        recurrence = event.get("RECURRENCE-ID")
+        if recurrence is not None:
+            uid = f"{uid}@{_instant(recurrence.dt, zone):%Y%m%dT%H%M%SZ}"
+        intervals.append((busy_start, busy_end, uid[:255]))
+    return intervals
+
+
+def _record_failure(calendar: ExternalCalendar, message: str, now: datetime) -> None:
+    calendar.last_error = message
+    calendar.last_attempt_at = now
+    calendar.save(update_fields=["last_error", "last_attempt_at"])
+
+
+def external_calendar_import(*, calendar: ExternalCalendar, now: datetime | None = None) -> int:
+    """Fetch one calendar and replace its busy intervals; returns how many it has now.
+
+    Never raises for a problem of the feed: the previous intervals stay and the reason
+    is stored in `calendar.last_error`, in the coach's language."""
+    now = now or timezone.now()
+    coach = calendar.coach
+    with translation.override(coach.language):
+        # An old expansion is not trusted even if the feed is unchanged: ask for the body.
+        fresh = calendar.parsed_at is not None and now - calendar.parsed_at < REPARSE_AFTER
+        try:
+            fetched = _fetch(calendar.url, calendar.etag if fresh else "", calendar.last_modified if fresh else "")
+            if fetched is not None:
+                body, headers = fetched
+                window_start = now - LOOK_BACK
+                window_end = now + _horizon(calendar)
+                intervals = _busy_intervals(body, coach.zone, window_start, window_end)
+        except ImportFailed as exc:
+            logger.info("import of calendar %s failed: %s", calendar.pk, exc, exc_info=exc.__cause__ is not None)
+            _record_failure(calendar, str(exc), now)
+            return calendar.busy.count()
+
+    calendar.last_error = ""
+    calendar.last_attempt_at = now
+    calendar.last_success_at = now
+    if fetched is None:
+        calendar.save(update_fields=["last_error", "last_attempt_at", "last_success_at"])
+        return calendar.busy.count()
+    calendar.etag = headers.get("etag", "")[:255]
+    calendar.last_modified = headers.get("last-modified", "")[:64]
+    calendar.parsed_at = now
+    with transaction.atomic():
+        calendar.busy.all().delete()
+        ExternalBusy.objects.bulk_create(
+            ExternalBusy(coach=coach, calendar=calendar, start=start, end=end, source_uid=uid)
+            for start, end, uid in intervals
+        )
+        calendar.save(
+            update_fields=["etag", "last_modified", "parsed_at", "last_error", "last_attempt_at", "last_success_at"]
+        )
+    return len(intervals)
+
+
+def external_calendars_import_all(*, now: datetime | None = None) -> int:
+    """Import every active calendar of every active coach; returns the busy intervals
+    they hold. One calendar failing, even by a bug of ours, does not stop the others."""
+    total = 0
+    calendars = ExternalCalendar.objects.filter(active=True, coach__user__is_active=True).select_related("coach")
+    for calendar in calendars:
+        try:
+            total += external_calendar_import(calendar=calendar, now=now)
+        except Exception:
+            logger.exception("import of calendar %s failed unexpectedly", calendar.pk)
+            try:
+                with translation.override(calendar.coach.language):
+                    message = _("The calendar could not be imported because of an error on our side.")
+                _record_failure(calendar, message, now or timezone.now())
+            except Exception:
+                logger.exception("could not record the failure of calendar %s", calendar.pk)
+    return total
