@@ -141,3 +141,18 @@ def test_busy_feed_only_when_enabled(client, coach):
     coach.busy_feed_enabled = False
     coach.save()
     assert client.get("/anna/busy.ics").status_code == 404
+
+
+def test_the_booking_file_and_the_invitations_parse_elsewhere_too(client, coach):
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    single = vobject.readOne(client.get(f"/b/{booking.token}/event.ics").content.decode())
+    assert single.vevent.uid.value == ics.booking_uid(booking) and single.vevent.status.value == "CONFIRMED"
+    request = vobject.readOne(ics.booking_invitation(booking, method="REQUEST").decode())
+    assert request.method.value == "REQUEST"
+    assert request.vevent.organizer.value == f"mailto:{coach.user.email}"
+    assert request.vevent.attendee.value == f"mailto:{booking.client.email}"
+    services.booking_cancel(booking=booking)
+    booking.refresh_from_db()
+    cancel = vobject.readOne(ics.booking_invitation(booking, method="CANCEL").decode())
+    assert cancel.method.value == "CANCEL" and cancel.vevent.status.value == "CANCELLED"
+    assert cancel.vevent.uid.value == request.vevent.uid.value and cancel.vevent.sequence.value == "1"
