@@ -227,3 +227,34 @@ def coach_busy_intervals(*, coach: Coach, now: datetime) -> list[Interval]:
         for a, b in ExternalBusy.objects.filter(coach=coach, end__gt=start, start__lt=end).values_list("start", "end")
     ]
     return merge_intervals(busy)
+
+
+def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> str:
+    """Changes whenever the coach's feed would: lets an unchanged feed be answered
+    (304, or from the cache) without building it. Two aggregate queries."""
+    from django.db.models import Count, Max
+
+    since = now - FEED_HISTORY
+    bookings = (
+        Booking.objects.filter(coach=coach, end__gte=since)
+        .filter(
+            Q(status__in=Booking.ACTIVE_STATUSES)
+            | Q(status=Booking.Status.CANCELLED, updated_at__gte=now - CANCELLED_IN_FEED)
+        )
+        .aggregate(count=Count("pk"), changed=Max("updated_at"))
+    )
+    blocked = (
+        BlockedPeriod.objects.filter(coach=coach)
+        .filter(Q(end__gte=since) | Q(last_day__gte=since.date()))
+        .aggregate(count=Count("pk"), changed=Max("updated_at"))
+    )
+    parts = [
+        coach.pk,
+        coach.display_name,
+        coach.time_zone,
+        bookings["count"],
+        bookings["changed"],
+        blocked["count"],
+        blocked["changed"],
+    ]
+    return "|".join(str(part) for part in parts)

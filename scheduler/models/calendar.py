@@ -227,6 +227,8 @@ class BlockedPeriod(models.Model):
     last_day = models.DateField(_("last day"), null=True, blank=True)
     start = models.DateTimeField(_("from"), null=True, blank=True)
     end = models.DateTimeField(_("until"), null=True, blank=True)
+    # Feeds compare it to tell calendar apps whether anything changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("blocked period")

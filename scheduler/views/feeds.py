@@ -4,6 +4,7 @@ carries validators (ETag, Last-Modified) and an unchanged feed costs a 304."""
 import hashlib
 from datetime import datetime
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_safe
 
 from .. import ics, selectors
 from ..models import Booking
+
+FEED_CACHE_SECONDS = 3600
 
 
 def _calendar_response(request, body: bytes, *, last_modified: datetime | None, private: bool) -> HttpResponse:
@@ -30,8 +33,8 @@ def _calendar_response(request, body: bytes, *, last_modified: datetime | None, 
     return response
 
 
-def _last_change(bookings: list[Booking], coach) -> datetime:
-    return max([coach.created_at, *(b.updated_at for b in bookings)])
+def _last_change(bookings: list[Booking], blocked, coach) -> datetime:
+    return max([coach.created_at, *(b.updated_at for b in bookings), *(p.updated_at for p in blocked)])
 
 
 @require_safe
@@ -40,10 +43,16 @@ def coach_feed(request, token):
     if coach is None:
         raise Http404
     now = timezone.now()
-    bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
-    # DTSTAMP from the data, not the clock, so an unchanged feed has unchanged bytes.
-    stamp = _last_change(bookings, coach)
-    body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=stamp)
+    # Calendar apps poll every few minutes: an unchanged feed comes from the cache.
+    cache_key = "feed:" + hashlib.sha256(selectors.coach_feed_fingerprint(coach=coach, now=now).encode()).hexdigest()
+    cached = cache.get(cache_key)
+    if cached is None:
+        bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
+        # DTSTAMP from the data, not the clock, so an unchanged feed has unchanged bytes.
+        stamp = _last_change(bookings, blocked, coach)
+        cached = (ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=stamp), stamp)
+        cache.set(cache_key, cached, FEED_CACHE_SECONDS)
+    body, stamp = cached
     return _calendar_response(request, body, last_modified=stamp, private=True)
 
 

@@ -156,3 +156,22 @@ def test_the_booking_file_and_the_invitations_parse_elsewhere_too(client, coach)
     cancel = vobject.readOne(ics.booking_invitation(booking, method="CANCEL").decode())
     assert cancel.method.value == "CANCEL" and cancel.vevent.status.value == "CANCELLED"
     assert cancel.vevent.uid.value == request.vevent.uid.value and cancel.vevent.sequence.value == "1"
+
+
+def test_an_unchanged_feed_is_answered_without_building_it(client, coach, django_assert_max_num_queries):
+    BookingFactory(appointment_type__coach=coach, start=upcoming())
+    etag = client.get(feed_url(coach))["ETag"]
+    with django_assert_max_num_queries(3):  # the coach and two aggregates; no booking is read
+        assert client.get(feed_url(coach), headers={"if-none-match": etag}).status_code == 304
+
+
+def test_a_new_blocked_period_shows_at_once(client, coach):
+    first = client.get(feed_url(coach))
+    BlockedPeriodFactory(
+        coach=coach,
+        title="Urlaub",
+        first_day=date.today() + timedelta(days=3),
+        last_day=date.today() + timedelta(days=4),
+    )
+    second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+    assert second.status_code == 200 and b"Urlaub" in second.content
