@@ -3,6 +3,7 @@
 from bench.api import bench_slots_api
 from bench.booking import CLIENTS, RACERS, bench_booking
 from bench.engine import bench_engine
+from bench.feeds import bench_feeds
 from bench.latency import BOOKINGS as LATENCY_BOOKINGS
 from bench.latency import bench_latency
 
@@ -20,6 +21,7 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     engine = bench_engine()
     api = bench_slots_api()
+    feeds = bench_feeds()
     booking = bench_booking()
     latency = bench_latency()
 
@@ -44,6 +46,37 @@ def main() -> None:
             f"{api['p95_ms']:.2f} ms",
             f"{api['queries']} queries, {api['slots']} slots",
             "fixed queries",
+            "",
+        )
+    )
+    lines.append(
+        row(
+            f"coach feed, {feeds['events']} events, cold",
+            f"{feeds['cold_ms']:.0f} ms",
+            "-",
+            "built with icalendar",
+            "<= 300 ms",
+            verdict(feeds["cold_ms"] <= 300),
+        )
+    )
+    ratio = feeds["cold_ms"] / feeds["revalidate_ms"]
+    lines.append(
+        row(
+            "coach feed unchanged: 304",
+            f"{feeds['revalidate_ms']:.1f} ms",
+            "-",
+            f"{ratio:.0f}x faster than cold",
+            ">= 20x faster",
+            verdict(ratio >= 20),
+        )
+    )
+    lines.append(
+        row(
+            "import a 2,000-event calendar",
+            f"{feeds['import_ms']:.0f} ms",
+            "-",
+            f"{feeds['imported']} busy intervals stored",
+            "",
             "",
         )
     )

@@ -17,7 +17,14 @@ MONTH_START = date(2027, 3, 1)  # a month that crosses the DST change, always in
 DAYS = 31
 
 
+_READY = []
+
+
 def setup_django() -> None:
+    """Django on a fresh SQLite database under var/bench, once per process."""
+    if _READY:
+        return
+    _READY.append(True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     var_dir = Path(os.environ.setdefault("VAR_DIR", str(BASE_DIR / "var" / "bench")))
     for stale in var_dir.glob("db.sqlite3*"):  # a fresh database each run
