@@ -48,7 +48,7 @@ bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench
 
 messages: $(STAMP)
-	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=tests --no-obsolete
+	$(MANAGE) makemessages -l de -l de_DU -l en --ignore=.venv --ignore=tests --no-obsolete
 	$(BIN)/python scripts/catalogs.py english
 	$(BIN)/python scripts/catalogs.py check
 	$(BIN)/python scripts/catalogs.py compile

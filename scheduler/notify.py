@@ -28,7 +28,8 @@ def _when(booking: Booking, zone_name: str) -> tuple[str, str]:
 
     start = booking.start.astimezone(ZoneInfo(zone_name))
     end = booking.end.astimezone(ZoneInfo(zone_name))
-    day = formats.date_format(start, "l, j. F Y" if translation.get_language() == "de" else "l, j F Y")
+    german = translation.get_language().startswith("de")
+    day = formats.date_format(start, "l, j. F Y" if german else "l, j F Y")
     return day, f"{start:%H:%M}–{end:%H:%M} ({zone_name})"
 
 
@@ -144,7 +145,7 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
 def render(notification: Notification) -> Message:
     booking = notification.booking
     to_client = notification.audience == Notification.Audience.CLIENT
-    language = booking.language if to_client else booking.coach.language
+    language = booking.coach.language_for_clients(booking.language) if to_client else booking.coach.language
     with translation.override(language):
         subject, text = (_client_texts if to_client else _coach_texts)(notification, booking)
         day, time = _when(booking, booking.time_zone)

@@ -41,11 +41,17 @@ def english() -> int:
     return 0
 
 
+# Catalogs that hold only variants of another one; gettext falls back to that one
+# (de_DU: the informal "du" wording of what addresses the reader; the rest comes from de).
+VARIANTS = {"de_DU"}
+
+
 def check_all() -> int:
     failed = False
     for po_path in catalogs():
         catalog = polib.pofile(str(po_path))
-        untranslated = [entry.msgid for entry in catalog.untranslated_entries()]
+        variant = po_path.parent.parent.name in VARIANTS
+        untranslated = [] if variant else [entry.msgid for entry in catalog.untranslated_entries()]
         fuzzy = [entry.msgid for entry in catalog.fuzzy_entries()]
         if untranslated or fuzzy:
             failed = True

@@ -72,6 +72,13 @@ class Coach(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    def language_for_clients(self, language: str) -> str:
+        """The language to address this coach's clients in: German becomes "de-du" when
+        the coach says du; that catalog holds the informal wording and falls back to de."""
+        if language.startswith("de") and self.address_form == self.AddressForm.INFORMAL:
+            return "de-du"
+        return language
+
     def clean(self):
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("This address is reserved; please choose another one.")})

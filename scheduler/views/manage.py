@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import ics, phrases, selectors, services
 from ..forms import parse_start, zone_or_default
 from ..models import Booking, Channel
-from .public import see_other, slot_picker, tz_form
+from .public import see_other, slot_picker, speak_to_clients_of, tz_form
 
 
 def token_page(view):
@@ -31,7 +31,9 @@ def token_page(view):
 
 
 def _booking(token: str) -> Booking:
-    return get_object_or_404(selectors.bookings_with_details(), token=token)
+    booking = get_object_or_404(selectors.bookings_with_details(), token=token)
+    speak_to_clients_of(booking.coach)
+    return booking
 
 
 def _changeable(booking: Booking) -> bool:

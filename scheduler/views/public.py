@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.views.decorators.http import require_http_methods
 
@@ -26,8 +26,14 @@ def home(request):
     return render(request, "scheduler/home.html")
 
 
+def speak_to_clients_of(coach) -> None:
+    """Address the visitor as this coach does (Sie or du) for the rest of the request."""
+    translation.activate(coach.language_for_clients(translation.get_language()))
+
+
 def coach_page(request, coach_slug):
     coach = get_object_or_404(selectors.coaches(), slug=coach_slug)
+    speak_to_clients_of(coach)
     types = list(selectors.appointment_types_bookable(coach=coach))
     offered = {channel for t in types for channel in t.allowed_channels}
     channels = [
@@ -151,6 +157,7 @@ def see_other(url: str) -> HttpResponseRedirect:
 
 def _bookable_type(coach_slug: str, type_slug: str):
     coach = get_object_or_404(selectors.coaches(), slug=coach_slug)
+    speak_to_clients_of(coach)
     return get_object_or_404(selectors.appointment_types_bookable(coach=coach).select_related("coach"), slug=type_slug)
 
 
