@@ -101,9 +101,7 @@ def _feed(*, name: str, zone_name: str) -> Calendar:
 
 def _coach_event(booking: Booking, stamp: datetime) -> Event:
     client = booking.client
-    contact = {"phone": client.phone, "threema": client.threema_id, "whatsapp": client.whatsapp}.get(
-        booking.channel, client.email
-    )
+    contact = booking.contact
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", stamp)

@@ -108,9 +108,7 @@ def _coach_channel(booking: Booking) -> str:
 def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
     day, time = _when(booking, booking.coach.time_zone)
     client = booking.client
-    contact = {"phone": client.phone, "threema": client.threema_id, "whatsapp": client.whatsapp}.get(
-        booking.channel, client.email
-    )
+    contact = booking.contact
     values = {
         "client": client.name,
         "email": client.email,

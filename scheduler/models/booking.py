@@ -90,3 +90,13 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def contact(self) -> str:
+        """How the client is reached on the booking's channel (number, Threema ID or e-mail)."""
+        client = self.client
+        return {
+            Channel.PHONE: client.phone,
+            Channel.THREEMA: client.threema_id,
+            Channel.WHATSAPP: client.whatsapp,
+        }.get(self.channel, client.email)

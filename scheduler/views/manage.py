@@ -43,12 +43,7 @@ def _changeable(booking: Booking) -> bool:
 def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
     client = booking.client
-    contact = {
-        Channel.PHONE: client.phone,
-        Channel.EMAIL: client.email,
-        Channel.THREEMA: client.threema_id,
-        Channel.WHATSAPP: client.whatsapp,
-    }.get(booking.channel, "")
+    contact = booking.contact
     context = {
         "booking": booking,
         "coach": booking.coach,
