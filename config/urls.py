@@ -7,6 +7,7 @@ from scheduler.urls import fixed_urlpatterns
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("coach/", include("scheduler.coach_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     *fixed_urlpatterns,

@@ -206,3 +206,17 @@ def openpgp_keys(tmp_path_factory):
     }
     # gpg started an agent for this home; do not leave it running.
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True)
+
+
+@pytest.fixture
+def coach(db):
+    from tests.factories import CoachFactory
+
+    return CoachFactory()
+
+
+@pytest.fixture
+def coach_client(client, coach):
+    """A test client logged in as `coach`, for the workspace under /coach/."""
+    client.force_login(coach.user)
+    return client

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import phrases
-from .models import Channel, time_zone_names
-from .services import BookingRequest
+from .. import phrases
+from ..models import Channel, time_zone_names
+from ..services import BookingRequest
 
 # Offered first in the time zone list; the rest follows alphabetically.
 COMMON_ZONES = (

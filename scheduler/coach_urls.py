@@ -1,0 +1,9 @@
+"""The coach's workspace, mounted at /coach/ (namespace "coach")."""
+
+from django.urls import include, path
+
+app_name = "coach"
+
+urlpatterns = [
+    # One line per part of the workspace; each module keeps its own urlpatterns.
+]
