@@ -297,8 +297,9 @@ def booking_decline(*, booking: Booking, note: str = "") -> Booking:
     return booking
 
 
-def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = None) -> Booking:
-    """Cancel a requested or confirmed booking that has not started; its slot is free at once."""
+def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = None, by_coach: bool = False) -> Booking:
+    """Cancel a requested or confirmed booking that has not started; its slot is free at once.
+    `by_coach`: the coach cancels, so only the client is told."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
@@ -308,12 +309,15 @@ def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = N
         booking.status_note = note.strip()
         booking.sequence += 1
         booking.save()
-        booking_notify(booking=booking, event="cancelled", now=now)
+        booking_notify(booking=booking, event="cancelled_by_coach" if by_coach else "cancelled", now=now)
     return booking
 
 
-def booking_reschedule(*, booking: Booking, start: datetime, now: datetime | None = None) -> Booking:
-    """Move an active booking to another offered time: same booking, same link, sequence + 1."""
+def booking_reschedule(
+    *, booking: Booking, start: datetime, now: datetime | None = None, by_coach: bool = False
+) -> Booking:
+    """Move an active booking to another offered time: same booking, same link, sequence + 1.
+    `by_coach`: the coach moves it, so only the client is told."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -330,7 +334,7 @@ def booking_reschedule(*, booking: Booking, start: datetime, now: datetime | Non
                 booking.respond_by = _respond_by(booking.coach, start, now)
             booking.sequence += 1
             booking.save()
-            booking_notify(booking=booking, event="rescheduled", now=now)
+            booking_notify(booking=booking, event="rescheduled_by_coach" if by_coach else "rescheduled", now=now)
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken from exc

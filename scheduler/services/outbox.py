@@ -40,7 +40,12 @@ EVENTS = {
     "expired": [(Kind.DECLINED, Audience.CLIENT)],
     "cancelled": [(Kind.CANCELLED, Audience.CLIENT), (Kind.CANCELLED, Audience.COACH)],
     "rescheduled": [(Kind.RESCHEDULED, Audience.CLIENT), (Kind.RESCHEDULED, Audience.COACH)],
+    # The coach's own change: only the client is told (the coach's message says the client did it).
+    "cancelled_by_coach": [(Kind.CANCELLED, Audience.CLIENT)],
+    "rescheduled_by_coach": [(Kind.RESCHEDULED, Audience.CLIENT)],
 }
+# After these, a confirmed booking gets its reminders (planned for its current time).
+EVENTS_WITH_REMINDERS = ("created_confirmed", "confirmed", "rescheduled", "rescheduled_by_coach")
 
 
 def address(booking: Booking, audience: str) -> tuple[str, str]:
@@ -74,7 +79,7 @@ def booking_notify(*, booking: Booking, event: str, now: datetime | None = None)
                 scheduled_for=now,
             )
         )
-    if booking.status == Booking.Status.CONFIRMED and event in ("created_confirmed", "confirmed", "rescheduled"):
+    if booking.status == Booking.Status.CONFIRMED and event in EVENTS_WITH_REMINDERS:
         channel, recipient = address(booking, Audience.CLIENT)
         for minutes in booking.appointment_type.reminders:
             when = booking.start - timedelta(minutes=minutes)
@@ -203,9 +208,10 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
 
 
 def notification_retry(*, notification: Notification) -> None:
-    """The coach asks to try a failed message again."""
+    """The coach asks to try a failed message again. What a provider reported about the
+    failed attempt does not describe the next one, so that report is cleared."""
     Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, scheduled_for=timezone.now()
+        status=Status.PENDING, attempts=0, scheduled_for=timezone.now(), delivery_status=""
     )
     transaction.on_commit(lambda: notifications_dispatch(ids=[notification.pk]))
 
