@@ -71,6 +71,14 @@ def booking_calendar(booking: Booking) -> bytes:
     return calendar.to_ical()
 
 
+def client_calendar(bookings) -> bytes:
+    """A client's bookings with every coach, each as on its own page (their data export)."""
+    calendar = _calendar("PUBLISH")
+    for booking in bookings:
+        calendar.add_component(client_event(booking, stamp=booking.updated_at))
+    return calendar.to_ical()
+
+
 def booking_invitation(booking: Booking, *, method: str) -> bytes:
     """The booking as an iMIP message for e-mail: METHOD:REQUEST for a confirmed or moved
     booking, METHOD:CANCEL when it ends; same UID, rising SEQUENCE, so the client's
