@@ -6,4 +6,6 @@ app_name = "coach"
 
 urlpatterns = [
     # One line per part of the workspace; each module keeps its own urlpatterns.
+    path("", include("scheduler.views.coach.dashboard")),
+    path("", include("scheduler.views.coach.bookings")),
 ]

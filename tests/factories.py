@@ -80,3 +80,17 @@ class BookingFactory(factory.django.DjangoModelFactory):
     status = Booking.Status.CONFIRMED
     channel = Channel.EMAIL
     message = "Ich möchte über meine berufliche Neuorientierung sprechen."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A message of a booking to its client by e-mail, written for the booking as it is now."""
+
+    class Meta:
+        model = "scheduler.Notification"
+
+    booking = factory.SubFactory(BookingFactory)
+    kind = "confirmed"
+    audience = "client"
+    channel = "email"
+    recipient = factory.SelfAttribute("booking.client.email")
+    sequence = factory.SelfAttribute("booking.sequence")

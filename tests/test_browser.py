@@ -17,16 +17,15 @@ def test_home_and_login_pages_render(page, live_server):
     assert page.get_by_role("button", name="Sign In").is_visible()
 
 
-def test_login_in_the_browser(page, live_server, django_user_model):
+def test_login_in_the_browser(page, live_server):
     from allauth.account.models import EmailAddress
 
-    user = django_user_model.objects.create_user(
-        email="coach@example.org", password="a-long-test-password", is_staff=True
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    coach = CoachFactory(user__email="coach@example.org")
+    EmailAddress.objects.create(user=coach.user, email=coach.user.email, verified=True, primary=True)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("coach@example.org")
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(live_server.url + "/admin/")
-    assert page.get_by_text("Site administration").is_visible()
+    # A coach lands in the workspace.
+    page.wait_for_url(live_server.url + "/coach/")
+    assert page.get_by_role("heading", name="Overview").is_visible()

@@ -1,0 +1,56 @@
+"""Forms of the coach's bookings pages: the list's filters and the note that goes with
+a decline or a cancellation."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Channel
+
+NOTE_MAX_LENGTH = 2000
+
+
+class BookingFilterForm(forms.Form):
+    """The bookings list's filters, read from GET parameters; unknown values are errors
+    at their field, and the list falls back to the default."""
+
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("upcoming", _("Upcoming")),
+            ("past", _("Past")),
+            ("cancelled", _("Cancelled, declined or expired")),
+            ("requested", _("Requests")),
+        ],
+        error_messages={"invalid_choice": _("Choose one of the offered lists.")},
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[
+            ("", _("All channels")),
+            (Channel.PHONE, _("You call the client")),
+            (Channel.EMAIL, Channel.EMAIL.label),
+            (Channel.THREEMA, Channel.THREEMA.label),
+            (Channel.WHATSAPP, Channel.WHATSAPP.label),
+        ],
+        error_messages={"invalid_choice": _("Choose one of the offered channels.")},
+    )
+
+    def filters(self) -> dict:
+        """The valid filters, with the default for a missing or invalid value."""
+        self.is_valid()  # an invalid field keeps its error and is left out of cleaned_data
+        return {"show": self.cleaned_data.get("show") or "upcoming", "channel": self.cleaned_data.get("channel", "")}
+
+
+class BookingNoteForm(forms.Form):
+    """The optional note to the client when the coach declines or cancels."""
+
+    note = forms.CharField(
+        label=_("A note to the client (optional)"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("It is part of the message the client receives."),
+        error_messages={"max_length": _("Please keep the note to at most %(limit_value)d characters.")},
+    )

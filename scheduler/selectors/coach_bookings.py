@@ -1,0 +1,108 @@
+"""Reads of the coach's workspace about bookings and their messages: the dashboard's
+agenda, requests and problems, the bookings list and one booking with its messages.
+Each is one query, whatever the number of rows."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+
+from ..models import Booking, Coach, ExternalCalendar, Notification
+
+# The dashboard's agenda: today and the next 14 days.
+AGENDA_DAYS = 15
+# Failed messages listed on the dashboard at most (the oldest are the least useful).
+FAILED_SHOWN = 50
+
+Status = Booking.Status
+ENDED = (Status.CANCELLED, Status.DECLINED, Status.EXPIRED)
+
+# What the bookings list can show, by the value of its `show` parameter.
+LIST_FILTERS = ("upcoming", "past", "cancelled", "requested")
+
+
+def coach_bookings(*, coach: Coach) -> QuerySet[Booking]:
+    """The coach's bookings with what a row shows (type and client)."""
+    return Booking.objects.filter(coach=coach).select_related("appointment_type", "client")
+
+
+def coach_agenda(*, coach: Coach, now: datetime) -> list[tuple[date, list[Booking]]]:
+    """Active bookings from the start of today to the end of the 14th day after, grouped
+    by their day in the coach's zone, in order."""
+    zone = coach.zone
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today, time(0), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=AGENDA_DAYS), time(0), tzinfo=zone)
+    bookings = coach_bookings(coach=coach).filter(status__in=Booking.ACTIVE_STATUSES, start__gte=start, start__lt=end)
+    days: dict[date, list[Booking]] = {}
+    for booking in bookings.order_by("start"):
+        days.setdefault(booking.start.astimezone(zone).date(), []).append(booking)
+    return list(days.items())
+
+
+def coach_requests_pending(*, coach: Coach, now: datetime) -> QuerySet[Booking]:
+    """Requests waiting for the coach's answer, the most urgent first."""
+    return (
+        coach_bookings(coach=coach)
+        .filter(status=Status.REQUESTED, start__gt=now)
+        .order_by(F("respond_by").asc(nulls_last=True), "start")
+    )
+
+
+def coach_bookings_filtered(*, coach: Coach, now: datetime, show: str, channel: str = "") -> QuerySet[Booking]:
+    """The bookings list: `show` is one of LIST_FILTERS, `channel` a Channel value or empty for all."""
+    bookings = coach_bookings(coach=coach)
+    if channel:
+        bookings = bookings.filter(channel=channel)
+    if show == "past":
+        return bookings.filter(status=Status.CONFIRMED, end__lte=now).order_by("-start")
+    if show == "cancelled":
+        return bookings.filter(status__in=ENDED).order_by("-start")
+    if show == "requested":
+        return bookings.filter(status=Status.REQUESTED).order_by(F("respond_by").asc(nulls_last=True), "start")
+    return bookings.filter(status__in=Booking.ACTIVE_STATUSES, end__gt=now).order_by("start")
+
+
+def coach_booking(*, coach: Coach, booking_uuid) -> Booking | None:
+    """One of the coach's bookings by its public id, or None (also for another coach's)."""
+    return coach_bookings(coach=coach).filter(uuid=booking_uuid).first()
+
+
+def _retryable(now: datetime) -> Q:
+    """A failed message worth sending again: its appointment has not ended, and a message
+    to the client still describes the booking as it is (a confirmation that failed before
+    the booking was cancelled must not arrive after)."""
+    return Q(status=Notification.Status.FAILED, booking__end__gt=now) & (
+        Q(audience=Notification.Audience.COACH) | Q(sequence=F("booking__sequence"))
+    )
+
+
+def booking_notifications(*, booking: Booking, now: datetime) -> QuerySet[Notification]:
+    """Every message of a booking, in the order they were written; `can_retry` tells
+    which failed ones may be sent again."""
+    return booking.notifications.annotate(
+        can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField())
+    ).order_by("created_at", "pk")
+
+
+def coach_notifications_failed(*, coach: Coach, now: datetime) -> QuerySet[Notification]:
+    """Failed messages the coach can still send again, the newest first."""
+    return (
+        Notification.objects.filter(_retryable(now), booking__coach=coach)
+        .select_related("booking__client", "booking__appointment_type")
+        .order_by("-created_at", "-pk")[:FAILED_SHOWN]
+    )
+
+
+def coach_notification(*, coach: Coach, booking_uuid, notification_id: int, now: datetime) -> Notification | None:
+    """One message of one of the coach's bookings, with `can_retry`, or None."""
+    return (
+        Notification.objects.filter(booking__coach=coach, booking__uuid=booking_uuid, pk=notification_id)
+        .annotate(can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField()))
+        .select_related("booking__client")
+        .first()
+    )
+
+
+def coach_calendar_errors(*, coach: Coach) -> QuerySet[ExternalCalendar]:
+    """The coach's imported calendars whose last import failed."""
+    return ExternalCalendar.objects.filter(coach=coach, active=True).exclude(last_error="").order_by("name")

@@ -1,0 +1,220 @@
+"""The coach's bookings: the list with its filters, one booking with its messages, and
+what the coach does with it (confirm or decline a request, cancel, move, send a failed
+message again). Every write goes through a service; the client is told by the service."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ... import phrases, services
+from ...forms import parse_start
+from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm
+from ...models import Booking
+from ...selectors import coach_bookings as selectors
+from ..public import see_other, slot_picker
+from . import coach_required
+
+PAGE_SIZE = 50
+
+CONFIRMED = _("You confirmed the request of %(client)s; they are told through their channel.")
+DECLINED = _("You declined the request of %(client)s; they are told through their channel, and the time is free again.")
+CANCELLED = _(
+    "You cancelled the booking of %(client)s; they are told through their channel, and the time is free again."
+)
+RESCHEDULED = _("You moved the booking of %(client)s; they are told the new time through their channel.")
+RETRIED = _("The message to %(recipient)s is being sent again.")
+NOT_FAILED = _("This message has not failed (any more): there is nothing to send again.")
+OUT_OF_DATE = _("This message is out of date — the appointment has changed or is over since — so it is not sent again.")
+
+
+def note_form(booking: Booking, action: str, data=None) -> BookingNoteForm:
+    """The note form of a decline or cancel button; ids carry the booking, so several
+    forms fit on one page."""
+    return BookingNoteForm(data, prefix=action, auto_id=f"id_%s_{booking.uuid}")
+
+
+def _booking(request, booking_uuid) -> Booking:
+    booking = selectors.coach_booking(coach=request.coach, booking_uuid=booking_uuid)
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _back(request, booking: Booking):
+    """After an action: back where it was started (`next`, e.g. the dashboard), else the booking."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("coach:booking", kwargs={"booking_uuid": booking.uuid})
+    return see_other(target)
+
+
+def _act(request, booking: Booking, write, done):
+    """Run a service; its refusal (already answered, already begun, …) becomes a message."""
+    try:
+        write()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done % {"client": booking.client.name})
+    return _back(request, booking)
+
+
+def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=None, status=200):
+    now = timezone.now()
+    context = {
+        "section": "bookings",
+        "booking": booking,
+        "notifications": selectors.booking_notifications(booking=booking, now=now),
+        "changeable": booking.is_active and booking.start > now,
+        "decline_form": decline_form or note_form(booking, "decline"),
+        "cancel_form": cancel_form or note_form(booking, "cancel"),
+        "client_zone_differs": booking.time_zone != request.coach.time_zone,
+    }
+    return render(request, "coach/bookings/detail.html", context, status=status)
+
+
+@coach_required
+@require_safe
+def booking_list(request):
+    form = BookingFilterForm(request.GET)
+    filters = form.filters()
+    bookings = selectors.coach_bookings_filtered(coach=request.coach, now=timezone.now(), **filters)
+    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "section": "bookings",
+        "form": form,
+        "show": filters["show"],
+        "channel": filters["channel"],
+        "page": page,
+        "filter_query": urlencode({key: value for key, value in filters.items() if value}),
+    }
+    return render(request, "coach/bookings/list.html", context)
+
+
+@coach_required
+@require_safe
+def booking_detail(request, booking_uuid):
+    return _detail_page(request, _booking(request, booking_uuid))
+
+
+@coach_required
+@require_POST
+def booking_confirm(request, booking_uuid):
+    booking = _booking(request, booking_uuid)
+    return _act(request, booking, lambda: services.booking_confirm(booking=booking), CONFIRMED)
+
+
+@coach_required
+@require_POST
+def booking_decline(request, booking_uuid):
+    booking = _booking(request, booking_uuid)
+    form = note_form(booking, "decline", request.POST)
+    if not form.is_valid():
+        return _detail_page(request, booking, decline_form=form, status=400)
+    note = form.cleaned_data["note"]
+    return _act(request, booking, lambda: services.booking_decline(booking=booking, note=note), DECLINED)
+
+
+@coach_required
+@require_POST
+def booking_cancel(request, booking_uuid):
+    booking = _booking(request, booking_uuid)
+    form = note_form(booking, "cancel", request.POST)
+    if not form.is_valid():
+        return _detail_page(request, booking, cancel_form=form, status=400)
+    note = form.cleaned_data["note"]
+    return _act(request, booking, lambda: services.booking_cancel(booking=booking, note=note, by_coach=True), CANCELLED)
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_reschedule(request, booking_uuid):
+    """The client's slot picker for the booking's type, in the coach's zone; POST `start` moves it."""
+    booking = _booking(request, booking_uuid)
+    zone = request.coach.zone
+    params = request.POST if request.method == "POST" else request.GET
+    start = parse_start(params.get("start"))
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            if start is None:
+                raise ValidationError(phrases.SLOT_GONE)
+            services.booking_reschedule(booking=booking, start=start, by_coach=True)
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+        except services.SlotTaken:
+            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
+        else:
+            messages.success(request, RESCHEDULED % {"client": booking.client.name})
+            return see_other(reverse("coach:booking", kwargs={"booking_uuid": booking.uuid}))
+        booking.refresh_from_db()
+    now = timezone.now()
+    picker = None
+    if booking.is_active and booking.start > now:
+        picker = slot_picker(
+            appointment_type=booking.appointment_type,
+            zone=zone,
+            params=params,
+            start=start,
+            now=now,
+            exclude_booking=booking,
+        )
+        if start and not picker["start_offered"] and not errors:
+            errors = [phrases.SLOT_GONE]
+    chosen = start if picker and picker["start_offered"] else None
+    context = {
+        "section": "bookings",
+        "booking": booking,
+        "zone": zone,
+        "picker": picker,
+        "start": chosen,
+        "end": chosen + booking.appointment_type.duration if chosen else None,
+        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
+        "errors": errors,
+    }
+    return render(request, "coach/bookings/reschedule.html", context, status=status)
+
+
+@coach_required
+@require_POST
+def notification_retry(request, booking_uuid, notification_id):
+    notification = selectors.coach_notification(
+        coach=request.coach, booking_uuid=booking_uuid, notification_id=notification_id, now=timezone.now()
+    )
+    if notification is None:
+        raise Http404
+    if notification.can_retry:
+        services.notification_retry(notification=notification)
+        messages.success(request, RETRIED % {"recipient": notification.recipient})
+    elif notification.status != notification.Status.FAILED:
+        messages.info(request, NOT_FAILED)
+    else:
+        messages.error(request, OUT_OF_DATE)
+    return _back(request, notification.booking)
+
+
+urlpatterns = [
+    path("bookings/", booking_list, name="bookings"),
+    path("bookings/<uuid:booking_uuid>/", booking_detail, name="booking"),
+    path("bookings/<uuid:booking_uuid>/confirm/", booking_confirm, name="booking_confirm"),
+    path("bookings/<uuid:booking_uuid>/decline/", booking_decline, name="booking_decline"),
+    path("bookings/<uuid:booking_uuid>/cancel/", booking_cancel, name="booking_cancel"),
+    path("bookings/<uuid:booking_uuid>/reschedule/", booking_reschedule, name="booking_reschedule"),
+    path(
+        "bookings/<uuid:booking_uuid>/messages/<int:notification_id>/retry/",
+        notification_retry,
+        name="notification_retry",
+    ),
+]

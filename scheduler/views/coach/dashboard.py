@@ -1,0 +1,39 @@
+"""The coach's overview at /coach/: what needs an answer, the next two weeks, and what
+went wrong (messages that could not be delivered, calendars that could not be imported)."""
+
+from datetime import timedelta
+
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from ...selectors import coach_bookings as selectors
+from . import coach_required
+from .bookings import note_form
+
+
+@coach_required
+@require_safe
+def dashboard(request):
+    coach, now = request.coach, timezone.now()
+    today = now.astimezone(coach.zone).date()
+    requests = [
+        (booking, note_form(booking, "decline")) for booking in selectors.coach_requests_pending(coach=coach, now=now)
+    ]
+    context = {
+        "section": "dashboard",
+        "today": today,
+        "tomorrow": today + timedelta(days=1),
+        "last_day": today + timedelta(days=selectors.AGENDA_DAYS - 1),
+        "agenda": selectors.coach_agenda(coach=coach, now=now),
+        "requests": requests,
+        "failed": selectors.coach_notifications_failed(coach=coach, now=now),
+        "calendar_errors": selectors.coach_calendar_errors(coach=coach),
+    }
+    return render(request, "coach/dashboard.html", context)
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+]
