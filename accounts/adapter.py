@@ -1,7 +1,18 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+from scheduler.models import Coach
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def is_open_for_signup(self, request):
-        # Coaches are created by the operator (`manage.py createcoach` or the admin).
-        return False
+    """Sign-up is open only for clients: the form asks for an e-mail address alone, so an
+    account made there has no password and is no coach. Coaches are created by the
+    operator (`manage.py createcoach` or the admin)."""
+
+    def get_login_redirect_url(self, request):
+        if Coach.objects.filter(user=request.user).exists():
+            return super().get_login_redirect_url(request)
+        return reverse("accounts:me")
+
+    def get_signup_redirect_url(self, request):
+        return reverse("accounts:me")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,3 +39,25 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+
+class ClientProfile(models.Model):
+    """What a client with an account stores once to book faster: contact details for each
+    channel and the language of messages. They prefill the booking form; every booking
+    keeps its own copy with the coach."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="client_profile")
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    phone = models.CharField(_("phone number"), max_length=32, blank=True)
+    threema_id = models.CharField(_("Threema ID"), max_length=8, blank=True)
+    whatsapp = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
+    pgp_public_key = models.TextField(_("OpenPGP public key"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client profile")
+        verbose_name_plural = _("client profiles")
+
+    def __str__(self):
+        return str(self.user)

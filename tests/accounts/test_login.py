@@ -1,5 +1,6 @@
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from scheduler.models import AppointmentType, Coach, WeeklyHours
@@ -45,14 +46,21 @@ def test_wrong_password_is_refused_with_a_message(client):
     assert response.context["form"].errors
 
 
-def test_public_signup_is_closed(client):
-    response = client.post(
+def test_public_signup_makes_no_coach_and_takes_no_password(client):
+    """Sign-up is for clients only: an address, confirmed by a code; a password sent along is ignored."""
+    client.post(
         "/accounts/signup/",
         {"email": "new@example.org", "password1": "x-long-pass-123", "password2": "x-long-pass-123"},
     )
+    user = get_user_model().objects.get(email="new@example.org")
+    assert not user.has_usable_password()
+    assert not user.is_staff
+    assert not Coach.objects.filter(user=user).exists()
+    assert not EmailAddress.objects.get(user=user).verified
+    client.logout()
+    response = log_in(client, "new@example.org", "x-long-pass-123")
     assert response.status_code == 200
-    assert "account/signup_closed.html" in [t.name for t in response.templates]
-    assert not EmailAddress.objects.filter(email="new@example.org").exists()
+    assert "_auth_user_id" not in client.session
 
 
 def test_createcoach_makes_a_coach_who_can_log_in(client):

@@ -1,0 +1,106 @@
+"""The client's own pages under /me/: their bookings with every coach, their stored
+contact details, the export of their data and the deletion of their account."""
+
+import json
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from scheduler import ics
+from scheduler.models import Booking, Coach
+from scheduler.selectors.privacy import user_bookings, user_data_export, user_emails_verified
+from scheduler.services.privacy import client_account_delete
+from scheduler.validators import parse_openpgp_key
+
+from .forms import ClientProfileForm
+from .models import ClientProfile
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _key_summary(armored: str) -> dict | None:
+    """The stored key's fingerprint in groups of four, or why it cannot be used (any more)."""
+    if not armored:
+        return None
+    try:
+        key = parse_openpgp_key(armored)
+    except ValidationError as exc:
+        return {"problem": exc.messages[0]}
+    fingerprint = key.fingerprint
+    return {"fingerprint": " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))}
+
+
+@login_required
+@require_safe
+def me(request):
+    now = timezone.now()
+    bookings = list(user_bookings(user=request.user))
+    for booking in bookings:
+        booking.zone = ZoneInfo(booking.time_zone)
+    profile = ClientProfile.objects.filter(user=request.user).first()
+    context = {
+        "upcoming": [booking for booking in bookings if booking.end >= now],
+        "past": [booking for booking in reversed(bookings) if booking.end < now],
+        "emails": user_emails_verified(user=request.user),
+        "profile": profile,
+        "key": _key_summary(profile.pgp_public_key if profile else ""),
+    }
+    return _private(render(request, "account/me.html", context))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def me_details(request):
+    profile = ClientProfile.objects.filter(user=request.user).first() or ClientProfile(user=request.user)
+    form = ClientProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your details are saved. They fill in the booking form for you."))
+        return redirect("accounts:me")
+    return _private(render(request, "account/me_details.html", {"form": form}))
+
+
+@login_required
+@require_safe
+def me_export_json(request):
+    data = json.dumps(user_data_export(user=request.user), ensure_ascii=False, indent=2)
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sprechzeit-data.json"'
+    return _private(response)
+
+
+@login_required
+@require_safe
+def me_export_ics(request):
+    response = HttpResponse(
+        ics.client_calendar(user_bookings(user=request.user)), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="sprechzeit-bookings.ics"'
+    return _private(response)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def me_delete(request):
+    user = request.user
+    # A coach's login holds their whole calendar: only the operator removes it.
+    if user.is_staff or Coach.objects.filter(user=user).exists():
+        return _private(render(request, "account/me_delete.html", {"refused": True}, status=403))
+    future = user_bookings(user=user).filter(status__in=Booking.ACTIVE_STATUSES, start__gt=timezone.now())
+    if request.method == "POST":
+        client_account_delete(user=user)
+        logout(request)
+        messages.success(request, _("Your account is deleted."))
+        return redirect("scheduler:home")
+    return _private(render(request, "account/me_delete.html", {"future": list(future)}))

@@ -1,0 +1,62 @@
+"""Writes of data protection: anonymising what the coach keeps of a client and deleting a
+client's account (the retention rules are in `retention.py`).
+
+Anonymised data stays a record for the coach (when, what, which channel, the status)
+but no longer says who: the client's name becomes "deleted client", their e-mail
+address an address that cannot receive mail, their contact details, key and messages
+are emptied. Notifications store no message text (it is rendered when sent), only the
+recipient's address and the provider's last error, so those are what is cleared."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Booking, Client, Notification
+from ..selectors.privacy import user_bookings, user_clients
+from .booking import booking_cancel
+
+DELETED_CLIENT = _("deleted client")
+# RFC 2606: a domain that never receives mail; the client's primary key keeps it unique per coach.
+ANONYMISED_DOMAIN = "anonymised.invalid"
+
+Audience = Notification.Audience
+
+
+def bookings_anonymise(*, bookings: QuerySet[Booking], now: datetime) -> int:
+    """Empty the personal message and note of these bookings; returns how many changed."""
+    return bookings.exclude(message="", status_note="").update(message="", status_note="", updated_at=now)
+
+
+def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
+    """Remove who each of these clients is, and the addresses of messages to them."""
+    count = 0
+    for client in clients.exclude(email__endswith="@" + ANONYMISED_DOMAIN).select_related("coach"):
+        with translation.override(client.coach.language):
+            client.name = str(DELETED_CLIENT)
+        client.email = f"deleted-{client.pk}@{ANONYMISED_DOMAIN}"
+        client.phone = client.threema_id = client.whatsapp = client.pgp_public_key = ""
+        client.save(update_fields=["name", "email", "phone", "threema_id", "whatsapp", "pgp_public_key"])
+        to_client = Notification.objects.filter(booking__client=client, audience=Audience.CLIENT)
+        # A message not sent yet has nobody to go to any more.
+        to_client.filter(status=Notification.Status.PENDING).update(status=Notification.Status.OBSOLETE)
+        to_client.update(recipient="", last_error="")
+        # The coach's calendar shows the client's name: tell subscribed calendars it changed.
+        client.bookings.update(updated_at=now)
+        count += 1
+    return count
+
+
+def client_account_delete(*, user, now: datetime | None = None) -> None:
+    """Delete a client's account: their future bookings are cancelled (each coach is told),
+    every booking and each coach's record of them are anonymised, then the user is deleted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        bookings = user_bookings(user=user)
+        for booking in bookings.filter(status__in=Booking.ACTIVE_STATUSES, start__gt=now):
+            booking_cancel(booking=booking, now=now)
+        bookings_anonymise(bookings=Booking.objects.filter(pk__in=bookings.values("pk")), now=now)
+        clients_anonymise(clients=Client.objects.filter(pk__in=user_clients(user=user).values("pk")), now=now)
+        user.delete()

@@ -1,0 +1,209 @@
+"""/me/: a client's own bookings with every coach (by verified address), their stored
+details, the export of their data and the deletion of their account."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.utils import timezone, translation
+from icalendar import Calendar
+
+from accounts.models import ClientProfile
+from scheduler.models import Booking, Notification
+from scheduler.services.privacy import DELETED_CLIENT
+from tests.factories import (
+    AppointmentTypeFactory,
+    BookingFactory,
+    ClientFactory,
+    CoachFactory,
+    NotificationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_user(email, *, verified=True, also=()):
+    """A client account with `email` (verified or not) and further verified addresses."""
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    for other in also:
+        EmailAddress.objects.create(user=user, email=other, verified=True)
+    return user
+
+
+def booking_of(email, coach, *, days, **kwargs):
+    appointment_type = AppointmentTypeFactory(coach=coach)
+    client = ClientFactory(coach=coach, email=email, name=email.split("@")[0].title())
+    return BookingFactory(
+        appointment_type=appointment_type, client=client, start=timezone.now() + timedelta(days=days), **kwargs
+    )
+
+
+@pytest.fixture
+def two_clients():
+    """Kim (two verified addresses) and Lou, each booked with two coaches; Kim also made
+    a booking with an address she has not verified."""
+    anna, ben = CoachFactory(display_name="Anna"), CoachFactory(display_name="Ben")
+    kim = client_user("kim@example.org", also=["kim@work.example"])
+    lou = client_user("lou@example.org")
+    bookings = {
+        "kim_anna_past": booking_of("kim@example.org", anna, days=-20),
+        "kim_ben_future": booking_of("kim@work.example", ben, days=5, channel="threema"),
+        "kim_unverified": booking_of("kim@unverified.example", anna, days=6),
+        "lou_anna": booking_of("lou@example.org", anna, days=3),
+        "lou_ben": booking_of("lou@example.org", ben, days=-2),
+    }
+    EmailAddress.objects.create(user=kim, email="kim@unverified.example", verified=False)
+    for booking in bookings.values():
+        NotificationFactory(booking=booking, status="sent")
+        NotificationFactory(booking=booking, audience="coach", kind="coach_new_booking", recipient="coach@x.example")
+    return {"kim": kim, "lou": lou, **bookings}
+
+
+def test_me_needs_a_login(client):
+    response = client.get("/me/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_me_lists_the_bookings_of_verified_addresses_with_every_coach(client, two_clients):
+    client.force_login(two_clients["kim"])
+    response = client.get("/me/")
+    content = response.content.decode()
+    assert [b.pk for b in response.context["upcoming"]] == [two_clients["kim_ben_future"].pk]
+    assert [b.pk for b in response.context["past"]] == [two_clients["kim_anna_past"].pk]
+    for name in ("kim_anna_past", "kim_ben_future"):
+        assert f'href="/b/{two_clients[name].token}/"' in content
+    for name in ("kim_unverified", "lou_anna", "lou_ben"):
+        assert two_clients[name].token not in content
+    assert 'class="language-switch"' in content
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_json_export_holds_exactly_this_users_data(client, two_clients):
+    ClientProfile.objects.create(user=two_clients["kim"], name="Kim", threema_id="ABCD1234")
+    client.force_login(two_clients["kim"])
+    response = client.get("/me/export.json")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    text = response.content.decode()
+
+    assert data["account"]["email"] == "kim@example.org"
+    assert {a["email"] for a in data["account"]["email_addresses"]} == {
+        "kim@example.org",
+        "kim@work.example",
+        "kim@unverified.example",
+    }
+    assert data["profile"]["threema_id"] == "ABCD1234"
+    assert [(r["coach"], r["email"]) for r in data["coaches_records"]] == [
+        ("Anna", "kim@example.org"),
+        ("Ben", "kim@work.example"),
+    ]
+    kim_bookings = [two_clients["kim_anna_past"], two_clients["kim_ben_future"]]
+    assert [b["manage_url"].rsplit("/b/", 1)[1] for b in data["bookings"]] == [f"{b.token}/" for b in kim_bookings]
+    assert data["bookings"][1]["contact"] == two_clients["kim_ben_future"].client.threema_id
+    assert data["bookings"][0]["message"] == two_clients["kim_anna_past"].message
+    # Only the messages sent to Kim, none of those to the coach.
+    for exported in data["bookings"]:
+        assert [m["kind"] for m in exported["messages_sent_to_you"]] == ["confirmed"]
+        assert exported["messages_sent_to_you"][0]["status"] == "sent"
+    assert "coach@x.example" not in text
+    assert "lou@" not in text
+    for name in ("kim_unverified", "lou_anna", "lou_ben"):
+        assert two_clients[name].token not in text
+
+
+def test_the_calendar_export_holds_this_users_bookings(client, two_clients):
+    client.force_login(two_clients["kim"])
+    response = client.get("/me/export.ics")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    uids = {str(event["uid"]).split("@")[0] for event in Calendar.from_ical(response.content).walk("VEVENT")}
+    assert uids == {str(two_clients["kim_anna_past"].uuid), str(two_clients["kim_ben_future"].uuid)}
+
+
+def test_details_are_checked_at_their_field_and_kept(client, openpgp_keys):
+    user = client_user("kim@example.org")
+    client.force_login(user)
+    typed = {
+        "name": "  Kim   Doe ",
+        "phone": "12",
+        "threema_id": "abc",
+        "whatsapp": "",
+        "pgp_public_key": openpgp_keys["expired"],
+        "language": "en",
+    }
+    response = client.post("/me/details/", typed, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"phone", "threema_id", "pgp_public_key"}
+    assert "8 characters" in errors["threema_id"][0]
+    assert "expired" in errors["pgp_public_key"][0]
+    content = response.content.decode()
+    assert 'value="abc"' in content and 'value="12"' in content
+    assert not ClientProfile.objects.filter(user=user).exists()
+
+
+def test_details_are_stored_normalised_and_the_key_fingerprint_shown(client, openpgp_keys):
+    user = client_user("kim@example.org")
+    client.force_login(user)
+    response = client.post(
+        "/me/details/",
+        {
+            "name": "Kim",
+            "phone": "0170 1234567",
+            "threema_id": "abcd1234",
+            "whatsapp": "+49 171 7654321",
+            "pgp_public_key": openpgp_keys["valid"],
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    profile = ClientProfile.objects.get(user=user)
+    assert (profile.phone, profile.threema_id, profile.whatsapp) == ("+491701234567", "ABCD1234", "+491717654321")
+    page = client.get("/me/")
+    fingerprint = page.context["key"]["fingerprint"]
+    assert len(fingerprint.replace(" ", "")) == 40
+    assert fingerprint in page.content.decode()
+
+
+def test_delete_cancels_the_future_anonymises_the_past_and_removes_the_user(client, two_clients):
+    kim = two_clients["kim"]
+    ClientProfile.objects.create(user=kim, name="Kim")
+    client.force_login(kim)
+    confirm = client.get("/me/delete/")
+    assert [b.pk for b in confirm.context["future"]] == [two_clients["kim_ben_future"].pk]
+
+    response = client.post("/me/delete/")
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=kim.pk).exists()
+    assert not ClientProfile.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+    future = Booking.objects.get(pk=two_clients["kim_ben_future"].pk)
+    assert future.status == Booking.Status.CANCELLED
+    assert Notification.objects.filter(booking=future, audience="coach", kind="cancelled", status="pending").exists()
+    past = Booking.objects.get(pk=two_clients["kim_anna_past"].pk)
+    for booking in (past, future):
+        assert booking.message == ""
+        with translation.override(booking.coach.language):
+            assert booking.client.name == str(DELETED_CLIENT)
+        assert booking.client.email.endswith("@anonymised.invalid")
+        assert booking.client.threema_id == ""
+        assert not booking.notifications.filter(audience="client").exclude(recipient="").exists()
+    # The address Kim never verified is not hers to delete, and Lou is untouched.
+    unverified = Booking.objects.get(pk=two_clients["kim_unverified"].pk)
+    assert unverified.client.email == "kim@unverified.example"
+    assert unverified.status == Booking.Status.CONFIRMED
+    lou = Booking.objects.get(pk=two_clients["lou_anna"].pk)
+    assert (lou.client.email, lou.status) == ("lou@example.org", Booking.Status.CONFIRMED)
+    assert lou.message
+
+
+def test_a_coach_cannot_delete_their_account_here(client, coach):
+    client.force_login(coach.user)
+    assert client.post("/me/delete/").status_code == 403
+    assert get_user_model().objects.filter(pk=coach.user.pk).exists()
