@@ -8,4 +8,6 @@ urlpatterns = [
     # One line per part of the workspace; each module keeps its own urlpatterns.
     path("", include("scheduler.views.coach.dashboard")),
     path("", include("scheduler.views.coach.bookings")),
+    path("types/", include("scheduler.views.coach.types")),
+    path("settings/", include("scheduler.views.coach.settings")),
 ]

@@ -1,9 +1,11 @@
 """Phrases of the public booking pages, kept together so the wording stays consistent
 and translators find them in one place (pretalx style). All are lazy translations."""
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import AppointmentType, Booking, Channel
+from .models import AppointmentType, Booking, Channel, Coach
 
 NO_CALLS_WITHOUT_APPOINTMENT = _("I don't take calls without an appointment — book a time here.")
 
@@ -14,6 +16,24 @@ CHANNEL_PRIVACY_NOTES = {
     Channel.THREEMA: _("End-to-end encrypted, no phone number needed."),
     Channel.WHATSAPP: _("Convenient, but metadata goes to Meta."),
 }
+
+# The channels as the coach reads them ("The coach calls you" is the client's wording).
+CHANNEL_LABELS_FOR_COACH = {**dict(Channel.choices), Channel.PHONE: _("You call the client")}
+
+
+def channel_privacy_note(*, coach: Coach, channel: str) -> str:
+    """What `channel` means for the client's privacy, in the active language: the coach's
+    own note if they wrote one, else the default. Clients addressed with du ("de-du") read
+    the German ("de") notes."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return coach.channel_notes.get(language, {}).get(channel) or CHANNEL_PRIVACY_NOTES[channel]
+
+
+def channel_privacy_note_default(*, coach: Coach, channel: str, language: str) -> str:
+    """The default note as `coach`'s clients read it in `language` (German in the coach's Sie or du)."""
+    with translation.override(coach.language_for_clients(language)):
+        return str(CHANNEL_PRIVACY_NOTES[channel])
+
 
 # Which contact field each channel needs; shown when the page runs without JavaScript.
 CHANNEL_FIELD_HINT = _(

@@ -198,7 +198,8 @@ class BookingForm(forms.Form):
         for radio in self["channel"]:
             value = radio.data["value"]
             field = self.CHANNEL_FIELDS.get(value)
-            rows.append((radio, phrases.CHANNEL_PRIVACY_NOTES[value], self[field] if field in self.fields else None))
+            note = phrases.channel_privacy_note(coach=self.appointment_type.coach, channel=value)
+            rows.append((radio, note, self[field] if field in self.fields else None))
         return rows
 
     def typed_request(self) -> BookingRequest:

@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import normalize_phone, normalize_threema_id
 from .common import (
     RESERVED_SLUGS,
     Channel,
@@ -27,13 +28,30 @@ def default_reminders() -> list[int]:
     return [24 * 60, 60]
 
 
+def default_channels() -> list[str]:
+    return list(Channel.values)
+
+
+# The languages a coach writes channel notes in ("de-du" clients read the German ones).
+NOTE_LANGUAGES = ("de", "en")
+MAX_NOTE_LENGTH = 300
+
+# The workspace creates types at /coach/types/new/, so no type may be called "new".
+RESERVED_TYPE_SLUGS = RESERVED_SLUGS | {"new"}
+
+
 class Coach(models.Model):
     class AddressForm(models.TextChoices):
         FORMAL = "sie", _("formal (Sie)")
         INFORMAL = "du", _("informal (du)")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach")
-    slug = models.SlugField(_("address of the booking page"), max_length=60, unique=True)
+    slug = models.SlugField(
+        _("address of the booking page"),
+        max_length=60,
+        unique=True,
+        error_messages={"unique": _("This address is taken; please choose another one.")},
+    )
     display_name = models.CharField(_("name shown to clients"), max_length=120)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
@@ -59,6 +77,18 @@ class Coach(models.Model):
     )
     busy_feed_enabled = models.BooleanField(_("publish a busy-only calendar feed"), default=False)
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    channels = models.JSONField(_("ways to talk you offer"), default=default_channels)
+    # Revealed to a client only inside a confirmed booking on that channel (contact_revealed_in).
+    threema_id = models.CharField(_("your Threema ID"), max_length=8, blank=True)
+    whatsapp_number = models.CharField(_("your WhatsApp business number"), max_length=32, blank=True)
+    # {"de": {"threema": "…"}, "en": {…}}: the coach's own privacy note per language and
+    # channel; a missing one means the default (phrases.channel_privacy_note).
+    channel_notes = models.JSONField(_("privacy notes of the channels"), default=dict, blank=True)
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep the details of past bookings for (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,9 +109,46 @@ class Coach(models.Model):
             return "de-du"
         return language
 
+    def contact_revealed_in(self, booking) -> str:
+        """The coach's own Threema ID or WhatsApp number as shown to the client of `booking`:
+        only once it is confirmed, and only for that channel. Nowhere else."""
+        if booking.status != booking.Status.CONFIRMED:
+            return ""
+        return {Channel.THREEMA: self.threema_id, Channel.WHATSAPP: self.whatsapp_number}.get(booking.channel, "")
+
     def clean(self):
+        errors = {}
         if self.slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": _("This address is reserved; please choose another one.")})
+            errors["slug"] = _("This address is reserved; please choose another one.")
+        if not self.channels or not set(self.channels) <= set(Channel.values):
+            errors["channels"] = _("Offer at least one way to talk.")
+        else:
+            self.channels = [value for value in Channel.values if value in self.channels]
+        try:
+            self.threema_id = normalize_threema_id(self.threema_id) if self.threema_id else ""
+        except ValidationError as exc:
+            errors["threema_id"] = exc.messages
+        try:
+            self.whatsapp_number = normalize_phone(self.whatsapp_number) if self.whatsapp_number else ""
+        except ValidationError as exc:
+            errors["whatsapp_number"] = exc.messages
+        if not _valid_notes(self.channel_notes):
+            errors["channel_notes"] = ValidationError(
+                _("Give each note as text of at most %(max)s characters."), params={"max": MAX_NOTE_LENGTH}
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _valid_notes(notes) -> bool:
+    if not isinstance(notes, dict) or not set(notes) <= set(NOTE_LANGUAGES):
+        return False
+    return all(
+        isinstance(by_channel, dict)
+        and set(by_channel) <= set(Channel.values)
+        and all(isinstance(note, str) and 0 < len(note) <= MAX_NOTE_LENGTH for note in by_channel.values())
+        for by_channel in notes.values()
+    )
 
 
 class AppointmentType(models.Model):
@@ -143,13 +210,20 @@ class AppointmentType(models.Model):
         return int(self.duration.total_seconds() // 60)
 
     def clean(self):
+        errors = {}
+        if self.slug in RESERVED_TYPE_SLUGS:
+            errors["slug"] = _("This address is reserved; please choose another one.")
         unknown = set(self.allowed_channels or []) - set(Channel.values)
         if not self.allowed_channels or unknown:
-            raise ValidationError({"allowed_channels": _("Choose at least one of: phone, email, threema, whatsapp.")})
+            errors["allowed_channels"] = _("Choose at least one of: phone, email, threema, whatsapp.")
+        elif self.coach_id is not None and not set(self.allowed_channels) <= set(self.coach.channels):
+            errors["allowed_channels"] = _("Offer a way to talk in your settings before a type can use it.")
         if not all(isinstance(m, int) and 0 < m <= 60 * 24 * 30 for m in self.reminders or []):
-            raise ValidationError({"reminders": _("Give minutes before the appointment, e.g. [1440, 60].")})
+            errors["reminders"] = _("Give minutes before the appointment, e.g. [1440, 60].")
         if self.daily_cap and self.weekly_cap and self.weekly_cap < self.daily_cap:
-            raise ValidationError({"weekly_cap": _("The weekly limit cannot be lower than the daily limit.")})
+            errors["weekly_cap"] = _("The weekly limit cannot be lower than the daily limit.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class WeeklyHours(models.Model):

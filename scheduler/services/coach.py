@@ -1,5 +1,8 @@
 """Writes of coaches and of the operator's checks."""
 
+import copy
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,8 +12,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from ..models import Coach, WorkerCheck, new_token
+from ..models import Coach, ExternalCalendar, WorkerCheck, new_token
+from ..models.calendar import NOTE_LANGUAGES
+from ..phrases import channel_privacy_note_default
 
 
 def worker_check_request() -> WorkerCheck:
@@ -79,3 +85,144 @@ def coach_feed_rotate(*, coach: Coach) -> Coach:
 
 def coach_feed_url(*, coach: Coach) -> str:
     return settings.SITE_URL + reverse("coach_feed", kwargs={"token": coach.feed_token})
+
+
+def _checked_copy(coach: Coach, **fields) -> Coach:
+    """A copy of `coach` with `fields` set and checked by the model (field checks, clean(),
+    the unique slug). The copy leaves the caller's coach as it was when the check fails,
+    so a page that shows the errors still shows the stored name and address elsewhere."""
+    changed = copy.copy(coach)
+    for name, value in fields.items():
+        setattr(changed, name, value)
+    changed.full_clean(exclude=["user"])
+    return changed
+
+
+def coach_profile_update(
+    *,
+    coach: Coach,
+    display_name: str,
+    slug: str,
+    time_zone: str,
+    language: str,
+    address_form: str,
+    policy: str,
+    reply_windows: str,
+    minimum_message_length: int,
+    answer_requests_before: timedelta,
+    retention_months: int,
+) -> Coach:
+    """Change the coach's own settings; returns the changed coach.
+
+    Raises ValidationError per field (a taken or reserved address, an unknown zone, …)
+    and changes nothing then."""
+    fields = {
+        "display_name": display_name,
+        "slug": slug,
+        "time_zone": time_zone,
+        "language": language,
+        "address_form": address_form,
+        "policy": policy,
+        "reply_windows": reply_windows,
+        "minimum_message_length": minimum_message_length,
+        "answer_requests_before": answer_requests_before,
+        "retention_months": retention_months,
+    }
+    changed = _checked_copy(coach, **fields)
+    changed.save(update_fields=list(fields))
+    return changed
+
+
+def coach_busy_feed_set(*, coach: Coach, enabled: bool) -> Coach:
+    """Publish or withdraw the busy-only feed at /<slug>/busy.ics (no names, no details)."""
+    coach.busy_feed_enabled = enabled
+    coach.save(update_fields=["busy_feed_enabled"])
+    return coach
+
+
+def coach_channels_update(
+    *,
+    coach: Coach,
+    channels: list[str],
+    threema_id: str,
+    whatsapp_number: str,
+    channel_notes: dict[str, dict[str, str]],
+) -> Coach:
+    """The ways to talk the coach offers, their contact details and privacy notes.
+
+    A note left empty or equal to the default is not stored, so the default (and its
+    translation) applies. A channel turned off disappears from the coach's types; a type
+    left with no channel at all refuses the change (ValidationError at "channels")."""
+    notes = {}
+    for language in NOTE_LANGUAGES:
+        own = {}
+        for channel, note in channel_notes.get(language, {}).items():
+            note = note.strip()
+            default = channel_privacy_note_default(coach=coach, channel=channel, language=language)
+            if note and note != default:
+                own[channel] = note
+        if own:
+            notes[language] = own
+
+    with transaction.atomic():
+        # Locked, so a type saved meanwhile cannot keep a channel that is being turned off.
+        types = list(coach.appointment_types.select_for_update())
+        stranded = [t.name for t in types if not set(t.allowed_channels) & set(channels)]
+        errors = {}
+        if stranded:
+            errors["channels"] = [
+                ngettext(
+                    "The appointment type “%(types)s” offers only ways to talk you are turning off. "
+                    "Give it another one first, or keep one of its ways on.",
+                    "The appointment types “%(types)s” offer only ways to talk you are turning off. "
+                    "Give them another one first, or keep one of their ways on.",
+                    len(stranded),
+                )
+                % {"types": "”, “".join(stranded)}
+            ]
+        try:
+            changed = _checked_copy(
+                coach, channels=channels, threema_id=threema_id, whatsapp_number=whatsapp_number, channel_notes=notes
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, messages)
+        if errors:
+            raise ValidationError(errors)
+
+        changed.save(update_fields=["channels", "threema_id", "whatsapp_number", "channel_notes"])
+        for appointment_type in types:
+            kept = [channel for channel in appointment_type.allowed_channels if channel in changed.channels]
+            if kept != appointment_type.allowed_channels:
+                appointment_type.allowed_channels = kept
+                appointment_type.save(update_fields=["allowed_channels"])
+    return changed
+
+
+def external_calendar_create(*, coach: Coach, name: str, url: str) -> ExternalCalendar:
+    """Another calendar of the coach to import as busy time (at the next import run).
+    Raises ValidationError per field for a missing name or an address that is not http(s)."""
+    calendar = ExternalCalendar(coach=coach, name=name, url=url)
+    calendar.full_clean()
+    calendar.save()
+    return calendar
+
+
+def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) -> ExternalCalendar:
+    """Turn the import on or off. Off also removes the calendar's busy times, so they stop
+    blocking slots; on again fetches the whole calendar at the next import."""
+    with transaction.atomic():
+        calendar.active = active
+        fields = ["active"]
+        if not active:
+            calendar.busy.all().delete()
+            calendar.etag = calendar.last_modified = ""
+            calendar.parsed_at = None
+            fields += ["etag", "last_modified", "parsed_at"]
+        calendar.save(update_fields=fields)
+    return calendar
+
+
+def external_calendar_delete(*, calendar: ExternalCalendar) -> None:
+    """Forget the calendar and the busy times imported from it."""
+    calendar.delete()

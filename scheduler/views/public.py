@@ -37,7 +37,7 @@ def coach_page(request, coach_slug):
     types = list(selectors.appointment_types_bookable(coach=coach))
     offered = {channel for t in types for channel in t.allowed_channels}
     channels = [
-        {"label": label, "note": phrases.CHANNEL_PRIVACY_NOTES[value]}
+        {"label": label, "note": phrases.channel_privacy_note(coach=coach, channel=value)}
         for value, label in Channel.choices
         if value in offered
     ]

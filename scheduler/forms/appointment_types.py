@@ -1,0 +1,152 @@
+"""The coach's form for an appointment type: every rule of the slot engine in units a
+coach thinks in (minutes, hours, days). The rules themselves are checked by the model
+through `services.appointment_types`; the form checks only numbers and formats."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import AppointmentType, Coach
+from ..phrases import CHANNEL_LABELS_FOR_COACH
+from ..services.appointment_types import AppointmentTypeData
+
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+# Reminders offered as checkboxes, in minutes before the appointment.
+COMMON_REMINDERS = (7 * 24 * 60, 2 * 24 * 60, 24 * 60, 3 * 60, 60, 15)
+
+
+class DurationInUnitsField(forms.IntegerField):
+    """A duration typed as a whole number of `unit`s (minutes, hours or days)."""
+
+    def __init__(self, *, unit: timedelta, **kwargs):
+        self.unit = unit
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return value // self.unit
+        return value
+
+    def clean(self, value):
+        number = super().clean(value)
+        return None if number is None else number * self.unit
+
+
+def reminder_label(minutes: int) -> str:
+    if minutes % (7 * 24 * 60) == 0:
+        weeks = minutes // (7 * 24 * 60)
+        return ngettext("%(count)s week before", "%(count)s weeks before", weeks) % {"count": weeks}
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(count)s day before", "%(count)s days before", days) % {"count": days}
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)s hour before", "%(count)s hours before", hours) % {"count": hours}
+    return ngettext("%(count)s minute before", "%(count)s minutes before", minutes) % {"count": minutes}
+
+
+class AppointmentTypeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Clients see it, e.g. “First talk”."))
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=60,
+        required=False,
+        help_text=_("The end of the type's web address. Leave it empty to make it from the name."),
+        error_messages={"invalid": _("Use only letters, digits and hyphens, e.g. first-talk.")},
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    duration = DurationInUnitsField(unit=MINUTE, label=_("Duration (minutes)"), min_value=5, max_value=24 * 60)
+    slot_step = DurationInUnitsField(
+        unit=MINUTE,
+        label=_("A time starts every (minutes)"),
+        min_value=5,
+        max_value=24 * 60,
+        help_text=_("15 offers 9:00, 9:15, 9:30, …"),
+    )
+    buffer_before = DurationInUnitsField(
+        unit=MINUTE, label=_("Free time before (minutes)"), max_value=24 * 60, help_text=_("To prepare.")
+    )
+    buffer_after = DurationInUnitsField(
+        unit=MINUTE, label=_("Free time after (minutes)"), max_value=24 * 60, help_text=_("To take notes or rest.")
+    )
+    minimum_notice = DurationInUnitsField(
+        unit=HOUR,
+        label=_("Book at least this long ahead (hours)"),
+        max_value=365 * 24,
+        help_text=_("0 lets clients book the next free time."),
+    )
+    horizon = DurationInUnitsField(
+        unit=DAY, label=_("Bookable up to this far ahead (days)"), min_value=1, max_value=2 * 365
+    )
+    daily_cap = forms.IntegerField(
+        label=_("At most per day"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Bookings of this type on one day. Leave empty for no limit."),
+    )
+    weekly_cap = forms.IntegerField(
+        label=_("At most per week"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text=_("Bookings of this type in one week (Monday to Sunday). Leave empty for no limit."),
+    )
+    approval = forms.ChoiceField(
+        label=_("You approve each booking"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
+    )
+    allowed_channels = forms.MultipleChoiceField(
+        label=_("Ways to talk"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one way to talk.")},
+    )
+    reminders = forms.TypedMultipleChoiceField(
+        label=_("Remind the client"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Through the channel the client chose. None ticked: no reminders."),
+    )
+
+    def __init__(self, *args, coach: Coach, instance: AppointmentType | None = None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault("initial", {name: getattr(instance, name) for name in self.base_fields})
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["allowed_channels"].choices = [(value, CHANNEL_LABELS_FOR_COACH[value]) for value in coach.channels]
+        self.fields["allowed_channels"].help_text = _("The ways you offer (in your settings).")
+        if instance is None:
+            self.initial.setdefault("allowed_channels", list(coach.channels))
+            for name in ("approval", "minimum_notice", "horizon", "slot_step", "buffer_before", "buffer_after"):
+                self.initial.setdefault(name, AppointmentType._meta.get_field(name).get_default())
+            self.initial.setdefault("reminders", AppointmentType._meta.get_field("reminders").get_default())
+        # A reminder set elsewhere (e.g. 90 minutes) stays a choice, so saving keeps it.
+        reminders = set(COMMON_REMINDERS) | set(instance.reminders if instance else [])
+        self.fields["reminders"].choices = [(m, reminder_label(m)) for m in sorted(reminders, reverse=True)]
+
+    def type_data(self) -> AppointmentTypeData:
+        data = self.cleaned_data
+        return AppointmentTypeData(
+            name=data["name"],
+            slug=data["slug"].lower(),
+            description=data["description"],
+            duration=data["duration"],
+            buffer_before=data["buffer_before"],
+            buffer_after=data["buffer_after"],
+            minimum_notice=data["minimum_notice"],
+            horizon=data["horizon"],
+            slot_step=data["slot_step"],
+            daily_cap=data["daily_cap"],
+            weekly_cap=data["weekly_cap"],
+            approval=data["approval"],
+            allowed_channels=data["allowed_channels"],
+            reminders=sorted(set(data["reminders"]), reverse=True),
+        )

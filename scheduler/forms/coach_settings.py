@@ -1,0 +1,179 @@
+"""The coach's settings: profile and policy, the ways to talk with their privacy notes,
+and other calendars to import. The forms check formats; the services check the rules."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Channel, Coach, validate_time_zone
+from ..models.calendar import MAX_NOTE_LENGTH, NOTE_LANGUAGES
+from ..phrases import CHANNEL_LABELS_FOR_COACH, channel_privacy_note_default
+from ..validators import normalize_phone, normalize_threema_id
+from .appointment_types import HOUR, DurationInUnitsField
+from .booking import time_zone_groups
+
+
+def time_zone_choices(current: str) -> list:
+    """The zone select: common zones first, then all; a rarely used current zone stays selectable."""
+    common, others = time_zone_groups()
+    if current and current not in common and current not in others:
+        common = (current, *common)
+    return [
+        (_("Common time zones"), [(name, name) for name in common]),
+        (_("All time zones"), [(name, name) for name in others]),
+    ]
+
+
+class CoachProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name as clients see it"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Address of your booking page"),
+        max_length=60,
+        help_text=_("Letters, digits and hyphens. Links you gave out with the old address stop working."),
+        error_messages={"invalid": _("Use only letters, digits and hyphens, e.g. anna-beispiel.")},
+    )
+    time_zone = forms.CharField(
+        label=_("Your time zone"),
+        validators=[validate_time_zone],
+        help_text=_("Your weekly hours count in this zone; clients see times in their own."),
+    )
+    language = forms.ChoiceField(label=_("Your language"), choices=settings.LANGUAGES)
+    address_form = forms.ChoiceField(
+        label=_("In German, address clients as"), choices=Coach.AddressForm.choices, widget=forms.RadioSelect
+    )
+    policy = forms.CharField(
+        label=_("Your contact policy"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Shown at the top of your booking page."),
+    )
+    minimum_message_length = forms.IntegerField(
+        label=_("Minimum length of the client's personal message (characters)"), min_value=1, max_value=2000
+    )
+    reply_windows = forms.CharField(
+        label=_("When you answer messages"),
+        required=False,
+        max_length=200,
+        help_text=_("Shown on your booking page, e.g. “Tue and Thu 17–18h”."),
+    )
+    answer_requests_before = DurationInUnitsField(
+        unit=HOUR,
+        label=_("Answer booking requests at the latest (hours before the appointment)"),
+        max_value=30 * 24,
+        help_text=_("A request you have not answered by then expires and frees its time."),
+    )
+    retention_months = forms.IntegerField(
+        label=_("Keep the details of past bookings for (months)"),
+        min_value=1,
+        max_value=120,
+        help_text=_(
+            "After that, a past booking is anonymised: the client's name, contact details and message are removed."
+        ),
+    )
+
+    def __init__(self, *args, coach: Coach, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(coach, name) for name in self.base_fields})
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        current = self.data.get("time_zone") if self.is_bound else coach.time_zone
+        self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices(current or ""))
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].lower()
+
+
+def note_field_name(language: str, channel: str) -> str:
+    return f"note_{language}_{channel}"
+
+
+class CoachChannelsForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label=_("Ways to talk you offer"),
+        choices=[(value, CHANNEL_LABELS_FOR_COACH[value]) for value in Channel.values],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Offer at least one way to talk.")},
+    )
+    threema_id = forms.CharField(
+        label=_("Your Threema ID"),
+        required=False,
+        max_length=20,
+        help_text=_("8 characters, e.g. ABCD1234. Shown to a client only inside a confirmed Threema booking."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    whatsapp_number = forms.CharField(
+        label=_("Your WhatsApp business number"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "With country code, e.g. +49 170 1234567. Shown to a client only inside a confirmed WhatsApp booking."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args, coach: Coach, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.coach = coach
+        self.initial.setdefault("channels", coach.channels)
+        self.initial.setdefault("threema_id", coach.threema_id)
+        self.initial.setdefault("whatsapp_number", coach.whatsapp_number)
+        language_names = dict(settings.LANGUAGES)
+        for channel in Channel.values:
+            for language in NOTE_LANGUAGES:
+                name = note_field_name(language, channel)
+                self.fields[name] = forms.CharField(
+                    label=_("Privacy note in %(language)s") % {"language": language_names[language]},
+                    required=False,
+                    max_length=MAX_NOTE_LENGTH,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                default = channel_privacy_note_default(coach=coach, channel=channel, language=language)
+                self.initial.setdefault(name, coach.channel_notes.get(language, {}).get(channel) or default)
+
+    def clean_threema_id(self):
+        value = self.cleaned_data["threema_id"]
+        return normalize_threema_id(value) if value else ""
+
+    def clean_whatsapp_number(self):
+        value = self.cleaned_data["whatsapp_number"]
+        return normalize_phone(value) if value else ""
+
+    def channel_rows(self):
+        """(channel label, checkbox, its note fields) per channel, for the template."""
+        boxes = {box.data["value"]: box for box in self["channels"]}
+        return [
+            (
+                CHANNEL_LABELS_FOR_COACH[channel],
+                boxes[channel],
+                [self[note_field_name(language, channel)] for language in NOTE_LANGUAGES],
+            )
+            for channel in Channel.values
+        ]
+
+    def channels_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "channels": data["channels"],
+            "threema_id": data["threema_id"],
+            "whatsapp_number": data["whatsapp_number"],
+            "channel_notes": {
+                language: {channel: data[note_field_name(language, channel)] for channel in Channel.values}
+                for language in NOTE_LANGUAGES
+            },
+        }
+
+
+class ExternalCalendarForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("For you, e.g. “Family calendar”."))
+    url = forms.URLField(
+        label=_("Calendar address (ICS)"),
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("The private ICS address your calendar app offers for subscribing (http or https)."),
+        error_messages={"invalid": _("Give an address that starts with http:// or https://.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,152 @@
+"""The coach's settings: profile and policy, ways to talk, calendar feeds, other calendars."""
+
+from django.conf import settings as django_settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ...forms.coach_settings import CoachChannelsForm, CoachProfileForm, ExternalCalendarForm
+from ...selectors.coach_settings import coach_external_calendars
+from ...services.coach import (
+    coach_busy_feed_set,
+    coach_channels_update,
+    coach_feed_rotate,
+    coach_feed_url,
+    coach_profile_update,
+    external_calendar_create,
+    external_calendar_delete,
+    external_calendar_set_active,
+)
+from ..public import _add_service_errors, see_other
+from . import coach_required
+
+
+def _settings_url(anchor: str) -> str:
+    return reverse("coach:settings") + "#" + anchor
+
+
+def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None):
+    """The whole page; the part that was just sent comes with its errors, the others fresh."""
+    coach = request.coach
+    busy_feed_url = None
+    if coach.busy_feed_enabled:
+        busy_feed_url = django_settings.SITE_URL + reverse("scheduler:busy_feed", kwargs={"coach_slug": coach.slug})
+    context = {
+        "section": "settings",
+        "profile_form": profile_form or CoachProfileForm(coach=coach),
+        "channels_form": channels_form or CoachChannelsForm(coach=coach),
+        "calendar_form": calendar_form or ExternalCalendarForm(),
+        "calendars": coach_external_calendars(coach=coach),
+        "feed_url": coach_feed_url(coach=coach),
+        "busy_feed_url": busy_feed_url,
+    }
+    return render(request, "coach/settings/page.html", context)
+
+
+@coach_required
+def settings_page(request):
+    """The page; POST saves the profile part."""
+    if request.method != "POST":
+        return _settings_page(request)
+    form = CoachProfileForm(request.POST, coach=request.coach)
+    if form.is_valid():
+        try:
+            coach_profile_update(coach=request.coach, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your settings are saved."))
+            return see_other(_settings_url("profile"))
+    return _settings_page(request, profile_form=form)
+
+
+@coach_required
+@require_POST
+def channels_update(request):
+    form = CoachChannelsForm(request.POST, coach=request.coach)
+    if form.is_valid():
+        try:
+            coach_channels_update(coach=request.coach, **form.channels_data())
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your ways to talk are saved."))
+            return see_other(_settings_url("channels"))
+    return _settings_page(request, channels_form=form)
+
+
+@coach_required
+@require_POST
+def feed_rotate(request):
+    coach_feed_rotate(coach=request.coach)
+    messages.success(request, _("Your calendar feed has a new address. The old one no longer works."))
+    return see_other(_settings_url("feeds"))
+
+
+@coach_required
+@require_POST
+def busy_feed_set(request):
+    enabled = request.POST.get("enabled") == "1"
+    coach_busy_feed_set(coach=request.coach, enabled=enabled)
+    if enabled:
+        messages.success(request, _("Your busy-only calendar is published."))
+    else:
+        messages.success(request, _("Your busy-only calendar is no longer published."))
+    return see_other(_settings_url("feeds"))
+
+
+@coach_required
+@require_POST
+def calendar_add(request):
+    form = ExternalCalendarForm(request.POST)
+    if form.is_valid():
+        try:
+            external_calendar_create(coach=request.coach, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The calendar is added; it is imported within 15 minutes."))
+            return see_other(_settings_url("calendars"))
+    return _settings_page(request, calendar_form=form)
+
+
+def _own_calendar(request, calendar_id: int):
+    return get_object_or_404(coach_external_calendars(coach=request.coach), pk=calendar_id)
+
+
+@coach_required
+@require_POST
+def calendar_active(request, calendar_id):
+    calendar = _own_calendar(request, calendar_id)
+    active = request.POST.get("active") == "1"
+    external_calendar_set_active(calendar=calendar, active=active)
+    if active:
+        messages.success(request, _("“%(name)s” is imported again.") % {"name": calendar.name})
+    else:
+        messages.success(
+            request, _("“%(name)s” is no longer imported; its times no longer block yours.") % {"name": calendar.name}
+        )
+    return see_other(_settings_url("calendars"))
+
+
+@coach_required
+@require_POST
+def calendar_delete(request, calendar_id):
+    calendar = _own_calendar(request, calendar_id)
+    external_calendar_delete(calendar=calendar)
+    messages.success(request, _("“%(name)s” is removed.") % {"name": calendar.name})
+    return see_other(_settings_url("calendars"))
+
+
+urlpatterns = [
+    path("", settings_page, name="settings"),
+    path("channels/", channels_update, name="settings_channels"),
+    path("feed/rotate/", feed_rotate, name="feed_rotate"),
+    path("feed/busy/", busy_feed_set, name="busy_feed_set"),
+    path("calendars/", calendar_add, name="calendar_add"),
+    path("calendars/<int:calendar_id>/active/", calendar_active, name="calendar_active"),
+    path("calendars/<int:calendar_id>/delete/", calendar_delete, name="calendar_delete"),
+]
