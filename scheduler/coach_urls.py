@@ -8,6 +8,7 @@ urlpatterns = [
     # One line per part of the workspace; each module keeps its own urlpatterns.
     path("", include("scheduler.views.coach.dashboard")),
     path("", include("scheduler.views.coach.bookings")),
+    path("availability/", include("scheduler.views.coach.availability")),
     path("types/", include("scheduler.views.coach.types")),
     path("settings/", include("scheduler.views.coach.settings")),
 ]

@@ -1,0 +1,157 @@
+"""The coach's availability: weekly hours, date overrides, blocked periods and a preview
+of what clients can book. Times are entered and shown in the coach's zone."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ...forms.availability import BlockedPeriodForm, DateOverrideForm, WeeklyHoursFormSet
+from ...selectors import coach_availability as selectors
+from ...selectors.booking import appointment_types_bookable
+from ...services import availability as services
+from ..public import see_other
+from . import coach_required
+
+SAVED_HOURS = _("Your weekly hours are saved.")
+SAVED_OVERRIDE = _("The date is saved.")
+DELETED_OVERRIDE = _("The entry is deleted.")
+SAVED_PERIOD = _("The blocked period is saved.")
+SAVED_PERIOD_CANCELLED = _("The blocked period is saved and the bookings in it are cancelled; your clients are told.")
+DELETED_PERIOD = _("The blocked period is deleted.")
+
+
+def _render(request, template, context):
+    return render(request, f"coach/availability/{template}", {"section": "availability", **context})
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def weekly_hours(request):
+    coach = request.coach
+    types = selectors.appointment_types_of(coach=coach)
+    initial = [
+        {
+            "weekday": row.weekday,
+            "start": row.start,
+            "end": row.end,
+            "appointment_types": list(row.appointment_types.all()),
+        }
+        for row in selectors.weekly_hours_of(coach=coach)
+    ]
+    data = request.POST if request.method == "POST" else None
+    formset = WeeklyHoursFormSet(data, initial=initial, prefix="hours", form_kwargs={"appointment_types": types})
+    if formset.is_bound and formset.is_valid():
+        # The formset checks what the service does, so a valid formset is saved.
+        services.weekly_hours_replace(coach=coach, windows=formset.windows())
+        messages.success(request, SAVED_HOURS)
+        return see_other(reverse("coach:availability"))
+    return _render(request, "weekly_hours.html", {"formset": formset, "has_types": types.exists()})
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def date_overrides(request):
+    coach = request.coach
+    form = DateOverrideForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # A closed day comes without times (the form sees to that).
+            services.date_override_create(coach=coach, day=data["date"], start=data["start"], end=data["end"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, SAVED_OVERRIDE)
+            return see_other(reverse("coach:availability_overrides"))
+    overrides = selectors.date_overrides_upcoming(coach=coach, now=timezone.now())
+    return _render(request, "date_overrides.html", {"form": form, "overrides": overrides})
+
+
+@coach_required
+@require_POST
+def date_override_delete(request, pk):
+    override = get_object_or_404(request.coach.date_overrides, pk=pk)
+    services.date_override_delete(override=override)
+    messages.success(request, DELETED_OVERRIDE)
+    return see_other(reverse("coach:availability_overrides"))
+
+
+@coach_required
+@require_safe
+def blocked_periods(request):
+    periods = selectors.blocked_periods_upcoming(coach=request.coach, now=timezone.now())
+    return _render(request, "blocked_periods.html", {"periods": periods})
+
+
+def _blocked_period_form(request, period):
+    """Add or change a period. Over active bookings the page lists them and asks: the
+    second POST carries everything typed, the bookings shown and the coach's decision."""
+    coach = request.coach
+    form = BlockedPeriodForm(request.POST if request.method == "POST" else None, period=period)
+    collisions = []
+    if form.is_bound and form.is_valid():
+        decision = form.decision()
+        try:
+            saved = services.blocked_period_save(
+                coach=coach,
+                period=period,
+                **form.period_values(),
+                decided=form.decided() if decision else (),
+                cancel_bookings=decision == "cancel",
+                note=form.cleaned_data["cancel_note"],
+            )
+        except services.BlockedPeriodCollides as exc:
+            collisions = exc.bookings
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, SAVED_PERIOD_CANCELLED if decision == "cancel" else SAVED_PERIOD)
+            return see_other(reverse("coach:availability_blocked") + f"#period-{saved.pk}")
+    return _render(request, "blocked_period_form.html", {"form": form, "period": period, "collisions": collisions})
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def blocked_period_create(request):
+    return _blocked_period_form(request, None)
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def blocked_period_edit(request, pk):
+    return _blocked_period_form(request, get_object_or_404(request.coach.blocked_periods, pk=pk))
+
+
+@coach_required
+@require_POST
+def blocked_period_delete(request, pk):
+    period = get_object_or_404(request.coach.blocked_periods, pk=pk)
+    services.blocked_period_delete(period=period)
+    messages.success(request, DELETED_PERIOD)
+    return see_other(reverse("coach:availability_blocked"))
+
+
+@coach_required
+@require_safe
+def preview(request):
+    """The next days' bookable slots of one type, from the engine clients are served by."""
+    types = list(appointment_types_bookable(coach=request.coach))
+    chosen = next((t for t in types if t.slug == request.GET.get("type")), types[0] if types else None)
+    days = selectors.slots_preview(appointment_type=chosen, now=timezone.now()) if chosen else []
+    return _render(request, "preview.html", {"types": types, "chosen": chosen, "days": days})
+
+
+urlpatterns = [
+    path("", weekly_hours, name="availability"),
+    path("dates/", date_overrides, name="availability_overrides"),
+    path("dates/<int:pk>/delete/", date_override_delete, name="availability_override_delete"),
+    path("blocked/", blocked_periods, name="availability_blocked"),
+    path("blocked/new/", blocked_period_create, name="availability_blocked_create"),
+    path("blocked/<int:pk>/", blocked_period_edit, name="availability_blocked_edit"),
+    path("blocked/<int:pk>/delete/", blocked_period_delete, name="availability_blocked_delete"),
+    path("preview/", preview, name="availability_preview"),
+]

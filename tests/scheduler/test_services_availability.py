@@ -1,0 +1,265 @@
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
+from scheduler.services.availability import (
+    BlockedPeriodCollides,
+    HoursWindow,
+    blocked_period_delete,
+    blocked_period_save,
+    date_override_create,
+    date_override_delete,
+    weekly_hours_overlapping,
+    weekly_hours_replace,
+)
+from tests.factories import (
+    AppointmentTypeFactory,
+    BlockedPeriodFactory,
+    BookingFactory,
+    CoachFactory,
+    WeeklyHoursFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)  # a Wednesday
+SEMINAR_DAY = date(2026, 6, 3)
+
+
+def at(hour, minute=0, day=SEMINAR_DAY):
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+
+
+def window(weekday, start, end, *types):
+    return HoursWindow(weekday=weekday, start=time(*start), end=time(*end), appointment_types=frozenset(types))
+
+
+# --- weekly hours -------------------------------------------------------------------
+
+
+def test_weekly_hours_replace_replaces_every_window_with_its_types(coach):
+    old = WeeklyHoursFactory(coach=coach, weekday=4, start=time(8), end=time(9))
+    coaching = AppointmentTypeFactory(coach=coach)
+    weekly_hours_replace(
+        coach=coach, windows=[window(0, (9,), (12,)), window(0, (14,), (17,), coaching), window(2, (10,), (11,))]
+    )
+    rows = list(coach.weekly_hours.order_by("weekday", "start"))
+    assert [(r.weekday, r.start, r.end) for r in rows] == [
+        (0, time(9), time(12)),
+        (0, time(14), time(17)),
+        (2, time(10), time(11)),
+    ]
+    assert [list(r.appointment_types.all()) for r in rows] == [[], [coaching], []]
+    assert not WeeklyHours.objects.filter(pk=old.pk).exists()
+
+
+def test_weekly_hours_replace_with_nothing_clears_the_week(coach):
+    WeeklyHoursFactory(coach=coach)
+    weekly_hours_replace(coach=coach, windows=[])
+    assert not coach.weekly_hours.exists()
+
+
+def test_overlapping_windows_are_refused_and_nothing_changes(coach):
+    WeeklyHoursFactory(coach=coach, weekday=4, start=time(8), end=time(9))
+    with pytest.raises(ValidationError):
+        weekly_hours_replace(coach=coach, windows=[window(0, (9,), (12,)), window(0, (11,), (13,))])
+    assert [(r.weekday, r.start) for r in coach.weekly_hours.all()] == [(4, time(8))]
+
+
+def test_overlap_counts_per_weekday_and_per_type(coach):
+    first, second = AppointmentTypeFactory(coach=coach), AppointmentTypeFactory(coach=coach)
+    windows = [
+        window(0, (9,), (12,), first),
+        window(0, (9,), (12,), second),  # other type: no overlap
+        window(0, (12,), (13,)),  # back to back with the first: no overlap
+        window(1, (9,), (12,)),  # other day
+        window(1, (11,), (12,), second),  # overlaps the untyped window of that day
+        window(0, (10,), (11,), first, second),  # overlaps both typed windows of Monday
+    ]
+    assert weekly_hours_overlapping(windows) == [(0, 5), (1, 5), (3, 4)]
+
+
+def test_window_ending_before_it_starts_is_refused(coach):
+    with pytest.raises(ValidationError) as caught:
+        weekly_hours_replace(coach=coach, windows=[window(0, (12,), (9,))])
+    assert caught.value.message_dict == {"end": ["The end must be after the start."]}
+
+
+def test_another_coachs_type_is_refused(coach):
+    foreign = AppointmentTypeFactory(coach=CoachFactory())
+    with pytest.raises(ValidationError) as caught:
+        weekly_hours_replace(coach=coach, windows=[window(0, (9,), (12,), foreign)])
+    assert caught.value.messages == ["Choose among your own appointment types."]
+    assert not coach.weekly_hours.exists()
+
+
+# --- date overrides -----------------------------------------------------------------
+
+
+def test_date_override_window_and_closed_day(coach):
+    window_row = date_override_create(coach=coach, day=SEMINAR_DAY, start=time(14), end=time(16), now=NOW)
+    closed = date_override_create(coach=coach, day=date(2026, 6, 4), start=None, end=None, now=NOW)
+    assert (window_row.start, window_row.end, window_row.closed) == (time(14), time(16), False)
+    assert closed.closed
+
+
+def test_date_override_gets_several_windows_but_no_overlap(coach):
+    date_override_create(coach=coach, day=SEMINAR_DAY, start=time(9), end=time(11), now=NOW)
+    date_override_create(coach=coach, day=SEMINAR_DAY, start=time(11), end=time(12), now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        date_override_create(coach=coach, day=SEMINAR_DAY, start=time(10), end=time(13), now=NOW)
+    assert caught.value.message_dict == {"start": ["This overlaps your hours 09:00–11:00 on this day."]}
+    assert coach.date_overrides.count() == 2
+
+
+def test_a_closed_day_and_windows_exclude_each_other(coach):
+    date_override_create(coach=coach, day=SEMINAR_DAY, start=time(9), end=time(11), now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        date_override_create(coach=coach, day=SEMINAR_DAY, start=None, end=None, now=NOW)
+    assert "Delete them first" in caught.value.message_dict["date"][0]
+
+    other_day = date(2026, 6, 5)
+    date_override_create(coach=coach, day=other_day, start=None, end=None, now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        date_override_create(coach=coach, day=other_day, start=time(9), end=time(10), now=NOW)
+    assert "closed this day already" in caught.value.message_dict["date"][0]
+    assert coach.date_overrides.count() == 2
+
+
+def test_date_override_is_checked(coach):
+    with pytest.raises(ValidationError) as caught:
+        date_override_create(coach=coach, day=SEMINAR_DAY, start=time(12), end=time(9), now=NOW)
+    assert caught.value.message_dict == {"end": ["The end must be after the start."]}
+    with pytest.raises(ValidationError) as caught:
+        date_override_create(coach=coach, day=date(2026, 5, 19), start=None, end=None, now=NOW)
+    assert caught.value.message_dict == {"date": ["Choose today or a later date."]}
+    assert not coach.date_overrides.exists()
+
+
+def test_today_counts_in_the_coachs_zone(coach):
+    # 23:30 UTC on 19 May is already 20 May in Berlin.
+    late = datetime(2026, 5, 19, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert date_override_create(coach=coach, day=date(2026, 5, 20), start=None, end=None, now=late).closed
+
+
+def test_date_override_delete(coach):
+    override = date_override_create(coach=coach, day=SEMINAR_DAY, start=None, end=None, now=NOW)
+    date_override_delete(override=override)
+    assert not DateOverride.objects.exists()
+
+
+# --- blocked periods ----------------------------------------------------------------
+
+
+@pytest.fixture
+def booking(coach):
+    return BookingFactory(appointment_type=AppointmentTypeFactory(coach=coach), start=at(10))
+
+
+def test_blocked_period_without_bookings_is_saved(coach):
+    period = blocked_period_save(
+        coach=coach,
+        period=None,
+        title=" Seminar in Hamburg ",
+        first_day=SEMINAR_DAY,
+        last_day=date(2026, 6, 5),
+        now=NOW,
+    )
+    period.refresh_from_db()
+    assert (period.title, period.first_day, period.last_day, period.start) == (
+        "Seminar in Hamburg",
+        SEMINAR_DAY,
+        date(2026, 6, 5),
+        None,
+    )
+
+
+def test_blocked_period_over_a_booking_is_not_saved_before_the_coach_decides(coach, booking):
+    with pytest.raises(BlockedPeriodCollides) as caught:
+        blocked_period_save(
+            coach=coach, period=None, title="Seminar", first_day=SEMINAR_DAY, last_day=SEMINAR_DAY, now=NOW
+        )
+    assert caught.value.bookings == [booking]
+    assert not BlockedPeriod.objects.exists()
+
+
+def test_keeping_the_bookings_saves_the_period_and_leaves_them_alone(coach, booking):
+    blocked_period_save(
+        coach=coach, period=None, title="Seminar", start=at(9), end=at(12), decided=[booking.pk], now=NOW
+    )
+    assert BlockedPeriod.objects.get().span(BERLIN) == (at(9), at(12))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert not booking.notifications.exists()
+
+
+def test_cancelling_the_bookings_tells_each_client_with_the_note(coach, booking):
+    requested = BookingFactory(appointment_type=booking.appointment_type, start=at(15), status=Booking.Status.REQUESTED)
+    blocked_period_save(
+        coach=coach,
+        period=None,
+        title="Seminar",
+        first_day=SEMINAR_DAY,
+        last_day=SEMINAR_DAY,
+        decided=[booking.pk, requested.pk],
+        cancel_bookings=True,
+        note="Ich bin auf einem Seminar; bitte buchen Sie einen neuen Termin.",
+        now=NOW,
+    )
+    assert BlockedPeriod.objects.count() == 1
+    for cancelled in (booking, requested):
+        cancelled.refresh_from_db()
+        assert cancelled.status == Booking.Status.CANCELLED
+        assert cancelled.status_note == "Ich bin auf einem Seminar; bitte buchen Sie einen neuen Termin."
+        assert cancelled.notifications.filter(
+            kind=Notification.Kind.CANCELLED, audience=Notification.Audience.CLIENT, recipient=cancelled.client.email
+        ).exists()
+
+
+def test_a_booking_the_coach_was_not_shown_stops_the_save(coach, booking):
+    later = BookingFactory(appointment_type=booking.appointment_type, start=at(16))
+    with pytest.raises(BlockedPeriodCollides) as caught:
+        blocked_period_save(
+            coach=coach,
+            period=None,
+            title="Seminar",
+            first_day=SEMINAR_DAY,
+            last_day=SEMINAR_DAY,
+            decided=[booking.pk],
+            cancel_bookings=True,
+            now=NOW,
+        )
+    assert caught.value.bookings == [booking, later]
+    assert not BlockedPeriod.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_changing_a_period_switches_between_days_and_times(coach):
+    period = BlockedPeriodFactory(coach=coach, first_day=SEMINAR_DAY, last_day=SEMINAR_DAY)
+    blocked_period_save(coach=coach, period=period, title="Workshop", start=at(13), end=at(18), now=NOW)
+    period.refresh_from_db()
+    assert (period.title, period.first_day, period.last_day) == ("Workshop", None, None)
+    assert (period.start, period.end) == (at(13), at(18))
+
+
+def test_blocked_period_times_are_checked(coach):
+    with pytest.raises(ValidationError) as caught:
+        blocked_period_save(coach=coach, period=None, title="Seminar", start=at(12), end=at(9), now=NOW)
+    assert caught.value.message_dict == {"end": ["The end must be after the start."]}
+    with pytest.raises(ValidationError) as caught:
+        blocked_period_save(
+            coach=coach, period=None, title="Seminar", first_day=SEMINAR_DAY, last_day=date(2026, 6, 1), now=NOW
+        )
+    assert caught.value.message_dict == {"last_day": ["The last day cannot be before the first day."]}
+    assert not BlockedPeriod.objects.exists()
+
+
+def test_blocked_period_delete(coach):
+    period = BlockedPeriodFactory(coach=coach, first_day=SEMINAR_DAY, last_day=SEMINAR_DAY)
+    blocked_period_delete(period=period)
+    assert not BlockedPeriod.objects.exists()
