@@ -144,6 +144,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-requests": {"task": "scheduler.tasks.expire_requests", "schedule": 60.0},
     "sweep-notifications": {"task": "scheduler.tasks.sweep_notifications", "schedule": 60.0},
     "import-external-calendars": {"task": "scheduler.tasks.import_external_calendars", "schedule": 15 * 60.0},
+    "purge-expired-data": {"task": "scheduler.tasks.purge_expired_data", "schedule": 24 * 60 * 60.0},
 }
 
 # --- Auth and accounts (django-allauth) -------------------------------------

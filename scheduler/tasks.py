@@ -1,8 +1,11 @@
 """Thin Celery tasks: each fetches its row by id and calls a service."""
 
+from dataclasses import asdict
+
 from celery import shared_task
 
 from . import services
+from .services.retention import retention_purge
 
 
 @shared_task
@@ -41,3 +44,9 @@ def sweep_notifications() -> int:
 def import_external_calendars() -> int:
     """Every 15 minutes (beat): the coaches' other calendars, as busy time."""
     return services.external_calendars_import_all()
+
+
+@shared_task
+def purge_expired_data() -> dict:
+    """Every day (beat): the retention rules (see services/retention.py)."""
+    return asdict(retention_purge())
