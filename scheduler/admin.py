@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -119,7 +121,8 @@ class BookingAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            services.booking_cancel,
+            # The coach (or the operator on their behalf) cancels: only the client is told.
+            functools.partial(services.booking_cancel, by_coach=True),
             ngettext_lazy("%(count)d booking cancelled.", "%(count)d bookings cancelled.", "count"),
         )
 

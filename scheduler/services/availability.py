@@ -158,7 +158,7 @@ def blocked_period_save(
         period.save()
         if cancel_bookings:
             for booking in collisions:
-                booking_cancel(booking=booking, note=note, now=now)
+                booking_cancel(booking=booking, note=note, now=now, by_coach=True)
     return period
 
 

@@ -218,6 +218,8 @@ def test_cancelling_the_bookings_tells_each_client_with_the_note(coach, booking)
         assert cancelled.notifications.filter(
             kind=Notification.Kind.CANCELLED, audience=Notification.Audience.CLIENT, recipient=cancelled.client.email
         ).exists()
+        # The coach cancelled: only the client is told, not the coach about their own decision.
+        assert not cancelled.notifications.filter(audience=Notification.Audience.COACH).exists()
 
 
 def test_a_booking_the_coach_was_not_shown_stops_the_save(coach, booking):
