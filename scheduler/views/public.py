@@ -13,6 +13,8 @@ from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.views.decorators.http import require_http_methods
 
+from accounts.selectors import booking_form_initial
+
 from .. import phrases, ratelimit, selectors, services
 from ..forms import BookingForm, parse_start, time_zone_groups, zone_or_default
 from ..models import Channel
@@ -191,7 +193,8 @@ def type_page(request, coach_slug, type_slug):
     picker = slot_picker(appointment_type=appointment_type, zone=zone, params=request.GET, start=start, now=now)
     form = slot_notice = None
     if start and picker["start_offered"]:
-        initial = {"start": start.astimezone(zone).isoformat(), "tz": zone.key}
+        # A signed-in client's stored details fill in the form.
+        initial = {"start": start.astimezone(zone).isoformat(), "tz": zone.key, **booking_form_initial(request.user)}
         form = BookingForm(initial=initial, appointment_type=appointment_type)
     elif request.GET.get("start"):
         slot_notice = phrases.SLOT_GONE

@@ -2,7 +2,9 @@
 details, the export of their data and the deletion of their account."""
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -20,6 +22,7 @@ from tests.factories import (
     CoachFactory,
     NotificationFactory,
     UserFactory,
+    WeeklyHoursFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +210,31 @@ def test_a_coach_cannot_delete_their_account_here(client, coach):
     client.force_login(coach.user)
     assert client.post("/me/delete/").status_code == 403
     assert get_user_model().objects.filter(pk=coach.user.pk).exists()
+
+
+def test_a_signed_in_clients_details_fill_in_the_booking_form(client):
+    coach = CoachFactory()
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
+    kind = AppointmentTypeFactory(coach=coach)
+    today = date.today()
+    monday = today + timedelta(days=14 - today.weekday())
+    start = datetime.combine(monday, time(9), tzinfo=ZoneInfo(coach.time_zone)).isoformat()
+    url = f"/{coach.slug}/{kind.slug}/?" + urlencode({"start": start, "tz": coach.time_zone})
+
+    anonymous = client.get(url).context["form"]
+    assert not anonymous.initial.get("email")
+
+    user = client_user("kim@example.org")
+    ClientProfile.objects.create(user=user, name="Kim Doe", threema_id="ABCD1234", language="en")
+    client.force_login(user)
+    response = client.get(url)
+    form = response.context["form"]
+    assert form.initial["start"] == start
+    assert (form.initial["name"], form.initial["email"], form.initial["threema_id"]) == (
+        "Kim Doe",
+        "kim@example.org",
+        "ABCD1234",
+    )
+    content = response.content.decode()
+    assert 'value="Kim Doe"' in content and 'value="ABCD1234"' in content
+    assert '<option value="en" selected>' in content
