@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feeds, manage, ops, public, webhooks
+from .views import feeds, manage, ops, privacy, public, webhooks
 
 app_name = "scheduler"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("b/<str:token>/reschedule/", manage.booking_reschedule, name="booking_reschedule"),
     path("<slug:coach_slug>/", public.coach_page, name="coach"),
     path("<slug:coach_slug>/busy.ics", feeds.busy_feed, name="busy_feed"),
+    # Before the type pages: "privacy" is a reserved type address (RESERVED_TYPE_SLUGS).
+    path("<slug:coach_slug>/privacy/", privacy.privacy_page, name="privacy"),
     path("<slug:coach_slug>/<slug:type_slug>/", public.type_page, name="type"),
 ]
 

@@ -63,6 +63,16 @@ class CoachProfileForm(forms.Form):
         max_value=30 * 24,
         help_text=_("A request you have not answered by then expires and frees its time."),
     )
+    privacy_text = forms.CharField(
+        label=_("Your privacy notice"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Shown on your privacy page and linked from the booking form; each booking stores which version its "
+            "client agreed to. Leave empty for the standard text."
+        ),
+    )
     retention_months = forms.IntegerField(
         label=_("Keep the details of past bookings for (months)"),
         min_value=1,

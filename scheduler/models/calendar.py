@@ -1,6 +1,7 @@
 """The coach and their planned reachability: appointment types, weekly hours,
 date overrides, blocked periods and busy times imported from other calendars."""
 
+import hashlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..validators import normalize_phone, normalize_threema_id
 from .common import (
@@ -37,7 +39,23 @@ NOTE_LANGUAGES = ("de", "en")
 MAX_NOTE_LENGTH = 300
 
 # The workspace creates types at /coach/types/new/, so no type may be called "new".
-RESERVED_TYPE_SLUGS = RESERVED_SLUGS | {"new"}
+# …and /<coach>/privacy/ is the coach's privacy notice.
+RESERVED_TYPE_SLUGS = RESERVED_SLUGS | {"new", "privacy"}
+
+# The privacy notice of a coach who has not written their own.
+DEFAULT_PRIVACY_NOTICE = _(
+    "%(coach)s stores the details you give when you book — your name, your e-mail address, the contact detail "
+    "for the way you chose to talk, your personal message and, if you give one, your OpenPGP key — only to "
+    "arrange and hold your appointment.\n\n"
+    "Messages about your appointment reach you the way you chose: by e-mail (encrypted if you give your OpenPGP "
+    "key), by Threema or by WhatsApp. The providers of these services see that a message was sent; WhatsApp "
+    "shares such metadata with Meta.\n\n"
+    "Nothing is passed on for advertising. The details of a past appointment are kept for %(retention)s; then "
+    "your name, contact details and message are removed.\n\n"
+    "You can cancel or move your appointment with the link in your confirmation. With an account you can see, "
+    "download and delete your data at any time; otherwise ask %(coach)s. You have the right to access, correct "
+    "and delete your data, to restrict its processing and to complain to a data protection authority."
+)
 
 
 class Coach(models.Model):
@@ -84,6 +102,11 @@ class Coach(models.Model):
     # {"de": {"threema": "…"}, "en": {…}}: the coach's own privacy note per language and
     # channel; a missing one means the default (phrases.channel_privacy_note).
     channel_notes = models.JSONField(_("privacy notes of the channels"), default=dict, blank=True)
+    privacy_text = models.TextField(
+        _("privacy notice"),
+        blank=True,
+        help_text=_("Shown on your privacy page; clients agree to it when they book. Empty: the standard text."),
+    )
     retention_months = models.PositiveSmallIntegerField(
         _("keep the details of past bookings for (months)"),
         default=24,
@@ -108,6 +131,21 @@ class Coach(models.Model):
         if language.startswith("de") and self.address_form == self.AddressForm.INFORMAL:
             return "de-du"
         return language
+
+    def privacy_notice(self) -> str:
+        """The notice clients agree to when they book: the coach's own text, else the
+        standard one in the active language."""
+        if self.privacy_text.strip():
+            return self.privacy_text.strip()
+        retention = ngettext("%(count)d month", "%(count)d months", self.retention_months) % {
+            "count": self.retention_months
+        }
+        return str(DEFAULT_PRIVACY_NOTICE) % {"coach": self.display_name, "retention": retention}
+
+    def privacy_version(self) -> str:
+        """Names the exact notice text a client agreed to (the start of its SHA-256); stored
+        with each booking's consent."""
+        return hashlib.sha256(self.privacy_notice().encode()).hexdigest()[:12]
 
     def contact_revealed_in(self, booking) -> str:
         """The coach's own Threema ID or WhatsApp number as shown to the client of `booking`:

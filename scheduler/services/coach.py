@@ -111,6 +111,7 @@ def coach_profile_update(
     minimum_message_length: int,
     answer_requests_before: timedelta,
     retention_months: int,
+    privacy_text: str,
 ) -> Coach:
     """Change the coach's own settings; returns the changed coach.
 
@@ -127,6 +128,7 @@ def coach_profile_update(
         "minimum_message_length": minimum_message_length,
         "answer_requests_before": answer_requests_before,
         "retention_months": retention_months,
+        "privacy_text": privacy_text.strip(),
     }
     changed = _checked_copy(coach, **fields)
     changed.save(update_fields=list(fields))

@@ -1,15 +1,27 @@
 """Anonymising a client and deleting a client's account (scheduler/services/privacy.py)."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from scheduler.models import Booking, Client, Notification
 from scheduler.services.privacy import DELETED_CLIENT, bookings_anonymise, client_account_delete, clients_anonymise
-from tests.factories import BookingFactory, ClientFactory, CoachFactory, NotificationFactory, UserFactory
+from tests.factories import (
+    AppointmentTypeFactory,
+    BookingFactory,
+    ClientFactory,
+    CoachFactory,
+    NotificationFactory,
+    UserFactory,
+    WeeklyHoursFactory,
+)
+from tests.scheduler.test_coach_settings import profile_data
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +102,60 @@ def test_account_deletion_cancels_what_is_ahead_and_tells_the_coach():
     for booking in (ahead, requested, running, over):
         assert booking.message == ""
         assert booking.client.email.endswith("@anonymised.invalid")
+
+
+# --- the privacy page and the consent --------------------------------------------------
+
+
+def test_the_privacy_page_shows_the_standard_notice_with_the_coachs_retention(client):
+    coach = CoachFactory(display_name="Anna Beispiel", retention_months=18)
+    response = client.get(f"/{coach.slug}/privacy/", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Anna Beispiel stores the details you give when you book" in page
+    assert "kept for 18 months" in page
+    assert coach.privacy_version() in page
+    assert 'class="language-switch"' in page
+
+
+def test_the_coachs_own_notice_replaces_the_standard_one_and_has_its_own_version(client):
+    coach = CoachFactory()
+    standard = coach.privacy_version()
+    coach.privacy_text = "Ich speichere nur, was für den Termin nötig ist."
+    coach.save()
+    page = client.get(f"/{coach.slug}/privacy/").content.decode()
+    assert "Ich speichere nur, was für den Termin nötig ist." in page
+    assert "stores the details you give" not in page
+    assert coach.privacy_version() != standard
+    assert len(coach.privacy_version()) == 12
+
+
+def test_an_unknown_coach_has_no_privacy_page(client):
+    assert client.get("/nobody/privacy/").status_code == 404
+
+
+def test_privacy_is_not_an_address_for_an_appointment_type(coach):
+    kind = AppointmentTypeFactory.build(coach=coach, slug="privacy")
+    with pytest.raises(ValidationError) as caught:
+        kind.full_clean()
+    assert "slug" in caught.value.message_dict
+
+
+def test_the_booking_form_and_the_coach_page_link_to_the_privacy_page(client):
+    coach = CoachFactory()
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
+    kind = AppointmentTypeFactory(coach=coach)
+    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    start = datetime.combine(monday, time(9), tzinfo=ZoneInfo(coach.time_zone)).isoformat()
+    page = client.get(f"/{coach.slug}/{kind.slug}/?" + urlencode({"start": start})).content.decode()
+    assert 'name="privacy_consent"' in page
+    assert f'href="/{coach.slug}/privacy/"' in page
+    assert f'href="/{coach.slug}/privacy/"' in client.get(f"/{coach.slug}/").content.decode()
+
+
+def test_the_coach_edits_the_notice_in_the_settings(coach_client, coach):
+    data = profile_data(coach, privacy_text="  Mein eigener Datenschutzhinweis.  ")
+    assert coach_client.post("/coach/settings/", data).status_code == 303
+    coach.refresh_from_db()
+    assert coach.privacy_text == "Mein eigener Datenschutzhinweis."
+    assert "Mein eigener Datenschutzhinweis." in coach_client.get("/coach/settings/").content.decode()
