@@ -4,7 +4,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -18,17 +19,34 @@ def parse_rate(rate: str) -> tuple[int, int]:
         raise ValueError(f"A rate looks like 10/m (per s, m, h or d), not {rate!r}") from None
 
 
-def hit(key: str, rate: str) -> int | None:
-    """Count one hit for `key`; return None when allowed, else the seconds until the window resets."""
+def _count(keys: list[str], period: int) -> list[int]:
+    """Count one hit on each key and return the counts. On Redis in one round trip
+    (Django's cache would take two per key: EXISTS, then INCRBY or SET)."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        pipeline = cache._cache.get_client(write=True).pipeline(transaction=False)
+        for key in keys:
+            key = cache.make_and_validate_key(key)
+            pipeline.incr(key)
+            # Set on every hit: the key names its window, so it only has to outlive it.
+            pipeline.expire(key, period + 1)
+        return pipeline.execute()[::2]
+    counts = []
+    for key in keys:
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:
+            counts.append(1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key))
+    return counts
+
+
+def hits(keys: list[str], rate: str) -> int | None:
+    """Count one hit for each key; return None when all are allowed, else the seconds
+    until the window resets."""
     limit, period = parse_rate(rate)
     window = int(time.time() // period)
-    cache_key = f"rl:{hashlib.sha256(key.encode()).hexdigest()[:32]}:{period}:{window}"
-    # One round trip when the window's counter exists (the common case under load).
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        count = 1 if cache.add(cache_key, 1, timeout=period + 1) else cache.incr(cache_key)
-    if count <= limit:
+    cache_keys = [f"rl:{hashlib.sha256(key.encode()).hexdigest()[:32]}:{period}:{window}" for key in keys]
+    if all(count <= limit for count in _count(cache_keys, period)):
         return None
     return max(1, (window + 1) * period - int(time.time()))
 
@@ -43,9 +61,7 @@ def client_ip(request) -> str:
 def booking_attempt_limited(request, email: str = "") -> int | None:
     """One booking attempt from this request: limited per IP and per e-mail address
     (BOOKING_RATE_LIMIT). Returns the seconds to wait, or None."""
-    rate = settings.BOOKING_RATE_LIMIT
-    waits = [hit(f"booking:ip:{client_ip(request)}", rate)]
+    keys = [f"booking:ip:{client_ip(request)}"]
     if email:
-        waits.append(hit(f"booking:email:{email.strip().lower()}", rate))
-    waits = [w for w in waits if w is not None]
-    return max(waits) if waits else None
+        keys.append(f"booking:email:{email.strip().lower()}")
+    return hits(keys, settings.BOOKING_RATE_LIMIT)

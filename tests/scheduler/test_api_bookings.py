@@ -1,9 +1,11 @@
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
 
+from scheduler import ratelimit
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
@@ -132,6 +134,31 @@ def test_rate_limit_per_email(client, start, settings):
         "/api/coaches/anna/bookings", body(start), content_type="application/json", REMOTE_ADDR="10.0.0.3"
     )
     assert response.status_code == 429
+
+
+@pytest.mark.redis
+def test_rate_limit_counts_ip_and_email_in_one_redis_round_trip(client, start, settings, monkeypatch):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL=redis://… (make test-services)")
+    import redis
+
+    settings.BOOKING_RATE_LIMIT = "2/m"
+    trips = []
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **options: trips.append(args[0]))
+    execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline, "execute", lambda self: trips.append(len(self.command_stack)) or execute(self)
+    )
+    request = SimpleNamespace(META={"REMOTE_ADDR": "10.0.0.9"})
+    assert ratelimit.booking_attempt_limited(request, "Eva@example.org") is None
+    assert trips == [4]  # INCR and EXPIRE for the address and for the e-mail, sent together
+    assert ratelimit.booking_attempt_limited(request, "eva@example.org ") is None
+    assert 1 <= ratelimit.booking_attempt_limited(request, "other@example.org") <= 60  # the address: third hit
+    assert 1 <= ratelimit.booking_attempt_limited(SimpleNamespace(META={}), "EVA@example.org") <= 60
+    monkeypatch.undo()
+    counters = cache._cache.get_client().keys("*rl:*")
+    assert len(counters) == 4
+    assert all(0 < cache._cache.get_client().ttl(key) <= 61 for key in counters)
 
 
 def test_get_and_cancel_by_token(client, start):
