@@ -43,6 +43,8 @@ class Booking(models.Model):
 
     # Requested bookings hold their slot while the coach decides.
     ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+    # The client's field that reaches them on each channel; e-mail on the others.
+    CONTACT_FIELDS = {Channel.PHONE: "phone", Channel.THREEMA: "threema_id", Channel.WHATSAPP: "whatsapp"}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -94,9 +96,4 @@ class Booking(models.Model):
     @property
     def contact(self) -> str:
         """How the client is reached on the booking's channel (number, Threema ID or e-mail)."""
-        client = self.client
-        return {
-            Channel.PHONE: client.phone,
-            Channel.THREEMA: client.threema_id,
-            Channel.WHATSAPP: client.whatsapp,
-        }.get(self.channel, client.email)
+        return getattr(self.client, self.CONTACT_FIELDS.get(self.channel, "email"))

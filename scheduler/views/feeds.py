@@ -13,13 +13,17 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from .. import ics, selectors
-from ..models import Booking
 
 FEED_CACHE_SECONDS = 3600
 
 
-def _calendar_response(request, body: bytes, *, last_modified: datetime | None, private: bool) -> HttpResponse:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _calendar_response(
+    request, body: bytes, *, etag: str, last_modified: datetime | None, private: bool
+) -> HttpResponse:
     modified = int(last_modified.timestamp()) if last_modified else None
     not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
     response = not_modified or HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -33,27 +37,24 @@ def _calendar_response(request, body: bytes, *, last_modified: datetime | None, 
     return response
 
 
-def _last_change(bookings: list[Booking], blocked, coach) -> datetime:
-    return max([coach.created_at, *(b.updated_at for b in bookings), *(p.updated_at for p in blocked)])
-
-
 @require_safe
 def coach_feed(request, token):
     coach = selectors.coach_by_feed_token(token)
     if coach is None:
         raise Http404
     now = timezone.now()
-    # Calendar apps poll every few minutes: an unchanged feed comes from the cache.
-    cache_key = "feed:" + hashlib.sha256(selectors.coach_feed_fingerprint(coach=coach, now=now).encode()).hexdigest()
+    # Calendar apps poll every few minutes: an unchanged feed comes from the cache, with
+    # its ETag, so a 304 does not hash megabytes again.
+    fingerprint = selectors.coach_feed_fingerprint(coach=coach, now=now)
+    cache_key = "coach-feed:" + hashlib.sha256(fingerprint.key.encode()).hexdigest()
     cached = cache.get(cache_key)
     if cached is None:
         bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
-        # DTSTAMP from the data, not the clock, so an unchanged feed has unchanged bytes.
-        stamp = _last_change(bookings, blocked, coach)
-        cached = (ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=stamp), stamp)
+        body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
+        cached = (body, _etag(body))
         cache.set(cache_key, cached, FEED_CACHE_SECONDS)
-    body, stamp = cached
-    return _calendar_response(request, body, last_modified=stamp, private=True)
+    body, etag = cached
+    return _calendar_response(request, body, etag=etag, last_modified=fingerprint.changed, private=True)
 
 
 @require_safe
@@ -61,4 +62,4 @@ def busy_feed(request, coach_slug):
     coach = get_object_or_404(selectors.coaches(), slug=coach_slug, busy_feed_enabled=True)
     intervals = selectors.coach_busy_intervals(coach=coach, now=timezone.now())
     body = ics.busy_feed(coach=coach, intervals=intervals, stamp=coach.created_at)
-    return _calendar_response(request, body, last_modified=None, private=False)
+    return _calendar_response(request, body, etag=_etag(body), last_modified=None, private=False)

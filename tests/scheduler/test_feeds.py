@@ -8,7 +8,7 @@ import vobject
 from django.core.management import call_command
 from django.utils import timezone
 
-from scheduler import ics, services
+from scheduler import ics, selectors, services
 from scheduler.models import Booking
 from tests.factories import BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 
@@ -175,3 +175,34 @@ def test_a_new_blocked_period_shows_at_once(client, coach):
     )
     second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
     assert second.status_code == 200 and b"Urlaub" in second.content
+
+
+def test_the_feed_reads_its_bookings_and_blocked_periods_in_one_query_each(coach, django_assert_num_queries):
+    contacts = {
+        "phone": {"phone": "+491701234567"},
+        "email": {},
+        "threema": {"threema_id": "ABCD1234"},
+        "whatsapp": {"whatsapp": "+4915112345678"},
+    }
+    for day, (channel, contact) in enumerate(contacts.items(), start=1):
+        BookingFactory(
+            appointment_type__coach=coach,
+            client=ClientFactory(coach=coach, **contact),
+            start=upcoming(day),
+            channel=channel,
+        )
+    BlockedPeriodFactory(coach=coach, title="Urlaub", start=upcoming(9, 8), end=upcoming(9, 18))
+    with django_assert_num_queries(2):
+        bookings, blocked = selectors.coach_feed_content(coach=coach, now=timezone.now())
+    assert [period.title for period in blocked] == ["Urlaub"]
+    models = {booking.uuid: booking for booking in Booking.objects.select_related("client", "appointment_type")}
+    assert len(bookings) == len(models) == 4
+    for row in bookings:
+        booking = models[row.uuid]
+        assert row.contact == booking.contact  # the contact on the booking's channel, chosen in the query
+        assert (row.type_name, row.client_name, row.client_email, row.channel) == (
+            booking.appointment_type.name,
+            booking.client.name,
+            booking.client.email,
+            booking.channel,
+        )

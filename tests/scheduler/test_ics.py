@@ -1,0 +1,232 @@
+"""The coach's feed writes its bookings' events itself, by icalendar's rules: the bytes are
+the ones icalendar builds, and icalendar and vobject read every property back."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser import Contentline
+
+from scheduler import ics, selectors
+from scheduler.models import Booking, Channel
+from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
+
+BERLIN = ZoneInfo("Europe/Berlin")
+STAMP = datetime(2026, 3, 1, 8, 30, 15, tzinfo=UTC)
+# Names and messages that have broken calendar files: line breaks of every kind, TEXT's
+# special characters, escapes, emoji and lines long enough to fold inside multi-byte text.
+TRICKY = [
+    "Eva\r\nEND:VCALENDAR",
+    "Zeile eins\nBEGIN:VEVENT\rZeile drei\r\nZeile vier",
+    'Müller, Anna; "Dr." \\ Back\\slash \\, \\; \\n',
+    "Pfad C:\\Nord\\Temp",  # icalendar reads a literal \N as a line break; so does the feed
+    "Emoji 😀🎉👩‍👩‍👧 und Umlaute äöüß ÄÖÜ " * 6,
+    "日本語のメッセージ、長い行。" * 12,
+    "x" * 72 + "\\" + "y" * 90,  # a backslash right where the line folds
+    "a" * 73 + "^" + "é" * 60,
+    "\t Tab und ein ; am Ende;",
+]
+characters = st.characters(blacklist_categories=("Cs",))
+PROPERTY = settings(max_examples=300, deadline=None, database=None)
+
+
+def read_back(value: str) -> str:
+    """What a parser returns for a TEXT value the feed wrote: icalendar's escaping turns
+    every CR LF, lone CR and literal \\N into a line break."""
+    return value.replace("\\N", "\n").replace("\r\n", "\n").replace("\r", "\n")
+
+
+@PROPERTY
+@given(st.text(characters, max_size=300))
+def test_text_is_escaped_as_icalendar_escapes_it(value):
+    escaped = ics._escape_text(value)
+    assert escaped == icalendar.vText(value).to_ical().decode()
+    assert "\r" not in escaped and "\n" not in escaped
+
+
+@PROPERTY
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=400))
+def test_lines_fold_as_icalendar_folds_them(line):
+    assert_folded(line)
+
+
+@pytest.mark.parametrize("length", range(70, 80))
+@pytest.mark.parametrize("fill", ["a", "ä", "€", "😀", "\\", "^", "a\\", "ä\\", "😀^"])
+def test_lines_fold_at_every_boundary(length, fill):
+    assert_folded(("DESCRIPTION:" + fill * 80)[:length] + fill * 90)
+
+
+def assert_folded(line):
+    folded = ics._fold(line)
+    assert folded.encode() == Contentline(line).to_ical()
+    physical = folded.encode().split(b"\r\n")
+    assert all(len(part) <= 75 for part in physical)
+    assert all(part.startswith(b" ") for part in physical[1:])
+    for part in physical:
+        part.decode()  # a UTF-8 sequence split across lines would not decode
+    assert folded.replace("\r\n ", "") == line
+
+
+@pytest.fixture
+def feed_data(db, settings):
+    # A long domain makes the UIDs fold too.
+    settings.SITE_URL = "https://termine.beratung.sprechzeit-coaching-fuer-menschen-im-wandel.example.org"
+    coach = CoachFactory(display_name="Anna; Müller, \\ 😀")
+    types = [
+        AppointmentTypeFactory(coach=coach, name="Kennenlernen"),
+        AppointmentTypeFactory(coach=coach, name="Coaching, lang; mit Übungen 🧭 " * 3),
+    ]
+    contacts = [
+        (Channel.PHONE, {"phone": "+491701234567"}),
+        (Channel.EMAIL, {}),
+        (Channel.THREEMA, {"threema_id": "ABCD1234"}),
+        (Channel.WHATSAPP, {"whatsapp": "+4915112345678"}),
+    ]
+    first_day = timezone.now().date() + timedelta(days=2)
+    for i, text in enumerate(TRICKY):
+        channel, contact = contacts[i % len(contacts)]
+        client = ClientFactory(coach=coach, name=text[:120], email=f"client{i}@example.org", **contact)
+        booking = BookingFactory(
+            appointment_type=types[i % 2],
+            client=client,
+            start=datetime.combine(first_day + timedelta(days=i), time(9 + i % 8), tzinfo=BERLIN),
+            channel=channel,
+            message=TRICKY[-1 - i] * 3,
+            status=[Booking.Status.CONFIRMED, Booking.Status.REQUESTED][i % 2],
+            sequence=i,
+        )
+        if i % 3 == 2:
+            booking.status = Booking.Status.CANCELLED
+            booking.save()
+    # A phone booking without a number has no tel: URL.
+    BookingFactory(
+        appointment_type=types[0], start=datetime.combine(first_day, time(18), tzinfo=BERLIN), channel="phone"
+    )
+    BlockedPeriodFactory(coach=coach, title=TRICKY[0], first_day=first_day, last_day=first_day + timedelta(days=2))
+    BlockedPeriodFactory(
+        coach=coach,
+        title=TRICKY[4][:200],
+        start=datetime.combine(first_day, time(13), tzinfo=BERLIN),
+        end=datetime.combine(first_day, time(15), tzinfo=BERLIN),
+    )
+    return coach
+
+
+def icalendar_coach_feed(coach) -> bytes:
+    """The coach's feed built with icalendar's objects from the model instances, as it was
+    before the feed wrote its events itself: the reference the fast writer must equal."""
+    calendar = ics._feed(name=gettext("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone)
+    for booking in Booking.objects.filter(coach=coach).select_related("client", "appointment_type"):
+        event = icalendar.Event()
+        event.add("uid", ics.booking_uid(booking))
+        event.add("dtstamp", STAMP)
+        event.add("dtstart", booking.start)
+        event.add("dtend", booking.end)
+        event.add("sequence", booking.sequence)
+        event.add("status", ics.ICS_STATUS.get(booking.status, "CANCELLED"))
+        event.add("summary", f"{booking.appointment_type.name}: {booking.client.name}")
+        event.add("location", f"{booking.get_channel_display()}: {booking.contact}")
+        event.add("description", description(booking))
+        if booking.channel == "phone" and booking.client.phone:
+            event.add("url", f"tel:{booking.client.phone}")
+        calendar.add_component(event)
+    for period in coach.blocked_periods.all():
+        calendar.add_component(ics._blocked_event(period, STAMP))
+    return calendar.to_ical()
+
+
+def description(booking) -> str:
+    return gettext("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s") % {
+        "channel": booking.get_channel_display(),
+        "contact": booking.contact,
+        "email": booking.client.email,
+        "message": booking.message,
+    }
+
+
+def fast_coach_feed(coach) -> bytes:
+    bookings, blocked = selectors.coach_feed_content(coach=coach, now=timezone.now())
+    return ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=STAMP)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_coach_feed_is_byte_for_byte_what_icalendar_builds(feed_data, language):
+    with translation.override(language):
+        fast = fast_coach_feed(feed_data)
+        assert fast == icalendar_coach_feed(feed_data)
+    assert fast.split(b"\r\n").count(b"BEGIN:VEVENT") == len(TRICKY) + 3  # no text began an event
+
+
+def test_every_line_ends_in_crlf_and_fits_in_75_octets(feed_data):
+    body = fast_coach_feed(feed_data)
+    assert body.endswith(b"END:VCALENDAR\r\n")
+    for line in body[:-2].split(b"\r\n"):
+        assert b"\r" not in line and b"\n" not in line
+        assert len(line) <= 75
+        line.decode()
+    assert max(len(line) for line in body.split(b"\r\n")) == 75  # long lines were folded, not avoided
+
+
+def test_icalendar_and_vobject_read_every_property_back(feed_data):
+    body = fast_coach_feed(feed_data)
+    by_icalendar = {str(event["UID"]): event for event in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+    by_vobject = {event.uid.value: event for event in vobject.readOne(body.decode()).vevent_list}
+    bookings = Booking.objects.filter(coach=feed_data).select_related("client", "appointment_type")
+    periods = list(feed_data.blocked_periods.all())
+    assert len(by_icalendar) == len(by_vobject) == len(bookings) + len(periods)
+    for booking in bookings:
+        expected = {
+            "UID": ics.booking_uid(booking),
+            "SUMMARY": read_back(f"{booking.appointment_type.name}: {booking.client.name}"),
+            "DESCRIPTION": read_back(description(booking)),
+            "LOCATION": read_back(f"{booking.get_channel_display()}: {booking.contact}"),
+            "STATUS": {"confirmed": "CONFIRMED", "requested": "TENTATIVE", "cancelled": "CANCELLED"}[booking.status],
+            "SEQUENCE": booking.sequence,
+            "DTSTART": booking.start,
+            "DTEND": booking.end,
+            "DTSTAMP": STAMP,
+        }
+        if booking.channel == "phone" and booking.client.phone:
+            expected["URL"] = f"tel:{booking.client.phone}"
+        assert_read_back(by_icalendar, by_vobject, expected)
+    for period in periods:
+        expected = {
+            "UID": f"blocked-{period.pk}@{ics.site_domain()}",
+            "SUMMARY": read_back(period.title),
+            "DTSTART": period.first_day if period.all_day else period.start,
+            "DTEND": period.last_day + timedelta(days=1) if period.all_day else period.end,
+            "DTSTAMP": STAMP,
+            "TRANSP": "OPAQUE",
+        }
+        assert_read_back(by_icalendar, by_vobject, expected)
+
+
+def assert_read_back(by_icalendar, by_vobject, expected):
+    """Both parsers find exactly the expected properties, with the expected values."""
+    by_ical = by_icalendar[expected["UID"]]
+    by_vobj = by_vobject[expected["UID"]]
+    assert set(by_ical) == {name.upper() for name in by_vobj.contents} == set(expected)
+    for name, value in expected.items():
+        ical_value = by_ical.decoded(name)
+        vobj_value = getattr(by_vobj, name.lower()).value
+        if isinstance(value, int):
+            vobj_value = int(vobj_value)
+        elif isinstance(value, str):
+            ical_value = ical_value.decode() if isinstance(ical_value, bytes) else str(ical_value)
+        assert ical_value == value, name
+        assert vobj_value == value, name
+        assert type(ical_value) is type(vobj_value) is type(value), name  # a date stays a date
+
+
+def test_an_empty_feed_is_a_valid_calendar(db):
+    coach = CoachFactory(display_name="Leer")
+    body = fast_coach_feed(coach)
+    assert body == icalendar_coach_feed(coach)
+    calendar = vobject.readOne(body.decode())
+    assert calendar.x_wr_calname.value == "Sprechzeit: Leer" and not hasattr(calendar, "vevent")
