@@ -68,6 +68,8 @@ class Booking(models.Model):
     # A note from whoever declined or cancelled, shown to the other side.
     status_note = models.TextField(_("note"), blank=True)
     privacy_consent_at = models.DateTimeField(null=True, blank=True)
+    # Which text of the coach's privacy notice the client agreed to (Coach.privacy_version).
+    privacy_consent_version = models.CharField(_("privacy notice agreed to"), max_length=16, blank=True)
     # Rises with every change clients' calendars must see (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

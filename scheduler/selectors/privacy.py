@@ -88,6 +88,7 @@ def user_data_export(*, user) -> dict:
                 "time_zone": booking.time_zone,
                 "note": booking.status_note,
                 "privacy_consent_at": _iso(booking.privacy_consent_at),
+                "privacy_consent_version": booking.privacy_consent_version,
                 "created_at": _iso(booking.created_at),
                 "manage_url": booking_manage_url(booking),
                 "messages_sent_to_you": [

@@ -230,6 +230,7 @@ def booking_create(
                 language=cleaned["language"],
                 time_zone=cleaned["time_zone"],
                 privacy_consent_at=now if cleaned["privacy_consent"] else None,
+                privacy_consent_version=coach.privacy_version() if cleaned["privacy_consent"] else "",
             )
             event = "created_requested" if needs_approval else "created_confirmed"
             booking_notify(booking=booking, event=event, now=now)

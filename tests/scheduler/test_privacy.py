@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
+from tests.scheduler.test_booking_pages import MONDAY, berlin, form_data
 from tests.scheduler.test_coach_settings import profile_data
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,24 @@ def test_the_coach_edits_the_notice_in_the_settings(coach_client, coach):
     coach.refresh_from_db()
     assert coach.privacy_text == "Mein eigener Datenschutzhinweis."
     assert "Mein eigener Datenschutzhinweis." in coach_client.get("/coach/settings/").content.decode()
+
+
+def test_a_booking_stores_when_and_to_which_notice_its_client_agreed(client):
+    coach = CoachFactory(address_form="du")
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
+    kind = AppointmentTypeFactory(coach=coach)
+    start = berlin(MONDAY, 9)
+    response = client.post(f"/{coach.slug}/{kind.slug}/", form_data(start), headers={"Accept-Language": "de"})
+    assert response.status_code == 303
+    booking = Booking.objects.get()
+    assert timezone.now() - booking.privacy_consent_at < timedelta(minutes=1)
+    # The notice as the client read it: in German, addressed as the coach does.
+    with translation.override(coach.language_for_clients("de")):
+        assert booking.privacy_consent_version == coach.privacy_version()
+
+    # The coach changes the notice later: the booking keeps the version that was agreed to.
+    agreed = booking.privacy_consent_version
+    coach.privacy_text = "Ein neuer Hinweis."
+    coach.save()
+    booking.refresh_from_db()
+    assert booking.privacy_consent_version == agreed != coach.privacy_version()
