@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scheduler.models.common import new_token
+
 
 class UserManager(BaseUserManager):
     """Users are identified by their e-mail address; there are no usernames."""
@@ -53,6 +55,8 @@ class ClientProfile(models.Model):
     whatsapp = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
     pgp_public_key = models.TextField(_("OpenPGP public key"), blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # The capability in the address of the client's calendar feed; a new one revokes the old.
+    feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,9 +1,19 @@
 """Reads of the accounts app."""
 
+import hmac
+
 from .models import ClientProfile
 
 # The stored details that are also fields of the booking form.
 BOOKING_FORM_FIELDS = ("name", "phone", "threema_id", "whatsapp", "pgp_public_key", "language")
+
+
+def client_profile_by_feed_token(token: str) -> ClientProfile | None:
+    """The profile whose calendar feed this is, of an active user; compared in constant time."""
+    profile = ClientProfile.objects.select_related("user").filter(feed_token=token, user__is_active=True).first()
+    if profile is None or not hmac.compare_digest(profile.feed_token.encode(), token.encode()):
+        return None
+    return profile
 
 
 def booking_form_initial(user) -> dict:

@@ -8,20 +8,24 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from scheduler import ics
 from scheduler.models import Booking, Coach
-from scheduler.selectors.privacy import user_bookings, user_data_export, user_emails_verified
+from scheduler.selectors.privacy import user_bookings, user_data_export, user_emails_verified, user_feed_bookings
 from scheduler.services.privacy import client_account_delete
 from scheduler.validators import parse_openpgp_key
+from scheduler.views.feeds import calendar_response, etag_of
 
 from .forms import ClientProfileForm
 from .models import ClientProfile
+from .selectors import client_profile_by_feed_token
+from .services import client_feed_rotate
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -55,6 +59,7 @@ def me(request):
         "emails": user_emails_verified(user=request.user),
         "profile": profile,
         "key": _key_summary(profile.pgp_public_key if profile else ""),
+        "feed_url": _feed_url(request, profile),
     }
     return _private(render(request, "account/me.html", context))
 
@@ -88,6 +93,37 @@ def me_export_ics(request):
     )
     response["Content-Disposition"] = 'attachment; filename="sprechzeit-bookings.ics"'
     return _private(response)
+
+
+def _feed_url(request, profile: ClientProfile | None) -> str:
+    if profile is None:
+        return ""
+    return request.build_absolute_uri(reverse("accounts:me_feed", kwargs={"token": profile.feed_token}))
+
+
+@require_safe
+def me_feed(request, token):
+    """The client's calendar feed, for calendar apps: the token in the address is the key."""
+    profile = client_profile_by_feed_token(token)
+    if profile is None:
+        raise Http404
+    bookings = list(user_feed_bookings(user=profile.user, now=timezone.now()))
+    # The zone the client chose when they last booked; calendar apps show times in their own anyway.
+    zone_name = bookings[-1].time_zone if bookings else "UTC"
+    with translation.override(profile.language or translation.get_language()):
+        body = ics.client_feed(bookings=bookings, zone_name=zone_name)
+    last_modified = max((booking.updated_at for booking in bookings), default=None)
+    return calendar_response(request, body, etag=etag_of(body), last_modified=last_modified, private=True)
+
+
+@login_required
+@require_POST
+def me_feed_rotate(request):
+    client_feed_rotate(user=request.user)
+    messages.success(
+        request, _("Your calendar has a new address. Calendar apps subscribed to the old one get nothing more.")
+    )
+    return redirect(reverse("accounts:me") + "#calendar")
 
 
 @login_required

@@ -91,6 +91,15 @@ def client_calendar(bookings) -> bytes:
     return calendar.to_ical()
 
 
+def client_feed(*, bookings: list[Booking], zone_name: str) -> bytes:
+    """A client's subscribed calendar: their bookings with every coach, each as on its own
+    page (no other client's data), cancelled ones a while as CANCELLED."""
+    calendar = _feed(name=_("Sprechzeit: your appointments"), zone_name=zone_name)
+    for booking in bookings:
+        calendar.add_component(client_event(booking, stamp=booking.updated_at))
+    return calendar.to_ical()
+
+
 def booking_invitation(booking: Booking, *, method: str) -> bytes:
     """The booking as an iMIP message for e-mail: METHOD:REQUEST for a confirmed or moved
     booking, METHOD:CANCEL when it ends; same UID, rising SEQUENCE, so the client's

@@ -17,6 +17,15 @@ CANCELLED_IN_FEED = timedelta(days=30)
 FEED_HISTORY = timedelta(days=180)
 
 
+def bookings_in_feed(*, now: datetime) -> Q:
+    """The bookings a feed shows: active ones and those cancelled in the last
+    CANCELLED_IN_FEED (so subscribed calendars remove them), from FEED_HISTORY ago on."""
+    return Q(end__gte=now - FEED_HISTORY) & (
+        Q(status__in=Booking.ACTIVE_STATUSES)
+        | Q(status=Booking.Status.CANCELLED, updated_at__gte=now - CANCELLED_IN_FEED)
+    )
+
+
 def coach_by_feed_token(token: str) -> Coach | None:
     """The coach whose private feed this is; the token is compared in constant time."""
     coach = coaches().filter(feed_token=token).first()
@@ -54,11 +63,8 @@ def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking
         output_field=CharField(),
     )
     rows = (
-        Booking.objects.filter(coach=coach, end__gte=since)
-        .filter(
-            Q(status__in=Booking.ACTIVE_STATUSES)
-            | Q(status=Booking.Status.CANCELLED, updated_at__gte=now - CANCELLED_IN_FEED)
-        )
+        Booking.objects.filter(coach=coach)
+        .filter(bookings_in_feed(now=now))
         .annotate(contact=contact)
         .order_by("start")
         .values_list(  # in FeedBooking's order
@@ -114,11 +120,8 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
     bytes. Two aggregate queries."""
     since = now - FEED_HISTORY
     bookings = (
-        Booking.objects.filter(coach=coach, end__gte=since)
-        .filter(
-            Q(status__in=Booking.ACTIVE_STATUSES)
-            | Q(status=Booking.Status.CANCELLED, updated_at__gte=now - CANCELLED_IN_FEED)
-        )
+        Booking.objects.filter(coach=coach)
+        .filter(bookings_in_feed(now=now))
         .aggregate(count=Count("pk"), changed=Max("updated_at"))
     )
     blocked = (

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from ..ics import booking_manage_url
 from ..models import Booking, Client, Notification
+from .feeds import bookings_in_feed
 
 
 def user_emails_verified(*, user) -> list[str]:
@@ -26,6 +27,11 @@ def user_bookings(*, user) -> QuerySet[Booking]:
         .select_related("coach", "appointment_type", "client")
         .order_by("start")
     )
+
+
+def user_feed_bookings(*, user, now) -> QuerySet[Booking]:
+    """What the user's calendar feed shows: as the coach's feed, but their own bookings."""
+    return user_bookings(user=user).filter(bookings_in_feed(now=now))
 
 
 def _iso(moment) -> str | None:

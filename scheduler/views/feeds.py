@@ -17,11 +17,11 @@ from .. import ics, selectors
 FEED_CACHE_SECONDS = 3600
 
 
-def _etag(body: bytes) -> str:
+def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _calendar_response(
+def calendar_response(
     request, body: bytes, *, etag: str, last_modified: datetime | None, private: bool
 ) -> HttpResponse:
     modified = int(last_modified.timestamp()) if last_modified else None
@@ -51,10 +51,10 @@ def coach_feed(request, token):
     if cached is None:
         bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
         body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
-        cached = (body, _etag(body))
+        cached = (body, etag_of(body))
         cache.set(cache_key, cached, FEED_CACHE_SECONDS)
     body, etag = cached
-    return _calendar_response(request, body, etag=etag, last_modified=fingerprint.changed, private=True)
+    return calendar_response(request, body, etag=etag, last_modified=fingerprint.changed, private=True)
 
 
 @require_safe
@@ -62,4 +62,4 @@ def busy_feed(request, coach_slug):
     coach = get_object_or_404(selectors.coaches(), slug=coach_slug, busy_feed_enabled=True)
     intervals = selectors.coach_busy_intervals(coach=coach, now=timezone.now())
     body = ics.busy_feed(coach=coach, intervals=intervals, stamp=coach.created_at)
-    return _calendar_response(request, body, etag=_etag(body), last_modified=None, private=False)
+    return calendar_response(request, body, etag=etag_of(body), last_modified=None, private=False)

@@ -1,5 +1,5 @@
 """/me/: a client's own bookings with every coach (by verified address), their stored
-details, the export of their data and the deletion of their account."""
+details, their calendar feed, the export of their data and the deletion of their account."""
 
 import json
 from datetime import date, datetime, time, timedelta
@@ -7,12 +7,14 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+import vobject
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from icalendar import Calendar
 
 from accounts.models import ClientProfile
+from scheduler.ics import booking_uid
 from scheduler.models import Booking, Notification
 from scheduler.services.privacy import DELETED_CLIENT
 from tests.factories import (
@@ -238,3 +240,98 @@ def test_a_signed_in_clients_details_fill_in_the_booking_form(client):
     content = response.content.decode()
     assert 'value="Kim Doe"' in content and 'value="ABCD1234"' in content
     assert '<option value="en" selected>' in content
+
+
+# --- the client's calendar feed: their own bookings, by a rotatable address ---
+
+
+def feed_url(client, user):
+    client.force_login(user)
+    client.post("/me/feed/rotate/")
+    return f"/me/feed/{ClientProfile.objects.get(user=user).feed_token}/calendar.ics"
+
+
+def events(response):
+    calendar = vobject.readOne(response.content.decode())
+    return {event.uid.value: event for event in calendar.vevent_list} if hasattr(calendar, "vevent_list") else {}
+
+
+def test_me_offers_to_make_the_address_then_shows_it(client, two_clients):
+    client.force_login(two_clients["kim"])
+    assert b"Make my calendar address" in client.get("/me/").content
+    response = client.post("/me/feed/rotate/", follow=True)
+    token = ClientProfile.objects.get(user=two_clients["kim"]).feed_token
+    assert len(token) >= 22  # at least 128 random bits, URL-safe
+    assert f"http://testserver/me/feed/{token}/calendar.ics".encode() in response.content
+    assert b'data-copy="feed-url"' in response.content
+
+
+def test_the_feed_holds_the_clients_own_bookings_with_every_coach_and_nothing_else(client, two_clients):
+    url = feed_url(client, two_clients["kim"])
+    client.logout()  # calendar apps have no session: the token is the key
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Cache-Control"].startswith("private")
+    found = events(response)
+    kim = [two_clients["kim_anna_past"], two_clients["kim_ben_future"]]
+    assert set(found) == {booking_uid(booking) for booking in kim}
+    future = found[booking_uid(two_clients["kim_ben_future"])]
+    assert future.dtstart.value == two_clients["kim_ben_future"].start.replace(microsecond=0)
+    assert future.status.value == "CONFIRMED"
+    assert "Ben" in future.summary.value
+    body = response.content.decode()
+    for other in ("lou", "kim@unverified.example", two_clients["kim_unverified"].message[:20]):
+        assert other not in body
+
+
+def test_a_cancelled_booking_stays_as_cancelled_with_a_higher_sequence(client, two_clients):
+    url = feed_url(client, two_clients["kim"])
+    booking = two_clients["kim_ben_future"]
+    Booking.objects.filter(pk=booking.pk).update(
+        status=Booking.Status.CANCELLED, sequence=booking.sequence + 1, updated_at=timezone.now()
+    )
+    event = events(client.get(url))[booking_uid(booking)]
+    assert event.status.value == "CANCELLED"
+    assert int(event.sequence.value) == booking.sequence + 1
+
+
+def test_an_unchanged_feed_is_a_304_and_a_change_is_not(client, two_clients):
+    url = feed_url(client, two_clients["kim"])
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    moved = two_clients["kim_ben_future"]
+    Booking.objects.filter(pk=moved.pk).update(
+        start=moved.start + timedelta(hours=1),
+        end=moved.end + timedelta(hours=1),
+        blocked_start=moved.blocked_start + timedelta(hours=1),
+        blocked_end=moved.blocked_end + timedelta(hours=1),
+        sequence=moved.sequence + 1,
+        updated_at=timezone.now() + timedelta(seconds=2),
+    )
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_a_new_address_makes_the_old_one_a_404(client, two_clients):
+    old = feed_url(client, two_clients["kim"])
+    assert client.get(old).status_code == 200
+    new = feed_url(client, two_clients["kim"])
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_unknown_tokens_and_inactive_users_get_a_404(client, two_clients):
+    assert client.get("/me/feed/not-a-token/calendar.ics").status_code == 404
+    url = feed_url(client, two_clients["kim"])
+    two_clients["kim"].is_active = False
+    two_clients["kim"].save()
+    assert client.get(url).status_code == 404
+
+
+def test_rotating_needs_a_login_and_a_post(client, two_clients):
+    assert client.post("/me/feed/rotate/").status_code == 302
+    assert not ClientProfile.objects.exists()
+    client.force_login(two_clients["kim"])
+    assert client.get("/me/feed/rotate/").status_code == 405

@@ -109,7 +109,7 @@ def test_settings_page_shows_every_part(coach_client, coach):
     assert '<option value="Europe/Berlin" selected>Europe/Berlin</option>' in page
     assert '<option value="Pacific/Auckland">' in page
     assert f"/feeds/{coach.feed_token}/calendar.ics" in page
-    assert 'data-copy="feed-url"' in page and "js/coach.js" in page
+    assert 'data-copy="feed-url"' in page and "js/copy.js" in page
     assert "The current address stops working at once" in page
     assert 'aria-current="page"' in page and 'href="/coach/settings/"' in page
 

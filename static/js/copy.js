@@ -1,4 +1,5 @@
-// Sprechzeit coach workspace: small improvements on top of pages that work without JavaScript.
+// Copy buttons and read-only addresses (the coach's and the client's calendar feeds): small
+// improvements on top of pages that work without JavaScript.
 // No inline scripts anywhere, so a strict Content-Security-Policy (script-src 'self') works.
 (function () {
   "use strict";
