@@ -54,7 +54,7 @@ def main() -> None:
             f"coach feed, {feeds['events']} events, cold",
             f"{feeds['cold_ms']:.0f} ms",
             "-",
-            "built with icalendar",
+            "cold: nothing cached",
             "<= 300 ms",
             verdict(feeds["cold_ms"] <= 300),
         )
