@@ -66,7 +66,7 @@ class AppointmentTypeForm(forms.Form):
     duration = DurationInUnitsField(unit=MINUTE, label=_("Duration (minutes)"), min_value=5, max_value=24 * 60)
     slot_step = DurationInUnitsField(
         unit=MINUTE,
-        label=_("A time starts every (minutes)"),
+        label=_("Offer a start time every (minutes)"),
         min_value=5,
         max_value=24 * 60,
         help_text=_("15 offers 9:00, 9:15, 9:30, …"),
@@ -101,7 +101,7 @@ class AppointmentTypeForm(forms.Form):
         help_text=_("Bookings of this type in one week (Monday to Sunday). Leave empty for no limit."),
     )
     approval = forms.ChoiceField(
-        label=_("You approve each booking"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
+        label=_("Your approval needed"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
     )
     allowed_channels = forms.MultipleChoiceField(
         label=_("Ways to talk"),

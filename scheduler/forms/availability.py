@@ -149,7 +149,7 @@ class DateOverrideForm(forms.Form):
 
 class PeriodKind(models.TextChoices):
     DAYS = "days", _("whole days")
-    TIMES = "times", _("from a time until a time")
+    TIMES = "times", _("between two times")
 
 
 class BlockedPeriodForm(forms.Form):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from ..models import Coach, ExternalCalendar, WorkerCheck, new_token
 from ..models.calendar import NOTE_LANGUAGES
@@ -174,13 +174,13 @@ def coach_channels_update(
         if stranded:
             errors["channels"] = [
                 ngettext(
-                    "The appointment type “%(types)s” offers only ways to talk you are turning off. "
+                    "The appointment type %(types)s offers only ways to talk you are turning off. "
                     "Give it another one first, or keep one of its ways on.",
-                    "The appointment types “%(types)s” offer only ways to talk you are turning off. "
+                    "The appointment types %(types)s offer only ways to talk you are turning off. "
                     "Give them another one first, or keep one of their ways on.",
                     len(stranded),
                 )
-                % {"types": "”, “".join(stranded)}
+                % {"types": ", ".join(pgettext("a quoted name", "“%(name)s”") % {"name": name} for name in stranded)}
             ]
         try:
             changed = _checked_copy(

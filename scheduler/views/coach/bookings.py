@@ -33,7 +33,9 @@ CANCELLED = _(
 RESCHEDULED = _("You moved the booking of %(client)s; they are told the new time through their channel.")
 RETRIED = _("The message to %(recipient)s is being sent again.")
 NOT_FAILED = _("This message has not failed (any more): there is nothing to send again.")
-OUT_OF_DATE = _("This message is out of date — the appointment has changed or is over since — so it is not sent again.")
+OUT_OF_DATE = _(
+    "This message is out of date — the appointment has changed or is over by now — so it is not sent again."
+)
 
 
 def note_form(booking: Booking, action: str, data=None) -> BookingNoteForm:
