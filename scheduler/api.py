@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from . import ics, ratelimit, selectors, services
@@ -50,6 +51,14 @@ def invalid_request(request, exc: NinjaValidationError):
         message = _("This field is required.") if error.get("type") == "missing" else error.get("msg", "")
         errors.setdefault(field, message or _("This value is not valid."))
     return api.create_response(request, {"errors": errors}, status=400)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # Ninja's 400 is a body it cannot parse, answered {"detail": ...}; the contract's 400 names fields.
+    if exc.status_code == 400:
+        return api.create_response(request, {"errors": {"request": _("The body must be a JSON object.")}}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
