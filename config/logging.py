@@ -1,0 +1,77 @@
+"""Logs as plain lines (development) or as JSON lines (production, `LOG_FORMAT=json`).
+
+One configuration serves Django, the Celery worker and beat (`settings.LOGGING`) and
+gunicorn (`config/gunicorn.py`), so every process of an installation writes the same
+format to its standard streams, for journald, Docker or a log shipper to collect.
+
+A JSON line has `time` (UTC), `level`, `logger` and `message`, plus `request_id` (the
+proxy's X-Request-ID) where a record knows its request, the HTTP fields of gunicorn's
+access log, and `exception`. Nothing else from a record is copied: `extra` data, a
+request's headers or cookies never reach the log by accident.
+"""
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+LOG_FORMATS = ("plain", "json")
+REQUEST_ID_HEADER = "X-Request-ID"
+# The atoms of gunicorn's access log (see gunicorn's `access_log_format`) kept as fields.
+ACCESS_FIELDS = {
+    "h": "remote_addr",
+    "m": "method",
+    "U": "path",
+    "s": "status",
+    "B": "bytes",
+    "D": "duration_us",
+    "{x-request-id}i": "request_id",
+}
+# A client may send any X-Request-ID; a bounded copy is enough to correlate lines.
+REQUEST_ID_MAX_LENGTH = 200
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        # django.request and django.security records carry the request.
+        headers = getattr(getattr(record, "request", None), "headers", None)
+        if isinstance(headers, Mapping) and headers.get(REQUEST_ID_HEADER):
+            entry["request_id"] = headers[REQUEST_ID_HEADER]
+        if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
+            for atom, field in ACCESS_FIELDS.items():
+                value = record.args[atom]
+                if value not in (None, "-"):
+                    entry[field] = int(value) if field == "status" else value
+        if "request_id" in entry:
+            entry["request_id"] = str(entry["request_id"])[:REQUEST_ID_MAX_LENGTH]
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def logging_config(*, log_format: str, level: str) -> dict:
+    """The `logging.config.dictConfig` of Django, Celery and (extended) gunicorn."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "config.logging.JsonFormatter"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
+        "root": {"handlers": ["console"], "level": level},
+        # httpx logs request URLs at INFO; Threema's key lookup carries the secret in its query.
+        "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    }
