@@ -1,0 +1,46 @@
+"""gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`.
+
+Command-line options win over this file (the systemd unit binds to loopback with
+`--bind`). Environment: PORT (default 8000), WEB_CONCURRENCY (worker processes, default
+2 × cores + 1), WEB_TIMEOUT (seconds, default 30); LOG_FORMAT and LOG_LEVEL as in Django.
+"""
+
+import os
+
+from config.logging import logging_config
+from config.settings import LOG_FORMAT, LOG_LEVEL
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Sync workers: every request is short and waits on PostgreSQL, not on the client (a
+# proxy in front buffers slow clients).
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+# On SIGTERM (deploys, systemctl stop) requests in flight get this long to finish.
+graceful_timeout = 30
+keepalive = 5
+# Recycle each worker after about a thousand requests, not all at the same moment.
+max_requests = 1000
+max_requests_jitter = 100
+# No preloading: each worker imports Django itself and opens its own database, Redis
+# and broker connections, so a forked worker never shares a socket with another, and
+# a HUP loads new code.
+preload_app = False
+# The worker heartbeat file: in memory where there is /dev/shm (containers' /tmp may be a disk).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# systemd or Docker send the signals; the control socket (gunicornc) would sit at one
+# path per user, shared by every instance on the machine.
+control_socket_disable = True
+
+# The access log goes to stdout, everything else to stderr, both in LOG_FORMAT. The
+# request line without its query string; the JSON lines add the atoms as fields.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
+logconfig_dict = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+logconfig_dict["handlers"]["access"] = {
+    "class": "logging.StreamHandler",
+    "formatter": LOG_FORMAT,
+    "stream": "ext://sys.stdout",
+}
+logconfig_dict["loggers"] |= {
+    "gunicorn.error": {"handlers": ["console"], "propagate": False},
+    "gunicorn.access": {"handlers": ["access"], "propagate": False},
+}

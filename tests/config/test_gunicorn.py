@@ -1,0 +1,46 @@
+"""gunicorn's configuration loads and takes its numbers from the environment."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def gunicorn(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORT", "WEB_", "LOG_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", *args, "config.wsgi"],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def printed(result) -> dict[str, str]:
+    assert result.returncode == 0, result.stderr
+    return dict(re.findall(r"^(\w+)\s+= (.*)$", result.stdout, re.MULTILINE))
+
+
+def test_config_loads():
+    result = gunicorn("--check-config")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_port_and_workers_come_from_the_environment():
+    values = printed(gunicorn("--print-config", PORT="9123", WEB_CONCURRENCY="3"))
+    assert values["bind"] == "['0.0.0.0:9123']"
+    assert values["workers"] == "3"
+
+
+def test_defaults_two_workers_per_core_plus_one_and_recycling_with_jitter():
+    values = printed(gunicorn("--print-config"))
+    assert values["bind"] == "['0.0.0.0:8000']"
+    assert values["workers"] == str(2 * os.cpu_count() + 1)
+    assert values["preload_app"] == "False"
+    assert int(values["max_requests"]) > 0 and int(values["max_requests_jitter"]) > 0
+    assert int(values["graceful_timeout"]) > 0
