@@ -1,0 +1,109 @@
+"""The deployment files (Procfile, Dockerfile, docker-compose.yml, systemd units) name
+only things that exist. Docker is not run here: these tests read the files."""
+
+import configparser
+import importlib
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from celery.app.utils import find_app
+from django.core.management import get_commands
+
+from config.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+APP_SERVICES = {"migrate", "web", "worker", "beat"}
+
+
+def check_command(argv: list[str]) -> None:
+    """Fail unless `argv` runs gunicorn, celery or a Python script of this project that exists."""
+    program, *args = argv
+    program = Path(program).name
+    if program == "gunicorn":
+        assert (BASE_DIR / args[args.index("-c") + 1]).is_file()
+        module, _, attribute = args[-1].partition(":")
+        assert callable(getattr(importlib.import_module(module), attribute or "application"))
+    elif program == "celery":
+        assert args[0] == "-A" and find_app(args[1]) is celery_app
+        assert args[2] in {"worker", "beat", "inspect"}
+    elif program == "python":
+        assert (BASE_DIR / args[0]).is_file()
+        if args[0] == "manage.py":
+            assert args[1] in get_commands()
+    else:
+        pytest.fail(f"unexpected program {program!r} in {argv}")
+
+
+def procfile() -> dict[str, list[str]]:
+    lines = (BASE_DIR / "Procfile").read_text().splitlines()
+    return {name: shlex.split(command) for name, _, command in (line.partition(": ") for line in lines if line)}
+
+
+def compose() -> dict:
+    return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+
+
+def test_procfile_runs_web_worker_and_beat_from_this_project():
+    processes = procfile()
+    assert processes.keys() == {"web", "worker", "beat"}
+    for argv in processes.values():
+        check_command(argv)
+
+
+def test_compose_runs_postgresql_redis_and_the_app_from_one_image():
+    services = compose()["services"]
+    assert services.keys() == {"postgres", "redis"} | APP_SERVICES
+    assert services["postgres"]["image"] == "postgres:15" and services["redis"]["image"] == "redis:7"
+    for name in ("postgres", "redis", "web", "worker"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in APP_SERVICES:
+        service = services[name]
+        assert service["build"] == "." and service["image"] == "sprechzeit"
+        assert service["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        check_command(service["command"])
+        if name != "migrate":
+            assert service["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert services["migrate"]["command"][1:3] == ["manage.py", "migrate"]
+    assert services["web"]["healthcheck"]["test"][1:] == ["python", "deploy/healthcheck.py"]
+    check_command(services["web"]["healthcheck"]["test"][1:])
+    check_command(shlex.split(services["worker"]["healthcheck"]["test"][1]))
+
+
+def test_dockerfile_builds_a_non_root_image_that_serves_with_gunicorn():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
+    assert re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE) == ["sprechzeit"]
+    assert "pip install -r requirements.txt" in dockerfile
+    assert re.search(r"^polib==", (BASE_DIR / "requirements-dev.txt").read_text(), re.MULTILINE)
+    assert "python scripts/catalogs.py compile" in dockerfile and (BASE_DIR / "scripts/catalogs.py").is_file()
+    assert "python manage.py collectstatic --noinput" in dockerfile
+    (command,) = re.findall(r"^CMD (.+)$", dockerfile, re.MULTILINE)
+    check_command(json.loads(command))
+    assert json.loads(command) == compose()["services"]["web"]["command"] == procfile()["web"]
+    ignored = (BASE_DIR / ".dockerignore").read_text().splitlines()
+    assert {".env", ".venv", ".git", "var"} <= set(ignored)
+
+
+@pytest.mark.parametrize("unit", ["web", "worker", "beat"])
+def test_systemd_units_run_this_project_as_its_own_user(unit):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read(BASE_DIR / "deploy" / "systemd" / f"sprechzeit-{unit}.service")
+    service = parser["Service"]
+    assert service["User"] == "sprechzeit" and service["WorkingDirectory"] == "/opt/sprechzeit"
+    assert service["EnvironmentFile"] == "/etc/sprechzeit/sprechzeit.env"
+    argv = shlex.split(service["ExecStart"])
+    assert argv[0].startswith("/opt/sprechzeit/.venv/bin/")
+    check_command(argv)
+    assert parser["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_the_systemd_environment_file_sets_the_production_settings():
+    lines = (BASE_DIR / "deploy" / "systemd" / "sprechzeit.env").read_text().splitlines()
+    names = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+    assert {"DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "REDIS_URL"} <= names
