@@ -1,0 +1,45 @@
+"""Answers for faults the visitor cannot do anything about but wait."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("sprechzeit.database")
+
+# A lost or refused connection, a server shutting down, a locked SQLite file.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable_message() -> str:
+    return _(
+        "The service is briefly unavailable. If you were sending something, it was not saved; "
+        "please try again in a minute."
+    )
+
+
+def database_unavailable_page(request):
+    """The 503 page. It reads nothing from the database (no user, no session)."""
+    response = render(request, "503.html", {"message": database_unavailable_message()}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses its database answers 503 with Retry-After instead of 500. The
+    transaction it was in is rolled back, so nothing half-written stays behind. (The
+    API answers the same in JSON, see scheduler/api.py.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning("database unavailable during %s %s", request.method, request.path, exc_info=exception)
+        return database_unavailable_page(request)
