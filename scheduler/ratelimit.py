@@ -1,11 +1,15 @@
 """Fixed-window rate limits in the cache (Redis in production, shared by every web process)."""
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("sprechzeit.ratelimit")
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -42,11 +46,19 @@ def _count(keys: list[str], period: int) -> list[int]:
 
 def hits(keys: list[str], rate: str) -> int | None:
     """Count one hit for each key; return None when all are allowed, else the seconds
-    until the window resets."""
+    until the window resets.
+
+    A cache that cannot be reached lets the hit through (fail open): a booking matters
+    more than a limit, and the booking itself needs only the database."""
     limit, period = parse_rate(rate)
     window = int(time.time() // period)
     cache_keys = [f"rl:{hashlib.sha256(key.encode()).hexdigest()[:32]}:{period}:{window}" for key in keys]
-    if all(count <= limit for count in _count(cache_keys, period)):
+    try:
+        counts = _count(cache_keys, period)
+    except RedisError:
+        logger.warning("rate limit not checked: the cache cannot be reached", exc_info=True)
+        return None
+    if all(count <= limit for count in counts):
         return None
     return max(1, (window + 1) * period - int(time.time()))
 
