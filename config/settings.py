@@ -7,6 +7,7 @@ console. `DJANGO_ENV=production` turns on the security settings and refuses to
 start without the settings that must never have a default.
 """
 
+import logging
 from pathlib import Path
 
 import environ
@@ -310,4 +311,6 @@ if PRODUCTION:
 LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# Python's warnings become log records too (one line each), not raw text on stderr.
+logging.captureWarnings(True)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -122,3 +122,11 @@ def test_celery_logs_in_the_configured_format(env, json_lines, tmp_path):
         }
     else:
         assert line.endswith(" INFO celery.worker ready")
+
+
+def test_python_warnings_are_log_lines_too(tmp_path):
+    code = "import django, warnings\ndjango.setup()\nwarnings.warn('careful', UserWarning)\n"
+    (line,) = run_python(code, {"LOG_FORMAT": "json"}, tmp_path)
+    entry = json.loads(line)
+    assert entry["logger"] == "py.warnings" and entry["level"] == "WARNING"
+    assert "UserWarning: careful" in entry["message"]
