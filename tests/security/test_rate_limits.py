@@ -1,0 +1,126 @@
+"""Booking attempts under load: 30 at once against the running server, from one address
+or with one e-mail address from 30 addresses, through the page's form and the API. Exactly
+the allowed number gets through; every other answer is a 429 with Retry-After.
+
+The server runs on loopback; each client sends from its own loopback address
+(127.0.0.x), so the server sees different REMOTE_ADDRs. The clock of the rate limiter is
+fixed in the middle of a window, so no window rolls over during the burst.
+"""
+
+import re
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from scheduler import ratelimit
+from scheduler.models import Booking
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.scheduler.test_booking_race import run_together
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ATTEMPTS = 30
+ALLOWED = 10
+MESSAGE = "Ich möchte gern über meine Pläne für das nächste Jahr sprechen."
+
+
+@pytest.fixture
+def burst(settings, monkeypatch, live_server):
+    """The server, a limit of 10 a minute and a clock 30 s before the window ends."""
+    settings.BOOKING_RATE_LIMIT = f"{ALLOWED}/m"
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    day = date.today() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
+    start = datetime.combine(day, time(10), tzinfo=ZoneInfo("Europe/Berlin"))
+    return SimpleNamespace(url=live_server.url, start=start.isoformat())
+
+
+def client_from(address: str) -> httpx.Client:
+    return httpx.Client(
+        transport=httpx.HTTPTransport(local_address=address), headers={"accept-language": "en"}, timeout=60
+    )
+
+
+def api_attempt(burst, *, email: str, address: str = "127.0.0.1"):
+    body = {
+        "type": "talk",
+        "start": burst.start,
+        "name": "Eva Muster",
+        "email": email,
+        "channel": "email",
+        "message": MESSAGE,
+    }
+    with client_from(address) as http:
+        return http.post(f"{burst.url}/api/coaches/anna/bookings", json=body)
+
+
+def form_session(burst) -> dict:
+    """A CSRF cookie and its token from the booking form, as a browser would have them."""
+    response = httpx.get(f"{burst.url}/anna/talk/", params={"start": burst.start, "tz": "Europe/Berlin"})
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+    return {"cookies": dict(response.cookies), "token": token}
+
+
+def form_attempt(burst, session, *, email: str, address: str = "127.0.0.1"):
+    data = {
+        "csrfmiddlewaretoken": session["token"],
+        "start": burst.start,
+        "tz": "Europe/Berlin",
+        "name": "Eva Muster",
+        "email": email,
+        "channel": "email",
+        "message": MESSAGE,
+        "language": "de",
+        "privacy_consent": "on",
+        "website": "",
+    }
+    with client_from(address) as http:
+        http.cookies.update(session["cookies"])
+        return http.post(f"{burst.url}/anna/talk/", data=data)
+
+
+def assert_exactly_allowed(responses, allowed_statuses):
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses[429] == ATTEMPTS - ALLOWED, statuses
+    assert sum(statuses[status] for status in allowed_statuses) == ALLOWED, statuses
+    assert {response.headers["Retry-After"] for response in responses if response.status_code == 429} == {"30"}
+    # Whatever got through, the slot was booked once.
+    assert Booking.objects.count() == 1
+
+
+def test_api_from_one_address(burst):
+    responses = run_together(ATTEMPTS, lambda i: api_attempt(burst, email=f"c{i}@example.org"))
+    assert_exactly_allowed(responses, {201, 409})
+    # The limit is per address: another one still gets an answer.
+    assert api_attempt(burst, email="other@example.org", address="127.0.0.99").status_code == 409
+
+
+def test_api_with_one_email_from_many_addresses(burst):
+    responses = run_together(
+        ATTEMPTS, lambda i: api_attempt(burst, email="eva@example.org", address=f"127.0.0.{10 + i}")
+    )
+    assert_exactly_allowed(responses, {201, 409})
+    # The same person's address in other letters counts as the same address.
+    assert api_attempt(burst, email=" EVA@example.org", address="127.0.0.99").status_code == 429
+
+
+def test_form_from_one_address(burst):
+    session = form_session(burst)
+    responses = run_together(ATTEMPTS, lambda i: form_attempt(burst, session, email=f"c{i}@example.org"))
+    # One booking goes through (303 to its page), the others find the slot taken (409).
+    assert_exactly_allowed(responses, {303, 409})
+    assert all("too many booking attempts" in r.text for r in responses if r.status_code == 429)
+
+
+def test_form_with_one_email_from_many_addresses(burst):
+    session = form_session(burst)
+    responses = run_together(
+        ATTEMPTS, lambda i: form_attempt(burst, session, email="eva@example.org", address=f"127.0.0.{10 + i}")
+    )
+    assert_exactly_allowed(responses, {303, 409})
