@@ -60,7 +60,9 @@ def make_coach(name: str) -> Owner:
         status=Booking.Status.REQUESTED,
         message=f"The private message of {name}'s client.",
     )
-    notification = NotificationFactory(booking=booking, status="failed", last_error="Gateway said no")
+    notification = NotificationFactory(
+        booking=booking, status="failed", last_error=f"The gateway refused {name}'s message."
+    )
     return Owner(
         user=coach.user,
         coach=coach,
