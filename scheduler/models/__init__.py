@@ -17,6 +17,7 @@ from .common import (
 )
 from .notification import Notification
 from .ops import WorkerCheck
+from .signals import coach_settings_changed, coach_settings_version  # also connects the receivers
 
 __all__ = [
     "RESERVED_SLUGS",
@@ -33,6 +34,8 @@ __all__ = [
     "WeeklyHours",
     "Weekday",
     "WorkerCheck",
+    "coach_settings_changed",
+    "coach_settings_version",
     "new_token",
     "time_zone_names",
     "validate_duration_not_negative",

@@ -160,3 +160,60 @@ def test_another_coachs_data_does_not_count(coach):
     BookingFactory(start=berlin(MONDAY, 9))  # someone else's coach
     BlockedPeriodFactory(first_day=MONDAY, last_day=MONDAY)
     assert slots(kind) == [Interval(berlin(MONDAY, 9), berlin(MONDAY, 10))]
+
+
+def test_a_bookable_type_is_read_once_until_the_coachs_settings_change(coach, django_assert_num_queries):
+    kind = AppointmentTypeFactory(coach=coach, slug="talk")
+    with django_assert_num_queries(1):
+        found = selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
+    assert found == kind and found.coach.user.email == coach.user.email
+    with django_assert_num_queries(0):
+        assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is found
+    kind.duration = timedelta(minutes=45)
+    kind.save()
+    assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk").duration == timedelta(
+        minutes=45
+    )
+    kind.active = False
+    kind.save()
+    assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is None
+
+
+@pytest.mark.parametrize("change", ["coach", "user", "delete"])
+def test_a_write_of_coach_user_or_type_is_seen_at_once(coach, change):
+    kind = AppointmentTypeFactory(coach=coach, slug="talk")
+    old_slug = coach.slug
+    assert selectors.appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is not None
+    if change == "coach":
+        coach.slug = "renamed"
+        coach.save()
+        assert selectors.appointment_type_bookable(coach_slug="renamed", type_slug="talk") is not None
+    elif change == "user":
+        coach.user.is_active = False
+        coach.user.save()
+    else:
+        kind.delete()
+    assert selectors.appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is None
+
+
+def test_the_version_changes_again_after_commit(coach, django_capture_on_commit_callbacks):
+    from scheduler.models import coach_settings_version
+
+    before = coach_settings_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        AppointmentTypeFactory(coach=coach)
+        during = coach_settings_version()
+    # A process that read the old rows while the write was not committed cached them
+    # under `during`: after the commit that version is gone too.
+    assert len({before, during, coach_settings_version()}) == 3
+
+
+def test_a_bookable_type_is_read_again_after_its_time_to_live(coach, monkeypatch, django_assert_num_queries):
+    from scheduler.selectors import booking
+
+    AppointmentTypeFactory(coach=coach, slug="talk")
+    selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
+    later = booking.monotonic() + booking.BOOKABLE_TYPE_TTL + 1
+    monkeypatch.setattr(booking, "monotonic", lambda: later)
+    with django_assert_num_queries(1):  # e.g. after a write that sent no signal (QuerySet.update)
+        assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is not None
