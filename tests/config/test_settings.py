@@ -102,3 +102,18 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     result = run_python(None, PRODUCTION_ENV, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_keeps_the_strict_content_security_policy(tmp_path):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.MIDDLEWARE, settings.CONTENT_SECURITY_POLICY]))"
+    )
+    result = run_python(code, PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    middleware, policy = json.loads(result.stdout)
+    assert "csp.middleware.CSPMiddleware" in middleware
+    directives = policy["DIRECTIVES"]
+    assert directives["script-src"] == directives["style-src"] == directives["default-src"] == ["'self'"]
+    assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
+    assert not any("unsafe" in source for sources in directives.values() for source in sources)
