@@ -64,6 +64,8 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
         )
     try:
         cert = pysequoia.Cert.from_bytes(armored.encode())
+        # Read from the key's self-signatures: a damaged one raises here, not when parsing.
+        revoked, expiration, user_ids = cert.is_revoked, cert.expiration, cert.user_ids
     except Exception as exc:  # pysequoia raises RuntimeError with a Rust backtrace for any parse error
         raise ValidationError(
             _(
@@ -73,13 +75,13 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
             params={"reason": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
             code="invalid_key",
         ) from exc
-    if cert.is_revoked:
+    if revoked:
         raise ValidationError(_("This key has been revoked. Please use a current key."), code="revoked_key")
     now = now or datetime.now(UTC)
-    if cert.expiration is not None and cert.expiration <= now:
+    if expiration is not None and expiration <= now:
         raise ValidationError(
             _("This key expired on %(date)s. Please extend it or use a current key."),
-            params={"date": cert.expiration.date().isoformat()},
+            params={"date": expiration.date().isoformat()},
             code="expired_key",
         )
     try:
@@ -92,6 +94,6 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
     return OpenPGPKey(
         armored=armored,
         fingerprint=cert.fingerprint.upper(),
-        user_ids=tuple(str(uid) for uid in cert.user_ids),
-        expires_at=cert.expiration,
+        user_ids=tuple(str(uid) for uid in user_ids),
+        expires_at=expiration,
     )
