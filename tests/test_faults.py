@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from scheduler import services
 from scheduler.channels.threema import GatewayBackend
-from scheduler.models import Booking, Client, ExternalCalendar, Notification
+from scheduler.models import AppointmentType, Booking, Client, ExternalCalendar, Notification
 from tests.conftest import BASE_DIR, database_url, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.scheduler.test_calendar_import import EXPECTED, NOW, serve, stored
@@ -212,15 +212,21 @@ def test_a_redis_stopped_during_a_booking_keeps_it_and_sends_its_messages_once_r
     assert recipients == ["anna@example.org", "eva@example.org"]  # each message written once
 
 
-@pytest.mark.parametrize("where", ["api", "page"])
-def test_a_without_redis_the_rate_limit_lets_bookings_through(kind, client, settings, caplog, where):
-    """The cache is Redis too; a booking does not need it: the limit fails open, with a warning."""
+@pytest.fixture
+def cache_unreachable(settings):
+    """The cache is a Redis server that is down."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
         }
     }
+
+
+@pytest.mark.parametrize("where", ["api", "page"])
+def test_a_without_redis_the_rate_limit_lets_bookings_through(kind, client, cache_unreachable, caplog, where):
+    """The cache is Redis too; a booking does not need it: the limit fails open, with a warning,
+    and the API's copy of the type (keyed by the coaches' settings version) is not trusted."""
     if where == "api":
         response = client.post("/api/coaches/anna/bookings", api_body(kind), content_type="application/json")
         assert response.status_code == 201
@@ -229,6 +235,14 @@ def test_a_without_redis_the_rate_limit_lets_bookings_through(kind, client, sett
         assert response.status_code == 303 and response["Location"].startswith("/b/")
     assert Booking.objects.get().client.email == "eva@example.org"
     assert "rate limit not checked: the cache cannot be reached" in caplog.text
+
+
+def test_a_without_redis_a_coach_still_saves_changes(kind, cache_unreachable, caplog):
+    kind.name = "Erstgespräch"
+    kind.save()  # changes the coaches' settings version, which lives in the cache
+
+    assert AppointmentType.objects.get(pk=kind.pk).name == "Erstgespräch"
+    assert "coach settings version not changed: the cache cannot be reached" in caplog.text
 
 
 # --- (b) The database connection lost mid-request ------------------------------------------

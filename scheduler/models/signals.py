@@ -3,24 +3,33 @@ user account changes it, so that every web process drops what it cached of them
 (selectors.appointment_type_bookable). Writes that send no signal (QuerySet.update,
 bulk_create, bulk_update) reach the processes only when their cached copy expires."""
 
+import logging
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from redis.exceptions import RedisError
 
 from .calendar import AppointmentType, Coach
+
+logger = logging.getLogger("sprechzeit.cache")
 
 SETTINGS_VERSION_KEY = "coach-settings-version"
 
 
 def coach_settings_version() -> str:
-    """The current version, shared by all processes through the cache (Redis in production)."""
-    version = cache.get(SETTINGS_VERSION_KEY)
-    if version is None:  # a new or cleared cache starts a new version, never an old one again
-        cache.add(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The current version, shared by all processes through the cache (Redis in production).
+    Without the cache it is a new one every time: no cached copy is used, the database answers."""
+    try:
         version = cache.get(SETTINGS_VERSION_KEY)
+        if version is None:  # a new or cleared cache starts a new version, never an old one again
+            cache.add(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(SETTINGS_VERSION_KEY)
+    except RedisError:
+        logger.warning("coach settings version unknown: the cache cannot be reached", exc_info=True)
+        return uuid.uuid4().hex
     return version
 
 
@@ -30,7 +39,10 @@ def coach_settings_changed() -> None:
     version of now."""
 
     def change():
-        cache.set(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        try:
+            cache.set(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        except RedisError:  # the write stands; the processes' copies expire (BOOKABLE_TYPE_TTL)
+            logger.warning("coach settings version not changed: the cache cannot be reached", exc_info=True)
 
     change()
     transaction.on_commit(change)
