@@ -220,3 +220,16 @@ def coach_client(client, coach):
     """A test client logged in as `coach`, for the workspace under /coach/."""
     client.force_login(coach.user)
     return client
+
+
+@pytest.fixture
+def cache_unreachable(settings):
+    """The cache is a Redis server that is down."""
+    from tests.scheduler.test_outbox_faults import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
+        }
+    }

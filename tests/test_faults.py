@@ -212,17 +212,6 @@ def test_a_redis_stopped_during_a_booking_keeps_it_and_sends_its_messages_once_r
     assert recipients == ["anna@example.org", "eva@example.org"]  # each message written once
 
 
-@pytest.fixture
-def cache_unreachable(settings):
-    """The cache is a Redis server that is down."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
-        }
-    }
-
-
 @pytest.mark.parametrize("where", ["api", "page"])
 def test_a_without_redis_the_rate_limit_lets_bookings_through(kind, client, cache_unreachable, caplog, where):
     """The cache is Redis too; a booking does not need it: the limit fails open, with a warning,

@@ -2,6 +2,7 @@
 carries validators (ETag, Last-Modified) and an unchanged feed costs a 304."""
 
 import hashlib
+import logging
 from datetime import datetime
 
 from django.core.cache import cache
@@ -11,10 +12,12 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
+from redis.exceptions import RedisError
 
 from .. import ics, selectors
 
 FEED_CACHE_SECONDS = 3600
+logger = logging.getLogger(__name__)
 
 
 def etag_of(body: bytes) -> str:
@@ -37,6 +40,15 @@ def calendar_response(
     return response
 
 
+def _cache_call(method, *args):
+    """The cache only saves work here: without it (Redis down) the feed is built anew."""
+    try:
+        return method(*args)
+    except RedisError:
+        logger.warning("feed cache unreachable; building the feed without it", exc_info=True)
+        return None
+
+
 @require_safe
 def coach_feed(request, token):
     coach = selectors.coach_by_feed_token(token)
@@ -47,12 +59,12 @@ def coach_feed(request, token):
     # its ETag, so a 304 does not hash megabytes again.
     fingerprint = selectors.coach_feed_fingerprint(coach=coach, now=now)
     cache_key = "coach-feed:" + hashlib.sha256(fingerprint.key.encode()).hexdigest()
-    cached = cache.get(cache_key)
+    cached = _cache_call(cache.get, cache_key)
     if cached is None:
         bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
         body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
         cached = (body, etag_of(body))
-        cache.set(cache_key, cached, FEED_CACHE_SECONDS)
+        _cache_call(cache.set, cache_key, cached, FEED_CACHE_SECONDS)
     body, etag = cached
     return calendar_response(request, body, etag=etag, last_modified=fingerprint.changed, private=True)
 

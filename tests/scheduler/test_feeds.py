@@ -206,3 +206,12 @@ def test_the_feed_reads_its_bookings_and_blocked_periods_in_one_query_each(coach
             booking.client.email,
             booking.channel,
         )
+
+
+def test_the_feed_is_served_without_its_cache(client, coach, cache_unreachable, caplog):
+    """Redis down: the cache only saves work, so the feed is built anew, with a warning."""
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    response = client.get(feed_url(coach))
+    assert response.status_code == 200
+    assert parse(response).vevent.uid.value == ics.booking_uid(booking)
+    assert "feed cache unreachable" in caplog.text
