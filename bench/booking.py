@@ -7,8 +7,6 @@ Uses its own database `sprechzeit_bench` on the server of BENCH_DATABASE_URL
 
 import http.client
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,36 +14,12 @@ import threading
 import time as clock
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+from bench.server import BASE_DIR, CLIENTS, WORKERS, bench_database_url, gunicorn, p95, run_clients, server_env
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-CLIENTS = 16
 BOOKINGS_PER_CLIENT = 50
 RACERS = 50
 MESSAGE = "Ich möchte gern über meinen nächsten beruflichen Schritt sprechen."
-
-
-def bench_database_url() -> str | None:
-    server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-    import psycopg
-
-    try:
-        with psycopg.connect(server, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS sprechzeit_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE sprechzeit_bench")
-    except psycopg.OperationalError:
-        return None
-    parts = urlsplit(server)
-    return urlunsplit(parts._replace(path="/sprechzeit_bench"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(env) -> list[str]:
@@ -77,17 +51,6 @@ print(json.dumps([s.start.isoformat() for s in slots]))
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def wait_until_up(url: str, deadline: float) -> None:
-    while clock.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        clock.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
-
-
 def post(client: http.client.HTTPConnection, path: str, start: str, index: int) -> tuple[int, float]:
     """One booking over a kept-alive connection (http.client: the load generator shares
     the two cores with the server, so it should cost little)."""
@@ -106,71 +69,27 @@ def post(client: http.client.HTTPConnection, path: str, start: str, index: int) 
     return response.status, (clock.perf_counter() - began) * 1000
 
 
-def bench_booking(workers: int = 5) -> dict | None:
+def bench_booking(workers: int = WORKERS) -> dict | None:
     database_url = bench_database_url()
     if database_url is None:
         return None
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "BOOKING_RATE_LIMIT": "1000000/m",
-        "VAR_DIR": str(BASE_DIR / "var" / "bench"),
-        "LOG_LEVEL": "ERROR",  # the race answers 49 conflicts on purpose
-        # As in production: no per-query debug bookkeeping.
-        "DEBUG": "false",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-    }
+    # The race answers 49 conflicts on purpose; the quiet log (LOG_LEVEL=ERROR) leaves them out.
+    env = server_env(database_url, BOOKING_RATE_LIMIT="1000000/m")
     starts = prepare(env)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/healthz", clock.monotonic() + 30)
+    with gunicorn(env, workers) as server:
         path = "/api/coaches/bench/bookings"
         total = CLIENTS * BOOKINGS_PER_CLIENT
-        work = starts[:total]
-        lock = threading.Lock()
-        queue = iter(enumerate(work))
-
-        def client_loop(_):
-            results = []
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            while True:
-                with lock:
-                    item = next(queue, None)
-                if item is None:
-                    client.close()
-                    return results
-                results.append(post(client, path, item[1], item[0]))
-
-        began = clock.perf_counter()
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            results = [r for batch in pool.map(client_loop, range(CLIENTS)) for r in batch]
-        elapsed = clock.perf_counter() - began
+        results, elapsed = run_clients(
+            server.port, enumerate(starts[:total]), lambda client, item: post(client, path, item[1], item[0])
+        )
         statuses = Counter(status for status, _ in results)
-        latencies = sorted(ms for _, ms in results)
+        latencies = [ms for _, ms in results]
 
         race_start = starts[total]
         barrier = threading.Barrier(RACERS)
 
         def racer(index):
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             client.connect()
             barrier.wait()
             try:
@@ -180,15 +99,12 @@ def bench_booking(workers: int = 5) -> dict | None:
 
         with ThreadPoolExecutor(RACERS) as pool:
             race = Counter(pool.map(racer, range(RACERS)))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {
         "bookings": len(results),
         "per_second": len(results) / elapsed,
         "errors": len(results) - statuses.get(201, 0),
         "p50_ms": statistics.median(latencies),
-        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "p95_ms": p95(latencies),
         "race": dict(race),
         "workers": workers,
     }

@@ -10,7 +10,8 @@ import sys
 import time as clock
 from pathlib import Path
 
-from bench.booking import bench_database_url, prepare
+from bench.booking import prepare
+from bench.server import bench_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BOOKINGS = 200
