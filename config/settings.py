@@ -114,7 +114,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, one Redis client per pool
             "LOCATION": REDIS_URL,
             # A Redis that hangs must not hold requests: the callers fail soft without it.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

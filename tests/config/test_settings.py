@@ -74,7 +74,7 @@ def test_postgres_and_redis_from_urls(tmp_path):
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "sprechzeit"
     assert values["broker"] == "redis://cache.internal:6379/0"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "config.cache.RedisCache"
 
 
 def test_email_url_selects_smtp(tmp_path):
