@@ -3,8 +3,9 @@
 A feed is fetched over http(s) only, to public addresses only (the server makes the
 request, so an address must not reach into its own network), with a timeout, a size
 limit and at most MAX_REDIRECTS redirects, each hop checked again. Recurring events
-are expanded by recurring-ical-events over the window slots can be booked in, and the
-calendar's intervals are replaced in one transaction. A feed that fails keeps its
+are expanded by recurring-ical-events over the window slots can be booked in (with bounds
+on the work, see MAX_RECURRENCE_STEPS), and the calendar's intervals are replaced in one
+transaction. A feed that fails keeps its
 last good intervals: a coach is better served by slightly old busy times than by
 none, which would open their whole calendar to bookings. The failure is recorded in
 `last_error` for the coach to see.
@@ -16,6 +17,7 @@ import ipaddress
 import logging
 import socket
 from datetime import UTC, date, datetime, time, timedelta
+from math import prod
 from time import monotonic as time_monotonic
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -43,6 +45,38 @@ LOOK_BACK = timedelta(days=1)
 # read again after this long so recurring events keep reaching the end of the horizon.
 REPARSE_AFTER = timedelta(days=1)
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+# Bounds on the work one feed can make. dateutil walks a recurrence rule step by step from
+# the event's first start, also through the years before the window (every second since
+# 2020 is 200 million steps), so the steps up to the window's end are counted before
+# expanding. A rule whose day filters never match (30 February) is walked on to the year
+# 9999: counted so for rules finer than monthly; monthly and yearly ones take a second at
+# most, and EXPANSION_SECONDS bounds the sum.
+MAX_RECURRENCE_STEPS = 500_000
+MAX_BUSY_INTERVALS = 10_000
+EXPANSION_SECONDS = 10.0
+DAY_FILTERS = {"BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS"}
+LAST_DAY = datetime(9999, 12, 31, tzinfo=UTC)
+FREQUENCY_SECONDS = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3600,
+    "DAILY": 86400,
+    "WEEKLY": 7 * 86400,
+    "MONTHLY": 28 * 86400,  # the shortest, so the estimate is never too low
+    "YEARLY": 365 * 86400,
+}
+# RFC 5545's values; dateutil walks one outside them (BYMONTH=13) like an impossible rule.
+RULE_PART_VALUES = {
+    "BYSECOND": range(0, 61),
+    "BYMINUTE": range(0, 60),
+    "BYHOUR": range(0, 24),
+    "BYMONTH": range(1, 13),
+    # Counted from the end too (-1 is the last), never 0.
+    "BYMONTHDAY": {*range(-31, 0), *range(1, 32)},
+    "BYYEARDAY": {*range(-366, 0), *range(1, 367)},
+    "BYWEEKNO": {*range(-53, 0), *range(1, 54)},
+    "BYSETPOS": {*range(-366, 0), *range(1, 367)},
+}
 
 
 class ImportFailed(Exception):
@@ -191,6 +225,54 @@ def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
     return value.astimezone(UTC)
 
 
+def _too_complex() -> ImportFailed:
+    return ImportFailed(_("The calendar has too many events, or events that repeat too often, to be imported."))
+
+
+def _recurrence_steps(event, zone: ZoneInfo, end: datetime) -> int:
+    """About how many steps dateutil takes through the event's rules (see MAX_RECURRENCE_STEPS)."""
+    rules, first = event.get("RRULE"), event.get("DTSTART")
+    if rules is None or first is None:
+        return 0
+    first = _instant(first.dt, zone)
+    steps = 0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if not rule:
+            continue  # "RRULE:" is read as no rule at all
+        for part, values in RULE_PART_VALUES.items():
+            if any(int(value) not in values for value in rule.get(part, [])):
+                raise ValueError(f"{part} out of range")
+        interval = int(rule.get("INTERVAL", [1])[0])
+        if interval < 1:
+            raise ValueError("INTERVAL below 1")
+        period = timedelta(seconds=FREQUENCY_SECONDS[rule["FREQ"][0]] * interval)
+        if period < timedelta(days=28) and not DAY_FILTERS.isdisjoint(rule):
+            periods = (LAST_DAY - first) // period
+        else:
+            last = min(end, _instant(rule["UNTIL"][0], zone)) if "UNTIL" in rule else end
+            periods = max(0, (last - first) // period) + 1
+            if "COUNT" in rule:
+                periods = min(periods, int(rule["COUNT"][0]))
+        # Each BY part lists values a period is expanded to or filtered by.
+        steps += periods * prod(len(rule[part]) for part in rule if part.startswith("BY"))
+    return steps
+
+
+def _occurrences(parsed: icalendar.Calendar, start: datetime, end: datetime) -> list:
+    """The events between start and end, every recurrence expanded. Series by series,
+    as the query's between() does, to stop as soon as a bound is passed."""
+    deadline = time_monotonic() + EXPANSION_SECONDS
+    occurrences = []
+    for series in recurring_ical_events.of(parsed).series:
+        for occurrence in series.between(start, end):
+            occurrences.append(occurrence.as_component(False))
+            if len(occurrences) > MAX_BUSY_INTERVALS or time_monotonic() > deadline:
+                raise _too_complex()
+        if time_monotonic() > deadline:
+            raise _too_complex()
+    return occurrences
+
+
 def _busy_intervals(
     body: bytes, zone: ZoneInfo, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime, str]]:
@@ -198,8 +280,12 @@ def _busy_intervals(
         parsed = icalendar.Calendar.from_ical(body)
         if parsed.name != "VCALENDAR":
             raise ValueError("not a VCALENDAR")
+        if sum(_recurrence_steps(event, zone, end) for event in parsed.walk("VEVENT")) > MAX_RECURRENCE_STEPS:
+            raise _too_complex()
         # Bounds in the coach's zone, so floating events are compared as the coach's time.
-        occurrences = list(recurring_ical_events.of(parsed).between(start.astimezone(zone), end.astimezone(zone)))
+        occurrences = _occurrences(parsed, start.astimezone(zone), end.astimezone(zone))
+    except ImportFailed:
+        raise
     except Exception as exc:  # icalendar and recurring-ical-events raise many kinds of errors
         raise ImportFailed(_("The address did not deliver a readable calendar (ICS file).")) from exc
     intervals = []
