@@ -5,10 +5,9 @@ request, so an address must not reach into its own network), with a timeout, a s
 limit and at most MAX_REDIRECTS redirects, each hop checked again. Recurring events
 are expanded by recurring-ical-events over the window slots can be booked in (with bounds
 on the work, see MAX_RECURRENCE_STEPS), and the calendar's intervals are replaced in one
-transaction. A feed that fails keeps its
-last good intervals: a coach is better served by slightly old busy times than by
-none, which would open their whole calendar to bookings. The failure is recorded in
-`last_error` for the coach to see.
+transaction. A feed that fails keeps its last good intervals: a coach is better served
+by slightly old busy times than by none, which would open their whole calendar to
+bookings. The failure is recorded in `last_error` for the coach to see.
 
 Settings: CALENDAR_IMPORT_TIMEOUT (seconds, default 10), CALENDAR_IMPORT_ALLOW_PRIVATE
 (default False; tests turn it on to use a local server)."""
