@@ -2,12 +2,13 @@
 
 from bench.api import bench_slots_api
 from bench.booking import CLIENTS, RACERS, bench_booking
+from bench.ceiling import MONTH, TARGET_RATIO, WEEK_END, WEEK_START, bench_ceiling
 from bench.engine import bench_engine
 from bench.feeds import bench_feeds
 from bench.latency import BOOKINGS as LATENCY_BOOKINGS
 from bench.latency import bench_latency
 
-WIDTHS = (46, 12, 12, 34, 20, 6)
+WIDTHS = (46, 12, 12, 44, 20, 6)
 
 
 def row(*cells) -> str:
@@ -23,6 +24,7 @@ def main() -> None:
     api = bench_slots_api()
     feeds = bench_feeds()
     booking = bench_booking()
+    ceiling = bench_ceiling()
     latency = bench_latency()
 
     lines = [
@@ -106,6 +108,32 @@ def main() -> None:
                 verdict(ok),
             )
         )
+    if ceiling is None:
+        lines.append(row("slots API / hello-world view", "-", "-", "no PostgreSQL reachable", ">= 50 %", "FAIL"))
+    else:
+        hello, slots_api = ceiling["hello"], ceiling["slots_api"]
+        lines.append(
+            row(
+                f"hello-world view (ceiling), {ceiling['clients']} clients",
+                f"{hello['p50_ms']:.1f} ms",
+                f"{hello['p95_ms']:.1f} ms",
+                f"{hello['per_second']:.0f}/s, {hello['cpu_ms']:.1f} ms CPU/request, {hello['errors']} errors",
+                "",
+                "",
+            )
+        )
+        ok = ceiling["ratio"] >= TARGET_RATIO and hello["errors"] == 0 and slots_api["errors"] == 0
+        lines.append(
+            row(
+                f"slots API, a week, {ceiling['clients']} clients",
+                f"{slots_api['p50_ms']:.1f} ms",
+                f"{slots_api['p95_ms']:.1f} ms",
+                f"{slots_api['per_second']:.0f}/s = {ceiling['ratio']:.0%} of hello, "
+                f"{slots_api['cpu_ms']:.1f} ms CPU/request",
+                f">= {TARGET_RATIO:.0%} of hello",
+                verdict(ok),
+            )
+        )
     if latency is None:
         lines.append(
             row("confirmation latency (Redis worker)", "-", "-", "no PostgreSQL reachable", "p95 <= 1 s", "FAIL")
@@ -127,6 +155,11 @@ def main() -> None:
         "\nengine input: 300 bookings, 50 blocked periods, 500 imported busy intervals, daily/weekly caps."
         f"\nbookings: gunicorn with {booking['workers'] if booking else '-'} sync workers on PostgreSQL, "
         "load generator on loopback in the same machine."
+        "\nceiling: one gunicorn like the bookings' serves a hello-world view (bench/hello.py) and the slots API;"
+        f" a week ({WEEK_START}..{WEEK_END}, Europe/Berlin) of {ceiling['slots'] if ceiling else '-'} slots"
+        f" in a month with {MONTH['bookings']} bookings, {MONTH['blocked']} blocked periods,"
+        f" {MONTH['busy']} imported busy intervals."
+        "\nCPU/request: the gunicorn workers' own CPU time (the machine may be shared; that is not)."
     )
 
 

@@ -37,7 +37,9 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def populate():
+def populate(*, bookings: int = 300, blocked: int = 50, busy: int = 500):
+    """The coach "bench" with a session type, working hours and, in the month from MONTH_START,
+    `bookings` bookings, `blocked` blocked periods and `busy` imported busy intervals."""
     from zoneinfo import ZoneInfo
 
     from django.contrib.auth import get_user_model
@@ -92,15 +94,18 @@ def populate():
             channel=Channel.EMAIL,
             message="benchmark",
         )
-        for start in (moment(rng.randrange(DAYS), 15 * rng.randrange(40)) for _ in range(300))
+        # 45 minutes apart at the least: a booking blocks 40 with its buffers, and PostgreSQL refuses overlaps.
+        for start in (
+            moment(day, 45 * k) for day, k in rng.sample([(d, k) for d in range(DAYS) for k in range(14)], bookings)
+        )
     )
     BlockedPeriod.objects.bulk_create(
         BlockedPeriod(coach=coach, title="block", start=start, end=start + timedelta(minutes=30 * rng.randint(1, 8)))
-        for start in (moment(rng.randrange(DAYS), 15 * rng.randrange(40)) for _ in range(50))
+        for start in (moment(rng.randrange(DAYS), 15 * rng.randrange(40)) for _ in range(blocked))
     )
     ExternalBusy.objects.bulk_create(
         ExternalBusy(coach=coach, start=start, end=start + timedelta(minutes=15 * rng.randint(1, 6)))
-        for start in (moment(rng.randrange(DAYS), 5 * rng.randrange(120)) for _ in range(500))
+        for start in (moment(rng.randrange(DAYS), 5 * rng.randrange(120)) for _ in range(busy))
     )
     return coach, kind
 
