@@ -141,3 +141,15 @@ def test_a_body_that_is_not_json_is_400_with_field_errors(client):
     response = client.post("/api/coaches/anna/bookings", b"\x00", content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"errors": {"request": "The body must be a JSON object."}}
+
+
+def test_a_rate_limited_booking_attempt_is_answered_as_documented(settings):
+    # The fuzzing runs without the limit to reach the booking itself; its 429 is checked here.
+    settings.BOOKING_RATE_LIMIT = "1/m"
+    case = schema["/api/coaches/{slug}/bookings"]["POST"].Case(
+        path_parameters={"slug": "anna"}, body={"type": "x", "start": "soon"}
+    )
+    assert case.call().status_code == 400
+    response = case.call_and_validate(checks=CHECKS)
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"][0]) > 0
