@@ -111,8 +111,8 @@ def coach_with_bookings(db, settings):
         coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=30)
     )
     AppointmentTypeFactory(coach=coach, slug="kennenlernen", approval="always", minimum_notice=timedelta(hours=2))
-    wednesdays = [start for start in STARTS if start.weekday() == 2 and start.time() == time(9)]
-    for start, (status, token) in zip(wednesdays, TOKENS.items(), strict=False):
+    mornings = [start for start in STARTS if start.date() > TODAY and start.weekday() < 5 and start.time() == time(9)]
+    for start, (status, token) in zip(mornings[: len(TOKENS)], TOKENS.items(), strict=True):
         BookingFactory(appointment_type=coaching, start=start, status=status, token=token)
     # Rate limiting (429, documented) would answer most cases after the tenth booking attempt.
     settings.BOOKING_RATE_LIMIT = "100000/m"
