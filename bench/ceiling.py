@@ -1,7 +1,7 @@
 """The slots API against a hello-world Django view, the ceiling: one gunicorn (bench/settings.py:
-the product plus /bench/hello) on PostgreSQL + Redis, CLIENTS concurrent clients on loopback,
-first the hello-world view, then a week of slots for the coach of bench/api.py in an ordinary
-month (MONTH: about two bookings a working day, a few blocked periods, an imported calendar).
+the product plus /bench/hello) on PostgreSQL + Redis, CLIENTS concurrent clients on loopback
+asking in turns for the hello-world view and for a week of slots of bench/api.py's coach in an
+ordinary month (MONTH: about two bookings a working day, a few blocked periods, an imported calendar).
 
 Besides the clients' throughput and latency each figure has the CPU time the gunicorn workers
 spent per request: the machine is shared, and that does not depend on who else is busy.
@@ -36,6 +36,7 @@ SLOTS_PATH = f"/api/coaches/bench/slots?type=session&start={WEEK_START}&end={WEE
 HELLO_REQUESTS = 4000
 SLOTS_REQUESTS = 1500
 SECONDS = 60  # for each figure, whatever is left of its requests
+ROUNDS = 4
 WARM_UP = 5  # requests per client and path before measuring: imports, connections, caches
 TARGET_RATIO = 0.5
 # Counts for bench/api.py's month: its 300 bookings fill the working hours (2 slots left in
@@ -52,19 +53,17 @@ populate(**{MONTH!r})
 """
 
 
-def load(server, path: str, requests: int, *, clients: int, seconds: float) -> dict:
-    """GET `path` `requests` times from `clients` clients (at most `seconds`)."""
-    cpu_before = workers_cpu_seconds(server)
-    results, elapsed = run_clients(server.port, [path] * requests, get, clients=clients, seconds=seconds)
-    cpu = workers_cpu_seconds(server) - cpu_before
+def figure(runs: list[tuple[list[tuple[int, float]], float, float]]) -> dict:
+    """One figure from its rounds, each (status and ms per request, elapsed s, workers' CPU s)."""
+    results = [result for round_results, _, _ in runs for result in round_results]
     latencies = [ms for _, ms in results]
     return {
         "requests": len(results),
         "errors": sum(status != 200 for status, _ in results),
-        "per_second": len(results) / elapsed,
+        "per_second": len(results) / sum(elapsed for _, elapsed, _ in runs),
         "p50_ms": statistics.median(latencies),
         "p95_ms": p95(latencies),
-        "cpu_ms": cpu * 1000 / len(results),
+        "cpu_ms": sum(cpu for _, _, cpu in runs) * 1000 / len(results),
     }
 
 
@@ -77,15 +76,22 @@ def measure(
     workers: int = WORKERS,
     seconds: float = SECONDS,
 ) -> dict:
-    """Both figures from one gunicorn on the database of `env`, which holds bench/api.py's coach."""
+    """Both figures from one gunicorn on the database of `env`, which holds bench/api.py's coach.
+    The two take turns, ROUNDS times, so that a neighbour's load on the machine weighs on both."""
     with gunicorn({**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, workers) as server:
         response = httpx.get(f"http://127.0.0.1:{server.port}{SLOTS_PATH}", timeout=30)
         response.raise_for_status()
         slots = sum(len(day["slots"]) for day in response.json()["days"])
         for path in (HELLO_PATH, SLOTS_PATH):
             run_clients(server.port, [path] * clients * WARM_UP, get, clients=clients, seconds=seconds)
-        hello = load(server, HELLO_PATH, hello_requests, clients=clients, seconds=seconds)
-        slots_api = load(server, SLOTS_PATH, slots_requests, clients=clients, seconds=seconds)
+        runs = {HELLO_PATH: [], SLOTS_PATH: []}
+        for _ in range(ROUNDS):
+            for path, requests in ((HELLO_PATH, hello_requests), (SLOTS_PATH, slots_requests)):
+                cpu_before = workers_cpu_seconds(server)
+                work = [path] * (requests // ROUNDS)
+                results, elapsed = run_clients(server.port, work, get, clients=clients, seconds=seconds / ROUNDS)
+                runs[path].append((results, elapsed, workers_cpu_seconds(server) - cpu_before))
+    hello, slots_api = figure(runs[HELLO_PATH]), figure(runs[SLOTS_PATH])
     return {
         "hello": hello,
         "slots_api": slots_api,

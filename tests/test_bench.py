@@ -22,9 +22,9 @@ def test_ceiling_measures_hello_world_and_a_week_of_slots_over_http(transactiona
     populate(**MONTH)
     env = server_env(database_url(), REDIS_URL=settings.REDIS_URL, VAR_DIR=str(tmp_path / "var"))
 
-    figures = measure(env, hello_requests=30, slots_requests=20, clients=4, workers=2)
+    figures = measure(env, hello_requests=40, slots_requests=20, clients=4, workers=2)
 
-    for name, requests in (("hello", 30), ("slots_api", 20)):
+    for name, requests in (("hello", 40), ("slots_api", 20)):
         figure = figures[name]
         assert figure["requests"] == requests
         assert figure["errors"] == 0
