@@ -91,7 +91,8 @@ def main() -> None:
                 f"bookings/s, {CLIENTS} clients, distinct slots",
                 f"{booking['p50_ms']:.1f} ms",
                 f"{booking['p95_ms']:.1f} ms",
-                f"{booking['per_second']:.0f}/s, {booking['bookings']} sent, {booking['errors']} errors",
+                f"{booking['per_second']:.0f}/s, {booking['bookings']} sent, {booking['errors']} errors, "
+                f"{booking['cpu_ms']:.1f} ms CPU",
                 ">= 100/s, 0 errors",
                 verdict(ok),
             )

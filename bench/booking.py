@@ -1,6 +1,11 @@
 """Booking throughput over HTTP: gunicorn on PostgreSQL, 16 concurrent clients on
 distinct slots, then 50 clients racing for one slot.
 
+The clock starts once every worker has booted and the clients have made WARM_UP
+bookings each (imports, connections, caches): the figure is the steady state. Beside
+the rate it reports the workers' CPU per booking, which, unlike the rate, does not
+depend much on what else runs on the machine.
+
 Uses its own database `sprechzeit_bench` on the server of BENCH_DATABASE_URL
 (default postgres://postgres@127.0.0.1:5432/test); bounded in count and time.
 """
@@ -15,9 +20,20 @@ import time as clock
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.server import BASE_DIR, CLIENTS, WORKERS, bench_database_url, gunicorn, p95, run_clients, server_env
+from bench.server import (
+    BASE_DIR,
+    CLIENTS,
+    WORKERS,
+    bench_database_url,
+    gunicorn,
+    p95,
+    run_clients,
+    server_env,
+    workers_cpu_seconds,
+)
 
 BOOKINGS_PER_CLIENT = 50
+WARM_UP = 3  # bookings per client before the clock starts
 RACERS = 50
 MESSAGE = "Ich möchte gern über meinen nächsten beruflichen Schritt sprechen."
 
@@ -69,6 +85,19 @@ def post(client: http.client.HTTPConnection, path: str, start: str, index: int) 
     return response.status, (clock.perf_counter() - began) * 1000
 
 
+def wait_until_booted(server: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until the workers' CPU stops rising: /healthz answers as soon as one worker is
+    up, while the others still import Django (a second or more of CPU each)."""
+    deadline = clock.monotonic() + timeout
+    before = workers_cpu_seconds(server)
+    while clock.monotonic() < deadline:
+        clock.sleep(0.5)
+        now = workers_cpu_seconds(server)
+        if now - before < 0.05:
+            return
+        before = now
+
+
 def bench_booking(workers: int = WORKERS) -> dict | None:
     database_url = bench_database_url()
     if database_url is None:
@@ -78,14 +107,21 @@ def bench_booking(workers: int = WORKERS) -> dict | None:
     starts = prepare(env)
     with gunicorn(env, workers) as server:
         path = "/api/coaches/bench/bookings"
+
+        def book(client, item):
+            return post(client, path, item[1], item[0])
+
         total = CLIENTS * BOOKINGS_PER_CLIENT
-        results, elapsed = run_clients(
-            server.port, enumerate(starts[:total]), lambda client, item: post(client, path, item[1], item[0])
-        )
+        warm_up = list(enumerate(starts[total : total + CLIENTS * WARM_UP], start=total))
+        race_start = starts[total + len(warm_up)]
+        wait_until_booted(server)
+        run_clients(server.port, warm_up, book)
+        cpu_before = workers_cpu_seconds(server)
+        results, elapsed = run_clients(server.port, enumerate(starts[:total]), book)
+        cpu_seconds = workers_cpu_seconds(server) - cpu_before
         statuses = Counter(status for status, _ in results)
         latencies = [ms for _, ms in results]
 
-        race_start = starts[total]
         barrier = threading.Barrier(RACERS)
 
         def racer(index):
@@ -105,6 +141,7 @@ def bench_booking(workers: int = WORKERS) -> dict | None:
         "errors": len(results) - statuses.get(201, 0),
         "p50_ms": statistics.median(latencies),
         "p95_ms": p95(latencies),
+        "cpu_ms": cpu_seconds * 1000 / len(results),
         "race": dict(race),
         "workers": workers,
     }
