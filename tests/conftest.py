@@ -40,6 +40,18 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+def stop_processes(processes, timeout=30):
+    """Ask every process to stop at once, then wait for each; kill what does not stop."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def database_url() -> str:
     """The URL of the database the tests use (the test database), for other processes."""
     settings = connection.settings_dict
@@ -86,13 +98,7 @@ def start_worker(transactional_db, tmp_path):
         return process
 
     yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_processes(processes)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from django.utils import timezone
 from scheduler import services
 from scheduler.channels.threema import GatewayBackend
 from scheduler.models import AppointmentType, Booking, Client, ExternalCalendar, Notification
-from tests.conftest import BASE_DIR, database_url, wait_for
+from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.scheduler.test_calendar_import import EXPECTED, NOW, serve, stored
 from tests.scheduler.test_outbox_faults import FakeGateway, free_port, sweep_later
@@ -155,13 +155,7 @@ def start_web(transactional_db, tmp_path):
         return process
 
     yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_processes(processes)
 
 
 @pytest.mark.redis
@@ -317,7 +311,8 @@ def test_b_database_lost_mid_booking_on_the_page_is_a_clean_503(kind, live_serve
 def test_b_database_lost_mid_booking_in_the_api_is_a_clean_503(kind, live_server, short_sqlite_wait):
     url = live_server.url + "/api/coaches/anna/bookings"
 
-    response = lose_the_database_during(lambda: httpx.post(url, json=api_body(kind), timeout=30))
+    english = {"Accept-Language": "en"}
+    response = lose_the_database_during(lambda: httpx.post(url, json=api_body(kind), headers=english, timeout=30))
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"

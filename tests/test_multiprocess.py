@@ -28,7 +28,7 @@ from django.db import connection
 
 from scheduler.models import Booking, Notification
 from scheduler.tasks import send_notifications
-from tests.conftest import BASE_DIR, database_url, wait_for
+from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
@@ -90,14 +90,7 @@ def start_web(services_env, tmp_path):
         return process
 
     yield start
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_processes(processes)
 
 
 def healthy(process) -> bool:
