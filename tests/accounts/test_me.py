@@ -258,7 +258,7 @@ def events(response):
 
 def test_me_offers_to_make_the_address_then_shows_it(client, two_clients):
     client.force_login(two_clients["kim"])
-    assert b"Make my calendar address" in client.get("/me/").content
+    assert b"Make my calendar address" in client.get("/me/", headers={"Accept-Language": "en"}).content
     response = client.post("/me/feed/rotate/", follow=True)
     token = ClientProfile.objects.get(user=two_clients["kim"]).feed_token
     assert len(token) >= 22  # at least 128 random bits, URL-safe
