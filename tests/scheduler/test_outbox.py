@@ -232,6 +232,28 @@ def test_a_broker_outage_loses_nothing(kind, monkeypatch):
     assert due.filter(dispatched_at__isnull=True).count() == 0
 
 
+def test_queueing_reads_only_celery_settings_that_django_defines(monkeypatch):
+    """Celery looks its settings up on every publish, one per booking; one missing from
+    Django's settings costs an exception under each of its names every time."""
+    from django.conf import LazySettings
+
+    publish = tasks.send_notifications.apply_async  # what delay() does (the fixture replaces delay)
+    publish(([0],))  # the first publish sets the producer up; no such row: a worker skips it
+    missing = []
+    lookup = LazySettings.__getattr__
+
+    def spy(self, name):
+        try:
+            return lookup(self, name)
+        except AttributeError:
+            missing.append(name)
+            raise
+
+    monkeypatch.setattr(LazySettings, "__getattr__", spy)
+    publish(([0],))
+    assert missing == []
+
+
 def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpgp_keys):
     booking = book(kind, pgp_public_key=openpgp_keys["valid"])
     message = render(booking.notifications.get(kind=Kind.CONFIRMED))
