@@ -142,7 +142,7 @@ def tz_form(zone: ZoneInfo, **hidden) -> dict:
     return {"current": zone.key, "common": common, "others": others, "hidden": hidden}
 
 
-def _add_service_errors(form, exc: ValidationError) -> None:
+def add_service_errors(form, exc: ValidationError) -> None:
     """Put each message of a service's ValidationError at its form field (one complaint per field)."""
     errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     for field, field_messages in errors.items():
@@ -231,7 +231,7 @@ def _booking_submit(request, appointment_type):
         try:
             booking = services.booking_create(appointment_type=appointment_type, request=form.booking_request())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         except services.SlotTaken:
             status, notice = 409, phrases.SLOT_TAKEN
         else:
@@ -242,7 +242,7 @@ def _booking_submit(request, appointment_type):
         try:
             services.booking_request_clean(appointment_type=appointment_type, request=form.typed_request())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
     picker = slot_picker(appointment_type=appointment_type, zone=zone, params={}, start=start, now=timezone.now())
     # When the time itself is the problem, offer the day's other times inside the form.
     rechoose = status == 409 or "start" in form.errors

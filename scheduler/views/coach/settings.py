@@ -20,7 +20,7 @@ from ...services.coach import (
     external_calendar_delete,
     external_calendar_set_active,
 )
-from ..public import _add_service_errors, see_other
+from ..public import add_service_errors, see_other
 from . import coach_required
 
 
@@ -56,7 +56,7 @@ def settings_page(request):
         try:
             coach_profile_update(coach=request.coach, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your settings are saved."))
             return see_other(_settings_url("profile"))
@@ -71,7 +71,7 @@ def channels_update(request):
         try:
             coach_channels_update(coach=request.coach, **form.channels_data())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your ways to talk are saved."))
             return see_other(_settings_url("channels"))
@@ -106,7 +106,7 @@ def calendar_add(request):
         try:
             external_calendar_create(coach=request.coach, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The calendar is added; it is imported within 15 minutes."))
             return see_other(_settings_url("calendars"))

@@ -16,7 +16,7 @@ from ...services.appointment_types import (
     appointment_type_set_active,
     appointment_type_update,
 )
-from ..public import _add_service_errors, see_other
+from ..public import add_service_errors, see_other
 from . import coach_required
 
 
@@ -51,7 +51,7 @@ def type_create(request):
         try:
             created = appointment_type_create(coach=request.coach, data=form.type_data())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("“%(name)s” is saved.") % {"name": created.name})
             return see_other(reverse("coach:types"))
@@ -68,7 +68,7 @@ def type_edit(request, type_slug):
         try:
             updated = appointment_type_update(appointment_type=appointment_type, data=form.type_data())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("“%(name)s” is saved.") % {"name": updated.name})
             return see_other(reverse("coach:types"))
