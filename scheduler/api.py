@@ -143,6 +143,10 @@ def _parse_date(value: str | None, name: str, errors: dict[str, str]) -> date | 
 def list_slots(request, slug: str, type: str, start: str | None = None, end: str | None = None, tz: str | None = None):
     """`start` and `end` are local dates in `tz` (both included; default: the next 31 days in the
     coach's zone); at most 62 days at once. Times are ISO 8601 with the visitor's offset."""
+    key = selectors.slots_answer_key(coach=slug, type=type, start=start, end=end, tz=tz)
+    body, versions = selectors.slots_answer_cached(key=key)
+    if body is not None:
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
     # The bookable type as the booking endpoint finds it (cached per process); the coach
     # is looked up on its own only to tell an unknown coach (404) from an unknown type (400).
     appointment_type = selectors.appointment_type_bookable(coach_slug=slug, type_slug=type)
@@ -168,18 +172,29 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
     if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
         raise InvalidParameters({"end": _("Ask for at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}})
 
-    range_start = datetime.combine(first_day, time(0), tzinfo=zone)
-    range_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
     slots = selectors.slots_bookable(
-        appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=timezone.now()
+        appointment_type=appointment_type,
+        range_start=datetime.combine(first_day, time(0), tzinfo=zone),
+        range_end=datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone),
+        now=timezone.now(),
     )
+    body = _slots_json(slots, appointment_type=appointment_type, first_day=first_day, last_day=last_day, zone=zone)
+    selectors.slots_answer_keep(key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _slots_json(slots, *, appointment_type, first_day: date, last_day: date, zone: ZoneInfo) -> bytes:
+    """The answer of list_slots: the slots grouped by the visitor's local date.
+
+    pydantic writes the JSON in one go; ninja's model_dump and its Python JSON encoder took
+    a quarter of the request's CPU on a week of slots (two timestamps each)."""
     days: dict[date, list[dict]] = {}
     for slot in slots:
         local_start = slot.start.astimezone(zone)
         days.setdefault(local_start.date(), []).append({"start": local_start, "end": slot.end.astimezone(zone)})
     answer = SlotsOut.model_validate(
         {
-            "coach": coach.slug,
+            "coach": appointment_type.coach.slug,
             "type": appointment_type.slug,
             "timezone": zone.key,
             "start": first_day,
@@ -187,9 +202,7 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
             "days": [{"date": day, "slots": day_slots} for day, day_slots in days.items()],
         }
     )
-    # pydantic writes the JSON in one go; ninja's model_dump and its Python JSON encoder took
-    # a quarter of the request's CPU on a week of slots (two timestamps each).
-    return HttpResponse(answer.model_dump_json(), content_type="application/json; charset=utf-8")
+    return answer.model_dump_json().encode()
 
 
 class BookingIn(Schema):

@@ -17,7 +17,11 @@ from .common import (
 )
 from .notification import Notification
 from .ops import WorkerCheck
-from .signals import coach_settings_changed, coach_settings_version  # also connects the receivers
+from .signals import (  # also connects the receivers
+    availability_changed,
+    coach_settings_changed,
+    coach_settings_version,
+)
 
 __all__ = [
     "RESERVED_SLUGS",
@@ -34,6 +38,7 @@ __all__ = [
     "WeeklyHours",
     "Weekday",
     "WorkerCheck",
+    "availability_changed",
     "coach_settings_changed",
     "coach_settings_version",
     "new_token",

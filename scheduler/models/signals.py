@@ -1,7 +1,17 @@
-"""The version of the coaches' settings: a write of a coach, an appointment type or a
-user account changes it, so that every web process drops what it cached of them
-(selectors.appointment_type_bookable). Writes that send no signal (QuerySet.update,
-bulk_create, bulk_update) reach the processes only when their cached copy expires."""
+"""Versions of what web processes cache, kept in the shared cache (Redis in production).
+
+* The coaches' settings: a write of a coach, an appointment type or a user account
+  changes it, so that every web process drops what it cached of them
+  (selectors.appointment_type_bookable).
+* The coaches' availability: a write of a booking, a blocked period, weekly hours, a date
+  override or an imported calendar changes it, so that cached answers of the slots API
+  (selectors/slots_answers.py) are not used again. One version for all coaches: a cached
+  answer is then found in one round trip, and bookings are rare next to page views.
+
+A version is a random string, never a counter: a cleared cache starts a new one, never an
+old one again. Writes that send no signal (QuerySet.update, bulk_create, bulk_update)
+call the `*_changed` function themselves; what they miss expires with the cached copy.
+"""
 
 import logging
 import uuid
@@ -9,49 +19,87 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from redis.exceptions import RedisError
 
-from .calendar import AppointmentType, Coach
+from .booking import Booking
+from .calendar import AppointmentType, BlockedPeriod, Coach, DateOverride, WeeklyHours
 
 logger = logging.getLogger("sprechzeit.cache")
 
 SETTINGS_VERSION_KEY = "coach-settings-version"
+AVAILABILITY_VERSION_KEY = "availability-version"
 
 
-def coach_settings_version() -> str:
-    """The current version, shared by all processes through the cache (Redis in production).
-    Without the cache it is a new one every time: no cached copy is used, the database answers."""
-    try:
-        version = cache.get(SETTINGS_VERSION_KEY)
-        if version is None:  # a new or cleared cache starts a new version, never an old one again
-            cache.add(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(SETTINGS_VERSION_KEY)
-    except RedisError:
-        logger.warning("coach settings version unknown: the cache cannot be reached", exc_info=True)
-        return uuid.uuid4().hex
-    return version
+def versions_current(keys: list[str], found: dict | None = None) -> list[str]:
+    """The current version under each key; `found` holds those already read. Raises
+    RedisError when the cache cannot be reached."""
+    found = dict(found or {})
+    for key in keys:
+        if key not in found:
+            found[key] = cache.get(key)
+        if found[key] is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            found[key] = cache.get(key)  # another process may have added its own first
+    return [found[key] for key in keys]
 
 
-def coach_settings_changed() -> None:
+def _change(key: str, name: str) -> None:
     """Change the version now, so that this transaction sees its own write, and again after
     commit: a process that read the old rows in between may have cached them under the
     version of now."""
 
     def change():
         try:
-            cache.set(SETTINGS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        except RedisError:  # the write stands; the processes' copies expire (BOOKABLE_TYPE_TTL)
-            logger.warning("coach settings version not changed: the cache cannot be reached", exc_info=True)
+            cache.set(key, uuid.uuid4().hex, timeout=None)
+        except RedisError:  # the write stands; the processes' copies expire
+            logger.warning("%s not changed: the cache cannot be reached", name, exc_info=True)
 
     change()
     transaction.on_commit(change)
 
 
-def _changed(sender, **kwargs):
+def coach_settings_version() -> str:
+    """The current version of the coaches' settings. Without the cache it is a new one every
+    time: no cached copy is used, the database answers."""
+    try:
+        return versions_current([SETTINGS_VERSION_KEY])[0]
+    except RedisError:
+        logger.warning("coach settings version unknown: the cache cannot be reached", exc_info=True)
+        return uuid.uuid4().hex
+
+
+def coach_settings_changed() -> None:
+    _change(SETTINGS_VERSION_KEY, "coach settings version")
+
+
+def availability_changed() -> None:
+    _change(AVAILABILITY_VERSION_KEY, "availability version")
+
+
+def _settings_changed(sender, **kwargs):
     coach_settings_changed()
+
+
+def _availability_changed(sender, **kwargs):
+    availability_changed()
+
+
+def _hours_types_changed(sender, action, **kwargs):
+    if action.startswith("post_"):
+        availability_changed()
 
 
 for model in (Coach, AppointmentType, settings.AUTH_USER_MODEL):
     for signal in (post_save, post_delete):
-        signal.connect(_changed, sender=model, dispatch_uid=f"coach-settings-version-{model}")
+        signal.connect(_settings_changed, sender=model, dispatch_uid=f"coach-settings-version-{model}")
+
+# Not imported calendars: a receiver on ExternalBusy would turn the import's bulk delete of
+# thousands of rows into one query per row, and one on ExternalCalendar would fire at every
+# attempt; the services that change busy times call availability_changed.
+for model in (Booking, BlockedPeriod, WeeklyHours, DateOverride):
+    for signal in (post_save, post_delete):
+        signal.connect(_availability_changed, sender=model, dispatch_uid=f"availability-version-{model.__name__}")
+m2m_changed.connect(
+    _hours_types_changed, sender=WeeklyHours.appointment_types.through, dispatch_uid="availability-version-hours-types"
+)

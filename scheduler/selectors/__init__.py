@@ -20,6 +20,7 @@ from .feeds import (
     coach_feed_content,
     coach_feed_fingerprint,
 )
+from .slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
 
 __all__ = [
     "CANCELLED_IN_FEED",
@@ -35,5 +36,8 @@ __all__ = [
     "coach_single",
     "coaches",
     "slot_rules",
+    "slots_answer_cached",
+    "slots_answer_keep",
+    "slots_answer_key",
     "slots_bookable",
 ]

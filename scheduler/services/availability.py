@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
-from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
+from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours, availability_changed
 from ..selectors.coach_availability import blocked_period_collisions
 from .booking import booking_cancel
 
@@ -69,6 +69,7 @@ def weekly_hours_replace(*, coach: Coach, windows: Sequence[HoursWindow]) -> lis
             for row, window in zip(rows, windows, strict=True)
             for appointment_type in window.appointment_types
         )
+        availability_changed()  # bulk writes send no signal
     return rows
 
 

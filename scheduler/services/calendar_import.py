@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import ExternalBusy, ExternalCalendar
+from ..models import ExternalBusy, ExternalCalendar, availability_changed
 
 logger = logging.getLogger("sprechzeit.calendar_import")
 
@@ -359,6 +359,7 @@ def external_calendar_import(*, calendar: ExternalCalendar, now: datetime | None
             ExternalBusy(coach=coach, calendar=calendar, start=start, end=end, source_uid=uid)
             for start, end, uid in intervals
         )
+        availability_changed()  # bulk writes send no signal
         calendar.save(
             update_fields=["etag", "last_modified", "parsed_at", "last_error", "last_attempt_at", "last_success_at"]
         )

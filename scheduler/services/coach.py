@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from ..models import Coach, ExternalCalendar, WorkerCheck, new_token
+from ..models import Coach, ExternalCalendar, WorkerCheck, availability_changed, new_token
 from ..models.calendar import NOTE_LANGUAGES
 from ..phrases import channel_privacy_note_default
 
@@ -218,6 +218,7 @@ def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) ->
         fields = ["active"]
         if not active:
             calendar.busy.all().delete()
+            availability_changed()
             calendar.etag = calendar.last_modified = ""
             calendar.parsed_at = None
             fields += ["etag", "last_modified", "parsed_at"]
@@ -228,3 +229,4 @@ def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) ->
 def external_calendar_delete(*, calendar: ExternalCalendar) -> None:
     """Forget the calendar and the busy times imported from it."""
     calendar.delete()
+    availability_changed()

@@ -1,0 +1,76 @@
+"""Answers of the slots API, kept in the cache while they are right: the booking page asks
+for the same week of the same coach again and again, and computing it (the database, the
+engine, the JSON) costs several times what serving it from the cache does.
+
+An answer is kept with the versions of the coaches' settings and availability
+(models/signals.py) it was computed under, and used only while both are still current:
+every write that could change a slot replaces one of them. It is found by the request's
+own parameters, so the versions and the answer come in one round trip, before anything
+else is read. Time changes slots too: the first slot drops out when it comes within the
+minimum notice, so the answer is kept at most until then. Slots that come within the
+horizon meanwhile appear within ANSWER_MAX_AGE; a booking always checks its slot
+against the database.
+"""
+
+import hashlib
+import logging
+import math
+
+from django.core.cache import cache
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from ..availability import Interval
+from ..models import AppointmentType
+from ..models.signals import AVAILABILITY_VERSION_KEY, SETTINGS_VERSION_KEY, versions_current
+
+logger = logging.getLogger("sprechzeit.cache")
+
+ANSWER_MAX_AGE = 60  # seconds; also the limit for a write that forgot to change a version
+VERSION_KEYS = [SETTINGS_VERSION_KEY, AVAILABILITY_VERSION_KEY]
+
+Versions = tuple[str, str]
+
+
+def slots_answer_key(*, coach: str, type: str, start: str | None, end: str | None, tz: str | None) -> str | None:
+    """The cache key of the answer to these query parameters, as the visitor sent them.
+    None without `start`: the answer then starts today, which changes by itself."""
+    if start is None:
+        return None
+    request = "\0".join((coach, type, start, end or "", tz or ""))
+    return "slots-answer:" + hashlib.sha256(request.encode()).hexdigest()
+
+
+def slots_answer_cached(*, key: str | None) -> tuple[bytes | None, Versions | None]:
+    """The kept answer, if it is still current, and the current versions to keep a new one
+    under: read them before the data, so a write in between makes the new answer stale.
+    (None, None) when the cache cannot be reached: then nothing is kept."""
+    if key is None:
+        return None, None
+    try:
+        found = cache.get_many([*VERSION_KEYS, key])
+        versions = tuple(versions_current(VERSION_KEYS, found))
+    except RedisError:
+        logger.warning("slots answer not read: the cache cannot be reached", exc_info=True)
+        return None, None
+    kept_versions, body = found.get(key, (None, None))
+    return (body if kept_versions == versions else None), versions
+
+
+def slots_answer_keep(
+    *, key: str | None, versions: Versions | None, body: bytes, slots: list[Interval], appointment_type: AppointmentType
+) -> None:
+    """Keep `body`, the answer listing `slots` (sorted), until its first slot comes within
+    the type's minimum notice, and at most ANSWER_MAX_AGE seconds."""
+    if key is None or versions is None:
+        return
+    seconds = float(ANSWER_MAX_AGE)
+    if slots:
+        valid_until = slots[0].start - appointment_type.minimum_notice
+        seconds = min(seconds, (valid_until - timezone.now()).total_seconds())
+    if seconds < 1:
+        return  # whole seconds, rounded down: never kept past its time
+    try:
+        cache.set(key, (versions, body), timeout=math.floor(seconds))
+    except RedisError:
+        logger.warning("slots answer not kept: the cache cannot be reached", exc_info=True)

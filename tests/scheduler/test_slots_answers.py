@@ -1,0 +1,267 @@
+"""The slots API keeps its answers in the cache (selectors/slots_answers.py): a kept answer
+must never outlive a write that changes the slots, nor the minimum notice of its first slot."""
+
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
+
+from scheduler import selectors, services
+from scheduler.availability import Interval
+from scheduler.models import Booking, ExternalBusy, ExternalCalendar
+from scheduler.services import availability as availability_services
+from scheduler.services import coach as coach_services
+from scheduler.services.availability import HoursWindow
+from tests.factories import (
+    AppointmentTypeFactory,
+    BlockedPeriodFactory,
+    BookingFactory,
+    CoachFactory,
+    WeeklyHoursFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
+PARAMS = {"type": "coaching", "start": MONDAY.isoformat(), "end": MONDAY.isoformat(), "tz": "Europe/Berlin"}
+
+
+@pytest.fixture
+def coaching():
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
+    return AppointmentTypeFactory(
+        coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60)
+    )
+
+
+def ask(client, **params):
+    query = {name: value for name, value in {**PARAMS, **params}.items() if value is not None}
+    response = client.get("/api/coaches/anna/slots", query, headers={"accept-language": "en"})
+    return response.status_code, response.content
+
+
+def starts(answer):
+    status, content = answer
+    assert status == 200
+    return [slot["start"][11:16] for day in json.loads(content)["days"] for slot in day["slots"]]
+
+
+def at(hour: int) -> datetime:
+    return datetime.combine(MONDAY, time(hour), tzinfo=BERLIN)
+
+
+def test_the_same_question_is_answered_from_the_cache_without_a_query(client, coaching, django_assert_num_queries):
+    first = ask(client)
+    assert starts(first) == ["09:00", "10:00", "11:00"]
+
+    with django_assert_num_queries(0):
+        assert ask(client) == first
+
+
+def test_a_question_without_start_is_computed_each_time(client, coaching, django_assert_max_num_queries):
+    # Its answer begins today, which changes by itself.
+    ask(client, start=None, end=None)
+    with django_assert_max_num_queries(5) as captured:
+        ask(client, start=None, end=None)
+    assert len(captured) >= 1
+
+
+def cancel_booking(coaching):
+    booking = BookingFactory(appointment_type=coaching, start=at(10))
+    return lambda: services.booking_cancel(booking=booking, by_coach=True)
+
+
+def import_busy_then(change):
+    def arrange(coaching):
+        calendar = ExternalCalendar.objects.create(coach=coaching.coach, name="Work", url="https://example.org/w.ics")
+        ExternalBusy.objects.create(coach=coaching.coach, calendar=calendar, start=at(10), end=at(11))
+        return lambda: change(calendar)
+
+    return arrange
+
+
+def hours_for_another_type(coaching):
+    hours = coaching.coach.weekly_hours.get()
+    other = AppointmentTypeFactory(coach=coaching.coach)
+    return lambda: hours.appointment_types.add(other)
+
+
+def change_type(coaching):
+    def change():
+        coaching.duration = timedelta(minutes=90)
+        coaching.save()
+
+    return change
+
+
+def change_zone(coaching):
+    def change():
+        coaching.coach.time_zone = "Europe/London"
+        coaching.coach.save()
+
+    return change
+
+
+def deactivate_coach(coaching):
+    def change():
+        coaching.coach.user.is_active = False
+        coaching.coach.user.save()
+
+    return change
+
+
+# Each write that changes Monday's slots: (arrange, returning the write).
+WRITES = {
+    "booking made": lambda coaching: lambda: BookingFactory(appointment_type=coaching, start=at(10)),
+    "booking requested": lambda coaching: (
+        lambda: BookingFactory(appointment_type=coaching, start=at(10), status=Booking.Status.REQUESTED)
+    ),
+    "booking cancelled": cancel_booking,
+    "blocked period": lambda coaching: (
+        lambda: availability_services.blocked_period_save(
+            coach=coaching.coach, period=None, title="Seminar", first_day=MONDAY, last_day=MONDAY
+        )
+    ),
+    "blocked period removed": lambda coaching: (
+        lambda period: lambda: availability_services.blocked_period_delete(period=period)
+    )(BlockedPeriodFactory(coach=coaching.coach, first_day=MONDAY, last_day=MONDAY)),
+    "date closed": lambda coaching: (
+        lambda: availability_services.date_override_create(coach=coaching.coach, day=MONDAY, start=None, end=None)
+    ),
+    "weekly hours replaced": lambda coaching: (
+        lambda: availability_services.weekly_hours_replace(
+            coach=coaching.coach, windows=[HoursWindow(weekday=0, start=time(14), end=time(16))]
+        )
+    ),
+    "hours given to another type": hours_for_another_type,
+    "imported calendar switched off": import_busy_then(
+        lambda calendar: coach_services.external_calendar_set_active(calendar=calendar, active=False)
+    ),
+    "imported calendar deleted": import_busy_then(
+        lambda calendar: coach_services.external_calendar_delete(calendar=calendar)
+    ),
+    "type changed": change_type,
+    "coach's zone changed": change_zone,
+    "coach's account deactivated": deactivate_coach,
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_that_changes_the_slots_is_seen_at_once(client, coaching, write):
+    change = write(coaching)
+    before = ask(client)
+
+    change()
+
+    after = ask(client)
+    assert after != before
+    cache.clear()
+    assert ask(client) == after  # what the database says now
+
+
+def test_an_imported_calendar_is_seen_at_once(client, coaching, httpserver, settings):
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
+    event = at(10).astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    httpserver.expect_request("/work.ics").respond_with_data(
+        "\r\n".join(
+            [
+                "BEGIN:VCALENDAR",
+                "VERSION:2.0",
+                "PRODID:-//test//EN",
+                "BEGIN:VEVENT",
+                "UID:call@test",
+                "DTSTAMP:20260101T000000Z",
+                f"DTSTART:{event}",
+                "DURATION:PT1H",
+                "END:VEVENT",
+                "END:VCALENDAR",
+                "",
+            ]
+        ),
+        content_type="text/calendar",
+    )
+    calendar = ExternalCalendar.objects.create(coach=coaching.coach, name="Work", url=httpserver.url_for("/work.ics"))
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+
+    services.external_calendar_import(calendar=calendar)
+
+    assert starts(ask(client)) == ["09:00", "11:00"]
+
+
+def test_a_write_between_reading_the_versions_and_keeping_the_answer_leaves_it_unused(client, coaching):
+    # A request reads the versions, then the data; a booking commits in between.
+    key = selectors.slots_answer_key(coach="anna", **PARAMS)
+    _, versions = selectors.slots_answer_cached(key=key)
+    stale = ask(client)
+    cache.delete(key)
+    BookingFactory(appointment_type=coaching, start=at(10))
+    selectors.slots_answer_keep(key=key, versions=versions, body=stale[1], slots=[], appointment_type=coaching)
+
+    assert selectors.slots_answer_cached(key=key)[0] is None
+    assert starts(ask(client)) == ["09:00", "11:00"]
+
+
+@pytest.fixture
+def clock_driven_cache(settings):
+    """A cache whose expiry follows time_machine's clock (Redis keeps its own)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_an_answer_is_kept_until_its_first_slot_comes_within_the_minimum_notice(coaching, clock_driven_cache):
+    now = timezone.now()
+    coaching.minimum_notice = timedelta(hours=2)
+    first = Interval(now + timedelta(hours=2, seconds=30), now + timedelta(hours=3))
+    key = selectors.slots_answer_key(coach="anna", **PARAMS)
+    _, versions = selectors.slots_answer_cached(key=key)
+
+    with time_machine.travel(now, tick=False) as traveller:
+        selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[first], appointment_type=coaching)
+        traveller.shift(timedelta(seconds=29))
+        assert selectors.slots_answer_cached(key=key)[0] == b"[]"
+        traveller.shift(timedelta(seconds=2))  # 10:00 is now less than two hours away
+        assert selectors.slots_answer_cached(key=key)[0] is None
+
+
+def test_an_answer_whose_first_slot_is_due_now_is_not_kept(coaching):
+    coaching.minimum_notice = timedelta(hours=2)
+    now = timezone.now()
+    due = Interval(now + timedelta(hours=2), now + timedelta(hours=3))
+    key = selectors.slots_answer_key(coach="anna", **PARAMS)
+    _, versions = selectors.slots_answer_cached(key=key)
+
+    selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[due], appointment_type=coaching)
+
+    assert selectors.slots_answer_cached(key=key)[0] is None
+
+
+def test_an_empty_answer_is_kept_at_most_a_minute(coaching, clock_driven_cache):
+    key = selectors.slots_answer_key(coach="anna", **PARAMS)
+    _, versions = selectors.slots_answer_cached(key=key)
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching)
+        traveller.shift(timedelta(seconds=59))
+        assert selectors.slots_answer_cached(key=key)[0] == b"[]"
+        traveller.shift(timedelta(seconds=2))
+        assert selectors.slots_answer_cached(key=key)[0] is None
+
+
+def test_errors_are_never_kept(client, coaching):
+    assert ask(client, tz="Mars/Olympus")[0] == 400
+    assert ask(client, tz="Mars/Olympus")[0] == 400
+    assert ask(client)[0] == 200
+
+
+def test_without_the_cache_every_answer_is_computed(client, coaching, cache_unreachable, django_assert_max_num_queries):
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+    BookingFactory(appointment_type=coaching, start=at(10))
+
+    with django_assert_max_num_queries(5) as captured:
+        assert starts(ask(client)) == ["09:00", "11:00"]
+    assert len(captured) >= 1
