@@ -72,6 +72,12 @@ def logging_config(*, log_format: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
         "root": {"handlers": ["console"], "level": level},
-        # httpx logs request URLs at INFO; Threema's key lookup carries the secret in its query.
-        "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+        "loggers": {
+            # Django sets its own logger to INFO; LOG_LEVEL decides for its records too
+            # (a 409 for a lost race is a WARNING of django.request).
+            "django": {"level": level},
+            "django.db.backends": {"level": "WARNING"},
+            # httpx logs request URLs at INFO; Threema's key lookup carries the secret in its query.
+            "httpx": {"level": "WARNING"},
+        },
     }

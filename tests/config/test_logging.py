@@ -124,6 +124,22 @@ def test_celery_logs_in_the_configured_format(env, json_lines, tmp_path):
         assert line.endswith(" INFO celery.worker ready")
 
 
+# A request that loses a race for a slot: Django logs its 409 as a WARNING of django.request.
+CONFLICT = """
+import django, logging
+django.setup()
+logging.getLogger("django.request").warning("Conflict: /api/coaches/anna/bookings")
+logging.getLogger("sprechzeit.outbox").error("sending failed")
+"""
+
+
+@pytest.mark.parametrize(("level", "lines"), [("INFO", 2), ("WARNING", 2), ("ERROR", 1)])
+def test_log_level_decides_for_djangos_records_too(level, lines, tmp_path):
+    logged = run_python(CONFLICT, {"LOG_LEVEL": level}, tmp_path)
+    assert len(logged) == lines
+    assert logged[-1].endswith(" ERROR sprechzeit.outbox sending failed")
+
+
 def test_python_warnings_are_log_lines_too(tmp_path):
     code = "import django, warnings\ndjango.setup()\nwarnings.warn('careful', UserWarning)\n"
     (line,) = run_python(code, {"LOG_FORMAT": "json"}, tmp_path)
