@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup test test-services bench messages lint clean
+.PHONY: run setup test test-services bench audit messages lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-services: $(STAMP)
 
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench
+
+# pip-audit over the pinned requirements; a package it cannot look up is named, never called clean.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l de -l de_DU -l en --ignore=.venv --ignore=tests --no-obsolete
