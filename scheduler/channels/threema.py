@@ -195,6 +195,12 @@ class GatewayBackend(Backend):
         except httpx.TransportError as exc:
             logger.warning("threema: %s %s failed: %s", method, path, type(exc).__name__)
             raise DeliveryError(_("The Threema Gateway could not be reached."), permanent=False) from None
+        except httpx.RequestError as exc:  # an answer that cannot be decoded, a redirect loop
+            # Whether the message went out is unknown, as after a timeout: try again.
+            logger.warning("threema: %s %s failed: %s", method, path, type(exc).__name__)
+            raise DeliveryError(
+                _("The Threema Gateway sent an answer that could not be read."), permanent=False
+            ) from None
         if response.status_code != 200:
             raise self._status_error(response.status_code, recipient)
         return response

@@ -110,6 +110,10 @@ class CloudApiBackend(Backend):
         except httpx.TransportError as exc:
             logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
             raise DeliveryError(_("WhatsApp could not be reached."), permanent=False) from None
+        except httpx.RequestError as exc:  # an answer that cannot be decoded, a redirect loop
+            # Whether the message went out is unknown, as after a timeout: try again.
+            logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
+            raise DeliveryError(_("WhatsApp sent an answer that could not be read."), permanent=False) from None
         if response.is_success:
             return self._message_id(response)
         raise self._error(response, name, template["language"]["code"])

@@ -127,6 +127,17 @@ def test_an_unreachable_gateway_is_transient(settings, gateway):
     assert SECRET not in str(error.value)
 
 
+def test_an_answer_that_cannot_be_decoded_is_transient(gateway):
+    # Whether the Gateway took the message is unknown, as after a timeout.
+    gateway.expect_request("/send_simple").respond_with_data(b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(DeliveryError) as error:
+        threema.GatewayBackend().send(Message(recipient=CLIENT_ID, text="Hallo"))
+    assert error.value.permanent is False
+    assert "could not be read" in str(error.value)
+    assert SECRET not in str(error.value)
+    assert error.value.__cause__ is None
+
+
 # --- End-to-end mode --------------------------------------------------------------
 
 

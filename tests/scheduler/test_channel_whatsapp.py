@@ -173,6 +173,17 @@ def test_a_server_that_does_not_answer_in_time_is_transient(graph):
     assert error.value.__cause__ is None
 
 
+def test_an_answer_that_cannot_be_decoded_is_transient(graph):
+    # Whether WhatsApp took the message is unknown, as after a timeout.
+    graph.expect_request(PATH).respond_with_data(b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(DeliveryError) as error:
+        whatsapp.CloudApiBackend().send(message())
+    assert error.value.permanent is False
+    assert "could not be read" in str(error.value)
+    assert TOKEN not in str(error.value)
+    assert error.value.__cause__ is None
+
+
 def test_success_without_an_id_is_permanent_to_avoid_sending_twice(graph):
     graph.expect_request(PATH).respond_with_json({"messaging_product": "whatsapp"})
     with pytest.raises(DeliveryError) as error:
