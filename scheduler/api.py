@@ -38,6 +38,10 @@ class NotFoundOut(Schema):
     detail: str
 
 
+class DetailOut(Schema):
+    detail: str
+
+
 @api.exception_handler(InvalidParameters)
 def invalid_parameters(request, exc: InvalidParameters):
     return api.create_response(request, {"errors": exc.errors}, status=400)
@@ -108,7 +112,11 @@ class SlotsOut(BaseModel):
     days: list[DayOut]
 
 
-@api.get("/coaches/{slug}/types", response={200: list[AppointmentTypeOut], 404: NotFoundOut}, tags=["booking"])
+@api.get(
+    "/coaches/{slug}/types",
+    response={200: list[AppointmentTypeOut], 404: NotFoundOut, 503: DetailOut},
+    tags=["booking"],
+)
 def list_types(request, slug: str):
     coach = get_object_or_404(selectors.coaches(), slug=slug)
     return [
@@ -136,7 +144,7 @@ def _parse_date(value: str | None, name: str, errors: dict[str, str]) -> date | 
 
 @api.get(
     "/coaches/{slug}/slots",
-    response={200: SlotsOut, 400: ErrorOut, 404: NotFoundOut},
+    response={200: SlotsOut, 400: ErrorOut, 404: NotFoundOut, 503: DetailOut},
     tags=["booking"],
     summary="Bookable slots, grouped by the visitor's local date",
 )
@@ -234,10 +242,6 @@ class BookingOut(Schema):
     calendar_url: str
 
 
-class DetailOut(Schema):
-    detail: str
-
-
 def _booking_out(booking: Booking) -> BookingOut:
     zone = ZoneInfo(booking.time_zone)
     manage_url = ics.booking_manage_url(booking)
@@ -272,7 +276,7 @@ def _too_many(request, seconds: int):
 
 @api.post(
     "/coaches/{slug}/bookings",
-    response={201: BookingOut, 400: ErrorOut, 404: NotFoundOut, 409: DetailOut, 429: DetailOut},
+    response={201: BookingOut, 400: ErrorOut, 404: NotFoundOut, 409: DetailOut, 429: DetailOut, 503: DetailOut},
     tags=["booking"],
     summary="Book a slot",
 )
@@ -320,14 +324,14 @@ def _booking_by_token(token: str) -> Booking:
     return get_object_or_404(selectors.bookings_with_details(), token=token)
 
 
-@api.get("/bookings/{token}", response={200: BookingOut, 404: NotFoundOut}, tags=["booking"])
+@api.get("/bookings/{token}", response={200: BookingOut, 404: NotFoundOut, 503: DetailOut}, tags=["booking"])
 def get_booking(request, token: str):
     return _booking_out(_booking_by_token(token))
 
 
 @api.post(
     "/bookings/{token}/cancel",
-    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut},
+    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut, 503: DetailOut},
     tags=["booking"],
     openapi_extra={
         "requestBody": {
