@@ -31,15 +31,12 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # path per user, shared by every instance on the machine.
 control_socket_disable = True
 
-# The access log goes to stdout, everything else to stderr, both in LOG_FORMAT. The
-# request line without its query string; the JSON lines add the atoms as fields.
+# The access log goes to stdout, everything else to stderr, both in LOG_FORMAT (whose
+# formatters mask the tokens in paths). The request line without its query string; the
+# JSON lines add the atoms as fields.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
 logconfig_dict = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
-logconfig_dict["handlers"]["access"] = {
-    "class": "logging.StreamHandler",
-    "formatter": LOG_FORMAT,
-    "stream": "ext://sys.stdout",
-}
+logconfig_dict["handlers"]["access"] = logconfig_dict["handlers"]["console"] | {"stream": "ext://sys.stdout"}
 logconfig_dict["loggers"] |= {
     "gunicorn.error": {"handlers": ["console"], "propagate": False},
     "gunicorn.access": {"handlers": ["access"], "propagate": False},

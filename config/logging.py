@@ -8,10 +8,15 @@ A JSON line has `time` (UTC), `level`, `logger` and `message`, plus `request_id`
 proxy's X-Request-ID) where a record knows its request, the HTTP fields of gunicorn's
 access log, and `exception`. Nothing else from a record is copied: `extra` data, a
 request's headers or cookies never reach the log by accident.
+
+Both formats mask the capability tokens in URL paths (`/b/<token>/`, feed links, the API's
+booking, allauth's password reset key): whoever reads the logs must not be able to open a
+client's booking or subscribe to a coach's calendar.
 """
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -29,6 +34,32 @@ ACCESS_FIELDS = {
 }
 # A client may send any X-Request-ID; a bounded copy is enough to correlate lines.
 REQUEST_ID_MAX_LENGTH = 200
+
+# The paths whose next segment is a secret (tests/config/test_log_redaction.py checks this
+# against every URL that takes a token), and the fixed pages beside them (/me/feed/rotate/,
+# /accounts/password/reset/key/done/), which stay readable.
+SECRET_PATH_PREFIXES = ("b", "feeds", "me/feed", "api/bookings", "accounts/password/reset/key")
+NOT_SECRET_SEGMENTS = ("rotate", "done")
+SECRET_MARK = "<token>"
+# A prefix counts right after a host (a referrer, a link in a message) or where a path
+# starts: at the beginning, after a space, a quote, "=" (?next=) or another slash (//b/).
+# The secret ends where the segment ends; a backslash ends it too (an escaped quote).
+SECRET_IN_PATH = re.compile(
+    rf"""((?:\w+://[^/\s]+|(?<![^\s"'(=/]))/(?:{"|".join(SECRET_PATH_PREFIXES)})/)"""
+    rf"""(?!(?:{"|".join(NOT_SECRET_SEGMENTS)})/)[^/?#\s"'\\]+"""
+)
+
+
+def mask_secret_paths(text: str) -> str:
+    """`text` with the secret segment of every path in it replaced by SECRET_MARK."""
+    return SECRET_IN_PATH.sub(rf"\g<1>{SECRET_MARK}", text)
+
+
+class PlainFormatter(logging.Formatter):
+    """Python's line format, with secret paths masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_secret_paths(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,6 +87,8 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
+        # Masked field by field: in the JSON text a newline is "\n", no longer a boundary.
+        entry = {key: mask_secret_paths(value) if isinstance(value, str) else value for key, value in entry.items()}
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -67,7 +100,10 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "plain": {
+                "class": "config.logging.PlainFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            },
             "json": {"()": "config.logging.JsonFormatter"},
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from config.logging import JsonFormatter, logging_config
+from config.logging import SECRET_MARK, JsonFormatter, logging_config
+from scheduler.models import new_token
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -146,3 +147,22 @@ def test_python_warnings_are_log_lines_too(tmp_path):
     entry = json.loads(line)
     assert entry["logger"] == "py.warnings" and entry["level"] == "WARNING"
     assert "UserWarning: careful" in entry["message"]
+
+
+# Django's request warnings and runserver's request lines, through the configuration Django applies.
+REQUEST_LINES = """
+import django, logging
+django.setup()
+logging.getLogger("django.request").warning("Not Found: %s", "/b/{token}/cancel/")
+logging.getLogger("django.server").info('"%s" %s %s', "GET /feeds/{token}/calendar.ics HTTP/1.1", 200, 512)
+"""
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_tokens_in_request_paths_are_masked(log_format, tmp_path):
+    token = new_token()
+    logged = run_python(REQUEST_LINES.format(token=token), {"LOG_FORMAT": log_format}, tmp_path)
+    assert len(logged) == 2 and token not in "\n".join(logged)
+    messages = [json.loads(line)["message"] for line in logged] if log_format == "json" else logged
+    assert messages[0].endswith(f"Not Found: /b/{SECRET_MARK}/cancel/")
+    assert messages[1].endswith(f'"GET /feeds/{SECRET_MARK}/calendar.ics HTTP/1.1" 200 512')
