@@ -266,6 +266,8 @@ CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("CALENDAR_IMPORT_ALLOW_PRIVATE", defaul
 
 # Booking attempts allowed per IP address and per e-mail address.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
+# Requests to bookings' private links (/b/<token>/…, /api/bookings/<token>…) per IP address.
+BOOKING_LINK_RATE_LIMIT = env("BOOKING_LINK_RATE_LIMIT", default="60/m")
 
 # --- Languages and time -----------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import BaseModel
 
-from . import ics, ratelimit, selectors, services
+from . import ics, phrases, ratelimit, selectors, services
 from .models import Booking, time_zone_names
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
@@ -266,10 +266,8 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, str]:
     return {"request": " ".join(exc.messages)}
 
 
-def _too_many(request, seconds: int):
-    response = api.create_response(
-        request, {"detail": _("Too many booking attempts. Please wait a moment and try again.")}, status=429
-    )
+def _too_many(request, seconds: int, detail: str):
+    response = api.create_response(request, {"detail": detail}, status=429)
     response["Retry-After"] = str(seconds)
     return response
 
@@ -287,7 +285,7 @@ def create_booking(request, slug: str, payload: BookingIn):
     if appointment_type is None:
         get_object_or_404(selectors.coaches(), slug=slug)
     if wait := ratelimit.booking_attempt_limited(request, payload.email):
-        return _too_many(request, wait)
+        return _too_many(request, wait, _("Too many booking attempts. Please wait a moment and try again."))
     if appointment_type is None:
         raise InvalidParameters({"type": _("This coach has no bookable appointment type of that name.")})
     try:
@@ -324,14 +322,18 @@ def _booking_by_token(token: str) -> Booking:
     return get_object_or_404(selectors.bookings_with_details(), token=token)
 
 
-@api.get("/bookings/{token}", response={200: BookingOut, 404: NotFoundOut, 503: DetailOut}, tags=["booking"])
+@api.get(
+    "/bookings/{token}", response={200: BookingOut, 404: NotFoundOut, 429: DetailOut, 503: DetailOut}, tags=["booking"]
+)
 def get_booking(request, token: str):
+    if wait := ratelimit.booking_link_limited(request):
+        return _too_many(request, wait, str(phrases.TOO_MANY_REQUESTS % {"seconds": wait}))
     return _booking_out(_booking_by_token(token))
 
 
 @api.post(
     "/bookings/{token}/cancel",
-    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut, 503: DetailOut},
+    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut, 429: DetailOut, 503: DetailOut},
     tags=["booking"],
     openapi_extra={
         "requestBody": {
@@ -342,6 +344,8 @@ def get_booking(request, token: str):
 )
 def cancel_booking(request, token: str):
     """Optional JSON body `{"note": "..."}`: a note shown to the coach."""
+    if wait := ratelimit.booking_link_limited(request):
+        return _too_many(request, wait, str(phrases.TOO_MANY_REQUESTS % {"seconds": wait}))
     booking = _booking_by_token(token)
     try:
         body = json.loads(request.body or b"{}")

@@ -58,6 +58,7 @@ SLOT_TAKEN = _("Sorry — this time was just taken. Please choose another time; 
 SLOT_TAKEN_MOVE = _("Sorry — this time was just taken. Please choose another time.")
 SLOT_GONE = _("This time is not available any more. Please choose another time.")
 UNKNOWN_TIME_ZONE = _("We do not know the time zone “%(tz)s”; times are shown in %(zone)s.")
+TOO_MANY_REQUESTS = _("There were too many requests in a short time. Please wait %(seconds)s seconds and try again.")
 RATE_LIMITED = _(
     "There were too many booking attempts in a short time. Please wait %(seconds)s seconds and send the form again "
     "— your details are kept below."

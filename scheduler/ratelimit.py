@@ -70,6 +70,13 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def booking_link_limited(request) -> int | None:
+    """One request to a booking's private link from this request's IP address
+    (BOOKING_LINK_RATE_LIMIT), found or not: a client opens a few, someone guessing links
+    many. Returns the seconds to wait, or None."""
+    return hits([f"booking-link:ip:{client_ip(request)}"], settings.BOOKING_LINK_RATE_LIMIT)
+
+
 def booking_attempt_limited(request, email: str = "") -> int | None:
     """One booking attempt from this request: limited per IP and per e-mail address
     (BOOKING_RATE_LIMIT). Returns the seconds to wait, or None."""

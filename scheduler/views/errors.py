@@ -6,6 +6,8 @@ from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .. import phrases
+
 logger = logging.getLogger("sprechzeit.database")
 
 # A lost or refused connection, a server shutting down, a locked SQLite file.
@@ -24,6 +26,14 @@ def database_unavailable_page(request):
     """The 503 page. It reads nothing from the database (no user, no session)."""
     response = render(request, "503.html", {"message": database_unavailable_message()}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def too_many_requests_page(request, seconds: int):
+    """The 429 page of a rate limit, with Retry-After."""
+    message = phrases.TOO_MANY_REQUESTS % {"seconds": seconds}
+    response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
     return response
 
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import ics, phrases, selectors, services
+from .. import ics, phrases, ratelimit, selectors, services
 from ..forms import parse_start, zone_or_default
 from ..models import Booking, Channel
+from .errors import too_many_requests_page
 from .public import see_other, slot_picker, speak_to_clients_of, tz_form
 
 
@@ -40,7 +41,7 @@ def _changeable(booking: Booking) -> bool:
     return booking.is_active and booking.start > timezone.now()
 
 
-def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
+def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note="", status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
     client = booking.client
     contact = booking.contact
@@ -58,6 +59,7 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
         "encrypted_email": booking.channel == Channel.EMAIL and bool(client.pgp_public_key),
         "changeable": _changeable(booking),
         "cancel_errors": cancel_errors,
+        "cancel_note": cancel_note,
     }
     return render(request, "scheduler/booking.html", context, status=status)
 
@@ -65,12 +67,16 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, status=200):
 @token_page
 @require_safe
 def booking_detail(request, token):
+    if wait := ratelimit.booking_link_limited(request):
+        return too_many_requests_page(request, wait)
     return _booking_page(request, _booking(token))
 
 
 @token_page
 @require_safe
 def booking_ics(request, token):
+    if wait := ratelimit.booking_link_limited(request):
+        return too_many_requests_page(request, wait)
     booking = _booking(token)
     response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
@@ -80,11 +86,20 @@ def booking_ics(request, token):
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_cancel(request, token):
+    wait = ratelimit.booking_link_limited(request)
+    if wait and request.method != "POST":
+        return too_many_requests_page(request, wait)
     booking = _booking(token)
     if request.method != "POST":
         return redirect("scheduler:booking", token=token)
+    note = request.POST.get("note", "")[:2000]
+    if wait:  # the page again, with the note as typed
+        message = phrases.TOO_MANY_REQUESTS % {"seconds": wait}
+        response = _booking_page(request, booking, cancel_errors=[message], cancel_note=note, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
-        services.booking_cancel(booking=booking, note=request.POST.get("note", "")[:2000])
+        services.booking_cancel(booking=booking, note=note)
     except ValidationError as exc:
         return _booking_page(request, booking, cancel_errors=exc.messages, status=400)
     messages.success(request, phrases.CANCELLED)
@@ -95,12 +110,17 @@ def booking_cancel(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_reschedule(request, token):
     """The same picker for the booking's type; POST `start` moves the booking."""
+    wait = ratelimit.booking_link_limited(request)
+    if wait and request.method != "POST":
+        return too_many_requests_page(request, wait)
     booking = _booking(token)
     params = request.POST if request.method == "POST" else request.GET
     zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
     start = parse_start(params.get("start"))
     errors, status = [], 200
-    if request.method == "POST":
+    if request.method == "POST" and wait:  # the page again, with the chosen time
+        errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
+    elif request.method == "POST":
         try:
             if start is None:
                 raise ValidationError(phrases.SLOT_GONE)
@@ -139,4 +159,7 @@ def booking_reschedule(request, token):
         "errors": errors,
         "detect_tz": False,
     }
-    return render(request, "scheduler/reschedule.html", context, status=status)
+    response = render(request, "scheduler/reschedule.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(wait)
+    return response

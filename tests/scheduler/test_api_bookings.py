@@ -181,3 +181,21 @@ def test_unknown_or_guessed_tokens_are_404(client, start, path):
     for guess in ("x" * 32, str(booking.pk), token[:-1]):
         method = client.post if path.endswith("cancel") else client.get
         assert method(path.format(guess)).status_code == 404
+
+
+def test_booking_links_are_limited_per_address_found_or_not(client, start, settings, monkeypatch):
+    settings.BOOKING_LINK_RATE_LIMIT = "3/m"
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))  # mid-window
+    token = post(client, body(start)).json()["token"]
+    assert client.get("/api/bookings/" + "x" * 32).status_code == 404  # a guess counts too
+    assert client.get(f"/api/bookings/{token}").status_code == 200
+    assert client.post(f"/api/bookings/{token}/cancel", content_type="application/json").status_code == 200
+
+    for method, path in ((client.get, f"/api/bookings/{token}"), (client.post, f"/api/bookings/{token}/cancel")):
+        response = method(path, headers={"accept-language": "en"})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "30"
+        assert response.json() == {
+            "detail": "There were too many requests in a short time. Please wait 30 seconds and try again."
+        }
+    assert client.get(f"/api/bookings/{token}", REMOTE_ADDR="192.0.2.7").status_code == 200

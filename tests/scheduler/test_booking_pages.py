@@ -476,6 +476,52 @@ def test_cancel_twice_shows_the_services_message(client, booking):
     assert "This booking is no longer active." in text(response)
 
 
+@pytest.fixture
+def three_link_requests_a_minute(settings, monkeypatch):
+    settings.BOOKING_LINK_RATE_LIMIT = "3/m"
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))  # mid-window
+
+
+def test_booking_links_are_limited_per_address_found_or_not(client, booking, three_link_requests_a_minute):
+    # Someone guessing links: misses count as much as hits.
+    assert client.get("/b/guessed-token-1/").status_code == 404
+    assert client.get("/b/guessed-token-2/event.ics").status_code == 404
+    assert client.get(f"/b/{booking.token}/").status_code == 200
+
+    for path in (f"/b/{booking.token}/", f"/b/{booking.token}/event.ics", f"/b/{booking.token}/reschedule/"):
+        response = client.get(path)
+        assert response.status_code == 429
+        assert response["Retry-After"] == "30"
+        assert "Please wait 30 seconds and try again." in text(response)
+    # Another address is not limited.
+    assert client.get(f"/b/{booking.token}/", REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_a_limited_cancellation_keeps_the_note_and_cancels_nothing(client, booking, three_link_requests_a_minute):
+    for _ in range(3):
+        client.get(f"/b/{booking.token}/")
+    response = client.post(f"/b/{booking.token}/cancel/", {"note": "Ich bin leider krank geworden."})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"
+    assert "Please wait 30 seconds and try again." in text(response)
+    assert ">Ich bin leider krank geworden.</textarea>" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_a_limited_move_keeps_the_chosen_time_and_moves_nothing(client, booking, three_link_requests_a_minute):
+    for _ in range(3):
+        client.get(f"/b/{booking.token}/")
+    new_start = berlin(MONDAY, 10, 30)
+    response = client.post(f"/b/{booking.token}/reschedule/", {"start": new_start.isoformat(), "tz": "Europe/Berlin"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"
+    assert "Please wait 30 seconds and try again." in text(response)
+    assert "10:30–11:00 (Europe/Berlin)" in text(response)
+    booking.refresh_from_db()
+    assert booking.start == berlin(MONDAY, 9)
+
+
 def test_cancel_page_by_get_goes_back_to_the_booking(client, booking):
     response = client.get(f"/b/{booking.token}/cancel/")
     assert response.status_code == 302

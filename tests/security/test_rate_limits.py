@@ -1,6 +1,7 @@
 """Booking attempts under load: 30 at once against the running server, from one address
-or with one e-mail address from 30 addresses, through the page's form and the API. Exactly
-the allowed number gets through; every other answer is a 429 with Retry-After.
+or with one e-mail address from 30 addresses, through the page's form and the API; and 30
+requests at once for bookings' private links, found or guessed. Exactly the allowed number
+gets through; every other answer is a 429 with Retry-After.
 
 The server runs on loopback; each client sends from its own loopback address
 (127.0.0.x), so the server sees different REMOTE_ADDRs. The clock of the rate limiter is
@@ -124,3 +125,21 @@ def test_form_with_one_email_from_many_addresses(burst):
         ATTEMPTS, lambda i: form_attempt(burst, session, email="eva@example.org", address=f"127.0.0.{10 + i}")
     )
     assert_exactly_allowed(responses, {303, 409})
+
+
+def test_booking_links_from_one_address(burst, settings):
+    settings.BOOKING_LINK_RATE_LIMIT = f"{ALLOWED}/m"
+    booking = api_attempt(burst, email="eva@example.org").json()
+    paths = [f"/b/{booking['token']}/", f"/b/{booking['token']}/event.ics", f"/api/bookings/{booking['token']}"]
+    guesses = ["/b/a-guessed-token/", "/api/bookings/a-guessed-token"]
+
+    def open_link(i):
+        with client_from("127.0.0.1") as http:
+            return http.get(burst.url + (paths + guesses)[i % 5])
+
+    statuses = Counter(response.status_code for response in run_together(ATTEMPTS, open_link))
+    assert statuses[429] == ATTEMPTS - ALLOWED, statuses
+    assert statuses[200] + statuses[404] == ALLOWED, statuses
+    # The limit is per address.
+    with client_from("127.0.0.99") as http:
+        assert http.get(burst.url + paths[0]).status_code == 200
