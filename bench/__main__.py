@@ -169,7 +169,8 @@ def main() -> None:
         "\nceiling: one gunicorn like the bookings' serves a hello-world view (bench/hello.py) and the slots API;"
         f" a week ({WEEK_START}..{WEEK_END}, Europe/Berlin) of {ceiling['slots'] if ceiling else '-'} slots"
         f" in a month with {MONTH['bookings']} bookings, {MONTH['blocked']} blocked periods,"
-        f" {MONTH['busy']} imported busy intervals."
+        f" {MONTH['busy']} imported busy intervals. Its answer is kept in the cache while nothing changes,"
+        " as for visitors of a booking page (selectors/slots_answers.py); computing it costs the in-process row's time."
         "\nCPU/request: the gunicorn workers' own CPU time (the machine may be shared; that is not)."
     )
 
