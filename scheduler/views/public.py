@@ -69,30 +69,40 @@ def _query(**params) -> str:
     return "?" + urlencode(params)
 
 
+# Months without a free slot a first visit passes over.
+EMPTY_MONTHS_SKIPPED = 2
+
+
 def slot_picker(
     *, appointment_type, zone: ZoneInfo, params, start: datetime | None, now: datetime, exclude_booking=None
 ) -> dict:
     """The month grid, the chosen day's slots and whether `start` is offered, all in `zone`.
 
-    The month comes from `start`, else `?day=`, else `?month=`, else today; it is kept
-    between this month and the last one the booking horizon reaches.
+    The month comes from `start`, else `?day=`, else `?month=`, else it is the first of
+    this month and the next EMPTY_MONTHS_SKIPPED ones with a free slot (a visitor at the end
+    of a full month sees the next one); it is kept between this month and the last one the
+    booking horizon reaches.
     """
     tz = zone.key
     first_month = now.astimezone(zone).date().replace(day=1)
     last_month = (now + appointment_type.horizon).astimezone(zone).date().replace(day=1)
     day = start.astimezone(zone).date() if start else _parse_date(params.get("day"), "%Y-%m-%d")
-    month = day.replace(day=1) if day else _parse_date(params.get("month"), "%Y-%m") or first_month
-    month = min(max(month, first_month), last_month)
+    asked_month = day.replace(day=1) if day else _parse_date(params.get("month"), "%Y-%m")
+    month = min(max(asked_month or first_month, first_month), last_month)
     if day and day.replace(day=1) != month:
         day = None
-    next_month = (month + timedelta(days=31)).replace(day=1)
-    slots = selectors.slots_bookable(
-        appointment_type=appointment_type,
-        range_start=datetime.combine(month, time(0), tzinfo=zone),
-        range_end=datetime.combine(next_month, time(0), tzinfo=zone),
-        now=now,
-        exclude_booking=exclude_booking,
-    )
+    for skipped in range(EMPTY_MONTHS_SKIPPED + 1):
+        next_month = (month + timedelta(days=31)).replace(day=1)
+        slots = selectors.slots_bookable(
+            appointment_type=appointment_type,
+            range_start=datetime.combine(month, time(0), tzinfo=zone),
+            range_end=datetime.combine(next_month, time(0), tzinfo=zone),
+            now=now,
+            exclude_booking=exclude_booking,
+        )
+        if slots or asked_month or month >= last_month or skipped == EMPTY_MONTHS_SKIPPED:
+            break
+        month = next_month
     by_day: dict[date, list[datetime]] = {}
     for slot in slots:
         local = slot.start.astimezone(zone)

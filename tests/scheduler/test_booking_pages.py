@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
 from scheduler import ics, ratelimit
-from scheduler.models import AppointmentType, Booking, Client
+from scheduler.models import AppointmentType, Booking, Client, DateOverride
 from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,12 +196,29 @@ def test_month_grid_links_only_days_with_free_times(client, kind):
 
 
 def test_default_month_is_the_current_one_and_months_can_be_paged(client, kind):
-    page = text(client.get(type_url(kind, tz="Europe/Berlin")))
-    today = timezone.now().astimezone(BERLIN).date()
-    assert f"{today:%B %Y}" in page
-    next_month = (today.replace(day=1) + timedelta(days=31)).replace(day=1)
-    assert f"month={next_month:%Y-%m}" in page
+    with time_machine.travel(berlin(date(2027, 3, 10), 12)):  # Mondays 15, 22 and 29 March are free
+        page = text(client.get(type_url(kind, tz="Europe/Berlin")))
+    assert "March 2027" in page
+    assert "month=2027-04" in page
     assert "Previous month" not in page  # nothing to book in the past
+
+
+def test_a_first_visit_after_the_months_last_free_time_shows_the_next_month(client, kind):
+    with time_machine.travel(berlin(date(2027, 3, 29), 12)):  # after the last Monday's hours
+        page = text(client.get(type_url(kind, tz="Europe/Berlin")))
+        assert "April 2027" in page and "day=2027-04-05" in page
+        assert "month=2027-03" in page  # back to March, if the visitor wants to see it
+        # A month the visitor asks for is shown as it is.
+        page = text(client.get(type_url(kind, tz="Europe/Berlin", month="2027-03")))
+    assert "March 2027" in page and "There are no free times in this month." in page
+
+
+def test_a_first_visit_passes_over_two_empty_months_at_most(client, kind):
+    kind.coach.weekly_hours.all().delete()
+    DateOverride.objects.create(coach=kind.coach, date=date(2027, 7, 5), start=time(9), end=time(10))
+    with time_machine.travel(berlin(date(2027, 3, 10), 12)):
+        page = text(client.get(type_url(kind, tz="Europe/Berlin")))
+    assert "May 2027" in page and "There are no free times in this month." in page
 
 
 def test_form_is_shown_for_an_offered_start(client, kind):
