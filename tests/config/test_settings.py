@@ -98,10 +98,33 @@ def test_production_turns_on_secure_settings(tmp_path):
     assert values["hsts"] >= 31536000
 
 
+# Every channel with its real backend.
+CHANNELS_ENV = {
+    "EMAIL_URL": "smtp+tls://termine:password@mail.example.org:587",
+    "THREEMA_GATEWAY_ID": "*SPRECHZ",
+    "THREEMA_GATEWAY_SECRET": "gateway-secret",
+    "WHATSAPP_TOKEN": "whatsapp-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "123456789",
+}
+
+
 def test_check_deploy_is_clean_in_production(tmp_path):
-    result = run_python(None, PRODUCTION_ENV, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    env = PRODUCTION_ENV | CHANNELS_ENV
+    result = run_python(None, env, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_channels_that_only_write_to_the_log(tmp_path):
+    env = PRODUCTION_ENV | CHANNELS_ENV
+    del env["EMAIL_URL"], env["WHATSAPP_TOKEN"]
+    result = run_python(None, env, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 1
+    assert "sprechzeit.W001" in result.stderr and "sprechzeit.W003" in result.stderr
+    assert "sprechzeit.W002" not in result.stderr  # Threema has its credentials
+    assert "Set EMAIL_URL" in result.stderr
+    # A plain `check` (development) does not run them.
+    assert run_python(None, {}, tmp_path, "manage.py", "check").returncode == 0
 
 
 def test_production_keeps_the_strict_content_security_policy(tmp_path):

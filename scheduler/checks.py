@@ -1,0 +1,37 @@
+"""Checks of `manage.py check --deploy`: a site whose channels only write messages to the
+log loses every confirmation and booking link without anyone noticing."""
+
+from django.conf import settings
+from django.core import checks
+
+# Django's e-mail backends that keep messages on the machine.
+LOCAL_EMAIL_BACKENDS = {
+    f"django.core.mail.backends.{name}.EmailBackend" for name in ("console", "filebased", "locmem", "dummy")
+}
+
+
+@checks.register("sprechzeit", deploy=True)
+def channels_send(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    warnings = []
+    if settings.EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS:
+        warnings.append(
+            checks.Warning(
+                "E-mails are written to the log or a file, not sent: clients get no confirmations, "
+                "no booking links and no login codes.",
+                hint="Set EMAIL_URL (or EMAIL_HOST and the other EMAIL_* settings).",
+                id="sprechzeit.W001",
+            )
+        )
+    for channel, credentials, warning_id in (
+        ("threema", "THREEMA_GATEWAY_ID and THREEMA_GATEWAY_SECRET", "sprechzeit.W002"),
+        ("whatsapp", "WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID", "sprechzeit.W003"),
+    ):
+        if settings.CHANNEL_BACKENDS[channel].endswith(".ConsoleBackend"):
+            warnings.append(
+                checks.Warning(
+                    f"Messages on the {channel} channel are written to the log, not sent.",
+                    hint=f"Set {credentials}, or let no coach offer this channel and silence {warning_id}.",
+                    id=warning_id,
+                )
+            )
+    return warnings
