@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,11 @@ def test_production_keeps_the_strict_content_security_policy(tmp_path):
     assert directives["script-src"] == directives["style-src"] == directives["default-src"] == ["'self'"]
     assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
     assert not any("unsafe" in source for sources in directives.values() for source in sources)
+
+
+def test_env_example_lists_every_setting_read_from_the_environment():
+    settings_source = (BASE_DIR / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', settings_source))
+    listed = set(re.findall(r"^#?([A-Z0-9_]+)=", (BASE_DIR / ".env.example").read_text(), re.MULTILINE))
+    assert "BOOKING_LINK_RATE_LIMIT" in read
+    assert read - listed == set()
