@@ -26,6 +26,7 @@ def setup_django() -> None:
         return
     _READY.append(True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SLOTS_ANSWERS_KEPT", "true")  # one process: its own cache is shared enough
     var_dir = Path(os.environ.setdefault("VAR_DIR", str(BASE_DIR / "var" / "bench")))
     for stale in var_dir.glob("db.sqlite3*"):  # a fresh database each run
         stale.unlink()

@@ -122,6 +122,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The slots API keeps its answers (scheduler/selectors/slots_answers.py) only in a cache
+# that every process shares: with one per process, a booking made through one would not
+# replace the version another one keeps its answers under.
+SLOTS_ANSWERS_KEPT = env.bool("SLOTS_ANSWERS_KEPT", default=bool(REDIS_URL))
 
 # --- Celery -----------------------------------------------------------------
 CELERY_QUEUE_DIR = VAR_DIR / "celery"

@@ -9,13 +9,15 @@ own parameters, so the versions and the answer come in one round trip, before an
 else is read. Time changes slots too: the first slot drops out when it comes within the
 minimum notice, so the answer is kept at most until then. Slots that come within the
 horizon meanwhile appear within ANSWER_MAX_AGE; a booking always checks its slot
-against the database.
+against the database. Answers are kept only with a cache that every process shares
+(settings.SLOTS_ANSWERS_KEPT).
 """
 
 import hashlib
 import logging
 import math
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -34,8 +36,9 @@ Versions = tuple[str, str]
 
 def slots_answer_key(*, coach: str, type: str, start: str | None, end: str | None, tz: str | None) -> str | None:
     """The cache key of the answer to these query parameters, as the visitor sent them.
-    None without `start`: the answer then starts today, which changes by itself."""
-    if start is None:
+    None without `start` (the answer then starts today, which changes by itself) and when
+    answers are not kept."""
+    if start is None or not settings.SLOTS_ANSWERS_KEPT:
         return None
     request = "\0".join((coach, type, start, end or "", tz or ""))
     return "slots-answer:" + hashlib.sha256(request.encode()).hexdigest()

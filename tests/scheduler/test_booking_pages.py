@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.utils import timezone
 
 from scheduler import ics, ratelimit
 from scheduler.models import AppointmentType, Booking, Client, DateOverride

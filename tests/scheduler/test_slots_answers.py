@@ -31,6 +31,12 @@ MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 PARAMS = {"type": "coaching", "start": MONDAY.isoformat(), "end": MONDAY.isoformat(), "tz": "Europe/Berlin"}
 
 
+@pytest.fixture(autouse=True)
+def answers_kept(settings):
+    """As with Redis; make test's cache is this process's own, which is all these tests use."""
+    settings.SLOTS_ANSWERS_KEPT = True
+
+
 @pytest.fixture
 def coaching():
     coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
@@ -62,6 +68,14 @@ def test_the_same_question_is_answered_from_the_cache_without_a_query(client, co
 
     with django_assert_num_queries(0):
         assert ask(client) == first
+
+
+def test_without_a_shared_cache_every_answer_is_computed(client, coaching, settings, django_assert_max_num_queries):
+    settings.SLOTS_ANSWERS_KEPT = False  # e.g. several processes, each with its own memory cache
+    ask(client)
+    with django_assert_max_num_queries(5) as captured:
+        ask(client)
+    assert len(captured) >= 1
 
 
 def test_a_question_without_start_is_computed_each_time(client, coaching, django_assert_max_num_queries):
