@@ -1,5 +1,6 @@
 """Checks of `manage.py check --deploy`: a site whose channels only write messages to the
-log loses every confirmation and booking link without anyone noticing."""
+log loses every confirmation and booking link without anyone noticing, and one without
+Redis limits and caches per process."""
 
 from django.conf import settings
 from django.core import checks
@@ -35,3 +36,17 @@ def channels_send(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 )
             )
     return warnings
+
+
+@checks.register("sprechzeit", deploy=True)
+def cache_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    if settings.REDIS_URL:
+        return []
+    return [
+        checks.Warning(
+            "Without Redis, every process has its own cache and the broker is a folder on this "
+            "machine: rate limits count per process, and workers cannot run on other machines.",
+            hint="Set REDIS_URL.",
+            id="sprechzeit.W004",
+        )
+    ]

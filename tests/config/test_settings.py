@@ -99,8 +99,9 @@ def test_production_turns_on_secure_settings(tmp_path):
     assert values["hsts"] >= 31536000
 
 
-# Every channel with its real backend.
-CHANNELS_ENV = {
+# Redis, and every channel with its real backend.
+SERVICES_ENV = {
+    "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp+tls://termine:password@mail.example.org:587",
     "THREEMA_GATEWAY_ID": "*SPRECHZ",
     "THREEMA_GATEWAY_SECRET": "gateway-secret",
@@ -110,20 +111,24 @@ CHANNELS_ENV = {
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
-    env = PRODUCTION_ENV | CHANNELS_ENV
+    env = PRODUCTION_ENV | SERVICES_ENV
     result = run_python(None, env, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_check_deploy_warns_about_channels_that_only_write_to_the_log(tmp_path):
-    env = PRODUCTION_ENV | CHANNELS_ENV
+    env = PRODUCTION_ENV | SERVICES_ENV
     del env["EMAIL_URL"], env["WHATSAPP_TOKEN"]
     result = run_python(None, env, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 1
     assert "sprechzeit.W001" in result.stderr and "sprechzeit.W003" in result.stderr
     assert "sprechzeit.W002" not in result.stderr  # Threema has its credentials
+    assert "sprechzeit.W004" not in result.stderr
     assert "Set EMAIL_URL" in result.stderr
+    del env["REDIS_URL"]
+    result = run_python(None, env, tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert "sprechzeit.W004" in result.stderr and "Set REDIS_URL." in result.stderr
     # A plain `check` (development) does not run them.
     assert run_python(None, {}, tmp_path, "manage.py", "check").returncode == 0
 
