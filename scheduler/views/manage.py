@@ -18,11 +18,20 @@ from .public import see_other, slot_picker, speak_to_clients_of, tz_form
 
 
 def token_page(view):
-    """Pages whose URL holds a booking token: keep the token out of referrers, caches and search engines."""
+    """Pages whose URL holds a booking token. Requests are limited per address, found or not
+    (ratelimit.booking_link_limited): over the limit a page to look at answers 429, and a
+    form sent finds the seconds to wait in `request.link_limit_wait`, to show itself again
+    with what was typed. The token is kept out of referrers, caches and search engines."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        wait = request.link_limit_wait = ratelimit.booking_link_limited(request)
+        if wait and request.method != "POST":
+            response = too_many_requests_page(request, wait)
+        else:
+            response = view(request, *args, **kwargs)
+        if response.status_code == 429:
+            response["Retry-After"] = str(wait)
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
@@ -67,16 +76,12 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
 @token_page
 @require_safe
 def booking_detail(request, token):
-    if wait := ratelimit.booking_link_limited(request):
-        return too_many_requests_page(request, wait)
     return _booking_page(request, _booking(token))
 
 
 @token_page
 @require_safe
 def booking_ics(request, token):
-    if wait := ratelimit.booking_link_limited(request):
-        return too_many_requests_page(request, wait)
     booking = _booking(token)
     response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
@@ -86,18 +91,13 @@ def booking_ics(request, token):
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_cancel(request, token):
-    wait = ratelimit.booking_link_limited(request)
-    if wait and request.method != "POST":
-        return too_many_requests_page(request, wait)
     booking = _booking(token)
     if request.method != "POST":
         return redirect("scheduler:booking", token=token)
     note = request.POST.get("note", "")[:2000]
-    if wait:  # the page again, with the note as typed
+    if wait := request.link_limit_wait:  # the page again, with the note as typed
         message = phrases.TOO_MANY_REQUESTS % {"seconds": wait}
-        response = _booking_page(request, booking, cancel_errors=[message], cancel_note=note, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return _booking_page(request, booking, cancel_errors=[message], cancel_note=note, status=429)
     try:
         services.booking_cancel(booking=booking, note=note)
     except ValidationError as exc:
@@ -110,15 +110,12 @@ def booking_cancel(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_reschedule(request, token):
     """The same picker for the booking's type; POST `start` moves the booking."""
-    wait = ratelimit.booking_link_limited(request)
-    if wait and request.method != "POST":
-        return too_many_requests_page(request, wait)
     booking = _booking(token)
     params = request.POST if request.method == "POST" else request.GET
     zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
     start = parse_start(params.get("start"))
     errors, status = [], 200
-    if request.method == "POST" and wait:  # the page again, with the chosen time
+    if request.method == "POST" and (wait := request.link_limit_wait):  # the page again, with the chosen time
         errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
     elif request.method == "POST":
         try:
@@ -159,7 +156,4 @@ def booking_reschedule(request, token):
         "errors": errors,
         "detect_tz": False,
     }
-    response = render(request, "scheduler/reschedule.html", context, status=status)
-    if status == 429:
-        response["Retry-After"] = str(wait)
-    return response
+    return render(request, "scheduler/reschedule.html", context, status=status)
