@@ -24,15 +24,16 @@ def database_unavailable_message() -> str:
 
 def database_unavailable_page(request):
     """The 503 page. It reads nothing from the database (no user, no session)."""
-    response = render(request, "503.html", {"message": database_unavailable_message()}, status=503)
+    context = {"title": _("Briefly unavailable"), "message": database_unavailable_message()}
+    response = render(request, "try_again.html", context, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def too_many_requests_page(request, seconds: int):
     """The 429 page of a rate limit, with Retry-After."""
-    message = phrases.TOO_MANY_REQUESTS % {"seconds": seconds}
-    response = render(request, "429.html", {"message": message}, status=429)
+    context = {"title": _("Too many requests"), "message": phrases.TOO_MANY_REQUESTS % {"seconds": seconds}}
+    response = render(request, "try_again.html", context, status=429)
     response["Retry-After"] = str(seconds)
     return response
 
