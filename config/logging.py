@@ -49,10 +49,14 @@ SECRET_IN_PATH = re.compile(
     rf"""(?!(?:{"|".join(NOT_SECRET_SEGMENTS)})/)[^/?#\s"'\\]+"""
 )
 
+# A booking's address-confirmation link holds a second secret: /b/<token>/confirm/<secret>/.
+SECOND_SECRET_IN_PATH = re.compile(rf"""(/{SECRET_MARK}/confirm/)[^/?#\s"'\\]+""")
+
 
 def mask_secret_paths(text: str) -> str:
     """`text` with the secret segment of every path in it replaced by SECRET_MARK."""
-    return SECRET_IN_PATH.sub(rf"\g<1>{SECRET_MARK}", text)
+    masked = SECRET_IN_PATH.sub(rf"\g<1>{SECRET_MARK}", text)
+    return SECOND_SECRET_IN_PATH.sub(rf"\g<1>{SECRET_MARK}", masked)
 
 
 class PlainFormatter(logging.Formatter):

@@ -8,6 +8,7 @@ start without the settings that must never have a default.
 """
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -272,6 +273,8 @@ CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("CALENDAR_IMPORT_ALLOW_PRIVATE", defaul
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 # Requests to bookings' private links (/b/<token>/…, /api/bookings/<token>…) per IP address.
 BOOKING_LINK_RATE_LIMIT = env("BOOKING_LINK_RATE_LIMIT", default="60/m")
+# How long a booking that waits for its client's address confirmation holds its slot.
+ADDRESS_CONFIRMATION_HOLD = timedelta(minutes=env.int("ADDRESS_CONFIRMATION_MINUTES", default=30))
 
 # --- Languages and time -----------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -45,6 +45,12 @@ def booking_manage_url(booking: Booking) -> str:
     return settings.SITE_URL + reverse("scheduler:booking", kwargs={"token": booking.token})
 
 
+def booking_address_confirm_url(booking: Booking) -> str:
+    """The link that proves the client's address: it goes out only through their channel."""
+    kwargs = {"token": booking.token, "address_token": booking.address_token}
+    return settings.SITE_URL + reverse("scheduler:booking_address_confirm", kwargs=kwargs)
+
+
 def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -112,7 +118,7 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
     event.add(
         "attendee",
         f"mailto:{booking.client.email}",
-        parameters={"cn": booking.client.name, "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
+        parameters={"cn": booking.client_name, "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
     )
     calendar.add_component(event)
     return calendar.to_ical()

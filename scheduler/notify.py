@@ -36,7 +36,7 @@ def _when(booking: Booking, zone_name: str) -> tuple[str, str]:
 def _client_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
     day, time = _when(booking, booking.time_zone)
     values = {
-        "name": booking.client.name,
+        "name": booking.client_name,
         "type": booking.appointment_type.name,
         "coach": booking.coach.display_name,
         "day": day,
@@ -46,7 +46,20 @@ def _client_texts(notification: Notification, booking: Booking) -> tuple[str, st
         "note": booking.status_note,
     }
     kind = notification.kind
-    if kind == Kind.REQUEST_RECEIVED:
+    if kind == Kind.ADDRESS_CONFIRMATION:
+        values["confirm"] = ics.booking_address_confirm_url(booking)
+        values["minutes"] = int(settings.ADDRESS_CONFIRMATION_HOLD.total_seconds() // 60)
+        subject = _("Please confirm: %(type)s on %(day)s") % values
+        body = (
+            _(
+                "Hello %(name)s,\n\nplease confirm that this booking is yours: %(type)s with %(coach)s on "
+                "%(day)s, %(time)s.\n\nConfirm: %(confirm)s\n\nThe time is held for you for %(minutes)d minutes; "
+                "without your confirmation it becomes free again and %(coach)s is not told. "
+                "If you did not book this, ignore this message."
+            )
+            % values
+        )
+    elif kind == Kind.REQUEST_RECEIVED:
         subject = _("Your request: %(type)s on %(day)s") % values
         body = (
             _(
@@ -110,7 +123,7 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
     client = booking.client
     contact = booking.contact
     values = {
-        "client": client.name,
+        "client": booking.client_name,
         "email": client.email,
         "type": booking.appointment_type.name,
         "day": day,
@@ -149,7 +162,7 @@ def render(notification: Notification) -> Message:
         day, time = _when(booking, booking.time_zone)
         method = CALENDAR_METHODS.get(notification.kind) if to_client else None
         email = notification.channel == "email"
-        pgp_public_key = booking.client.pgp_public_key if email and to_client else ""
+        pgp_public_key = booking.pgp_public_key if email and to_client else ""
         if pgp_public_key:
             # The subject travels unencrypted: it must not tell what or when.
             subject = _("A message about your appointment")

@@ -65,6 +65,9 @@ RATE_LIMITED = _(
 )
 
 BOOKING_STATUS_HEADLINES = {
+    Booking.Status.UNCONFIRMED: _(
+        "Please confirm that this booking is yours: we have sent you a link. Until then the coach does not see it."
+    ),
     Booking.Status.CONFIRMED: _("Your appointment is confirmed."),
     Booking.Status.REQUESTED: _("Your request is waiting for the coach's confirmation."),
     Booking.Status.DECLINED: _("The coach has declined this request."),
@@ -72,4 +75,6 @@ BOOKING_STATUS_HEADLINES = {
     Booking.Status.EXPIRED: _("This request has expired: the coach did not answer in time, so the time is free again."),
 }
 CANCELLED = _("Your appointment has been cancelled.")
+ADDRESS_CONFIRMED = _("Thank you — your booking is confirmed as yours and has reached the coach.")
+ADDRESS_LINK_INVALID = _("This confirmation link is not valid for this booking.")
 RESCHEDULED = _("Your appointment has been moved.")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("b/<str:token>/event.ics", manage.booking_ics, name="booking_ics"),
     path("b/<str:token>/cancel/", manage.booking_cancel, name="booking_cancel"),
     path("b/<str:token>/reschedule/", manage.booking_reschedule, name="booking_reschedule"),
+    path("b/<str:token>/confirm/<str:address_token>/", manage.booking_address_confirm, name="booking_address_confirm"),
     path("<slug:coach_slug>/", public.coach_page, name="coach"),
     path("<slug:coach_slug>/busy.ics", feeds.busy_feed, name="busy_feed"),
     # Before the type pages: "privacy" is a reserved type address (RESERVED_TYPE_SLUGS).

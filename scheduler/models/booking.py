@@ -35,14 +35,19 @@ class Client(models.Model):
 
 class Booking(models.Model):
     class Status(models.TextChoices):
+        # Waits for the client to confirm their address (the link sent through their channel);
+        # holds its slot until `hold_until`, and the coach does not see it.
+        UNCONFIRMED = "unconfirmed", _("waiting for the client's confirmation")
         REQUESTED = "requested", _("requested")
         CONFIRMED = "confirmed", _("confirmed")
         DECLINED = "declined", _("declined")
         CANCELLED = "cancelled", _("cancelled")
         EXPIRED = "expired", _("expired")
 
-    # Requested bookings hold their slot while the coach decides.
-    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+    # Bookings that hold their slot: an unconfirmed one for a short while, a request while
+    # the coach decides. VISIBLE_STATUSES are the active ones the coach sees.
+    ACTIVE_STATUSES = (Status.UNCONFIRMED, Status.REQUESTED, Status.CONFIRMED)
+    VISIBLE_ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
     # The client's field that reaches them on each channel; e-mail on the others.
     CONTACT_FIELDS = {Channel.PHONE: "phone", Channel.THREEMA: "threema_id", Channel.WHATSAPP: "whatsapp"}
 
@@ -56,9 +61,22 @@ class Booking(models.Model):
     # The span the booking keeps free of other bookings: start/end widened by the buffers.
     blocked_start = models.DateTimeField()
     blocked_end = models.DateTimeField()
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CONFIRMED)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.CONFIRMED)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
     message = models.TextField(_("personal message"))
+    # What this booking gave to reach the client (a snapshot): the coach sees and calls these
+    # and every message of this booking uses them, whatever another booking with the same
+    # address says. Only the channel's own contact field is filled.
+    client_name = models.CharField(_("name"), max_length=120, blank=True)
+    phone = models.CharField(_("phone number"), max_length=32, blank=True)
+    threema_id = models.CharField(_("Threema ID"), max_length=8, blank=True)
+    whatsapp = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
+    pgp_public_key = models.TextField(_("OpenPGP public key"), blank=True)
+    # Address confirmation (double opt-in): the secret of the link that goes out through the
+    # booking's channel, when it was used, and until when an unconfirmed booking holds its slot.
+    address_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    address_confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    hold_until = models.DateTimeField(_("held until"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
     time_zone = models.CharField(
         _("client's time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
@@ -97,5 +115,11 @@ class Booking(models.Model):
 
     @property
     def contact(self) -> str:
-        """How the client is reached on the booking's channel (number, Threema ID or e-mail)."""
-        return getattr(self.client, self.CONTACT_FIELDS.get(self.channel, "email"))
+        """How the client is reached on the booking's channel (number, Threema ID or e-mail),
+        as this booking gave it."""
+        field = self.CONTACT_FIELDS.get(self.channel)
+        return getattr(self, field) if field else self.client.email
+
+    @property
+    def address_proved(self) -> bool:
+        return self.address_confirmed_at is not None

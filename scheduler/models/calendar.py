@@ -99,6 +99,9 @@ class Coach(models.Model):
     # Revealed to a client only inside a confirmed booking on that channel (contact_revealed_in).
     threema_id = models.CharField(_("your Threema ID"), max_length=8, blank=True)
     whatsapp_number = models.CharField(_("your WhatsApp business number"), max_length=32, blank=True)
+    # The coach's own OpenPGP key: e-mails to the coach that carry a client's message or
+    # contact details are encrypted to it.
+    pgp_public_key = models.TextField(_("your OpenPGP public key"), blank=True)
     # {"de": {"threema": "…"}, "en": {…}}: the coach's own privacy note per language and
     # channel; a missing one means the default (phrases.channel_privacy_note).
     channel_notes = models.JSONField(_("privacy notes of the channels"), default=dict, blank=True)
@@ -224,7 +227,20 @@ class AppointmentType(models.Model):
     approval = models.CharField(
         _("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER
     )
+    class AddressConfirmation(models.TextChoices):
+        REQUESTS = "requests", _("for requests (bookings that need your approval)")
+        ALWAYS = "always", _("for every booking")
+        NEVER = "never", _("never")
+
     allowed_channels = models.JSONField(_("channels"), default=list)
+    # Double opt-in: the booking waits, unconfirmed, until the client follows the link sent
+    # through their channel; only then does a request reach the coach.
+    address_confirmation = models.CharField(
+        _("the client confirms their address before the booking reaches you"),
+        max_length=8,
+        choices=AddressConfirmation,
+        default=AddressConfirmation.REQUESTS,
+    )
     reminders = models.JSONField(
         _("reminders (minutes before)"),
         default=default_reminders,

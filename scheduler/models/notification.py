@@ -1,6 +1,8 @@
 """The outbox: one row per message to send, written in the transaction of the change
 it tells about, sent by a Celery task after commit."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +22,8 @@ class Notification(models.Model):
         COACH_NEW_BOOKING = "coach_new_booking", _("coach: new booking")
         COACH_REQUEST_WAITING = "coach_request_waiting", _("coach: request waiting")
         COACH_DELIVERY_FAILED = "coach_delivery_failed", _("coach: a message could not be delivered")
+        ADDRESS_CONFIRMATION = "address_confirmation", _("please confirm your address")
+        COACH_KEY_UNUSABLE = "coach_key_unusable", _("coach: the client's OpenPGP key no longer works")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("client")
@@ -32,6 +36,12 @@ class Notification(models.Model):
         FAILED = "failed", _("failed")
         # A reminder or update that no longer applies (the booking moved or ended).
         OBSOLETE = "obsolete", _("no longer needed")
+        # Overtaken by a later change of the booking (a confirmation after a cancellation, an
+        # old time after a move): not sent, since what it says is no longer true.
+        SUPERSEDED = "superseded", _("overtaken by a later change")
+        # The attempt's outcome is unknown (the worker died while sending): it may or may not
+        # have arrived, so it is not sent again blindly; the coach can send it again.
+        UNKNOWN = "unknown", _("may not have arrived")
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind)
@@ -41,7 +51,10 @@ class Notification(models.Model):
     # The booking's sequence when this was written: a later change makes older reminders obsolete.
     sequence = models.PositiveIntegerField(default=0)
     scheduled_for = models.DateTimeField(_("send at"), default=timezone.now)
-    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
+    # Names every attempt of this message to the provider (the e-mail's Message-ID), so a
+    # delivery can be recognised as this one.
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider's message id"), max_length=255, blank=True)

@@ -108,7 +108,7 @@ SELECT 'busy', NULL, p.first_day, p.last_day, NULL, NULL, p."start", p."end"
 UNION ALL
 SELECT 'busy', NULL, NULL, NULL, NULL, NULL, b.blocked_start, b.blocked_end
   FROM scheduler_booking b
- WHERE b.coach_id = %(coach)s AND b.status IN (%(requested)s, %(confirmed)s) AND b.id <> %(exclude)s
+ WHERE b.coach_id = %(coach)s AND b.status IN (%(unconfirmed)s, %(requested)s, %(confirmed)s) AND b.id <> %(exclude)s
    AND b.blocked_start < %(reach_end)s AND b.blocked_end > %(reach_start)s
 UNION ALL
 SELECT 'busy', NULL, NULL, NULL, NULL, NULL, e."start", e."end"
@@ -119,7 +119,7 @@ _BOOKED_STARTS_SQL = """
 UNION ALL
 SELECT 'booked', NULL, NULL, NULL, NULL, NULL, b."start", NULL
   FROM scheduler_booking b
- WHERE b.coach_id = %(coach)s AND b.status IN (%(requested)s, %(confirmed)s) AND b.id <> %(exclude)s
+ WHERE b.coach_id = %(coach)s AND b.status IN (%(unconfirmed)s, %(requested)s, %(confirmed)s) AND b.id <> %(exclude)s
    AND b.appointment_type_id = %(type)s AND b."start" >= %(read_start)s AND b."start" < %(read_end)s
 """
 
@@ -171,7 +171,8 @@ def availability_inputs(
     params = {
         "coach": coach.pk,
         "type": appointment_type.pk,
-        # Booking.ACTIVE_STATUSES: requested bookings hold their slot too.
+        # Booking.ACTIVE_STATUSES: unconfirmed and requested bookings hold their slot too.
+        "unconfirmed": Booking.Status.UNCONFIRMED,
         "requested": Booking.Status.REQUESTED,
         "confirmed": Booking.Status.CONFIRMED,
         "exclude": exclude_booking.pk if exclude_booking is not None else 0,  # no booking has id 0

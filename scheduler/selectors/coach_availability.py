@@ -40,7 +40,7 @@ def blocked_period_collisions(*, coach: Coach, start: datetime, end: datetime, n
     begun yet (a begun appointment can be neither moved nor cancelled), by start."""
     return list(
         Booking.objects.filter(
-            coach=coach, status__in=Booking.ACTIVE_STATUSES, start__lt=end, end__gt=start, start__gt=now
+            coach=coach, status__in=Booking.VISIBLE_ACTIVE_STATUSES, start__lt=end, end__gt=start, start__gt=now
         )
         .select_related("client", "appointment_type")
         .order_by("start")

@@ -21,8 +21,13 @@ LIST_FILTERS = ("upcoming", "past", "cancelled", "requested")
 
 
 def coach_bookings(*, coach: Coach) -> QuerySet[Booking]:
-    """The coach's bookings with what a row shows (type and client)."""
-    return Booking.objects.filter(coach=coach).select_related("appointment_type", "client")
+    """The coach's bookings with what a row shows (type and client). A booking whose client
+    has not confirmed their address yet is not the coach's to see (it may be a stranger's)."""
+    return (
+        Booking.objects.filter(coach=coach)
+        .exclude(status=Status.UNCONFIRMED)
+        .select_related("appointment_type", "client")
+    )
 
 
 def coach_agenda(*, coach: Coach, now: datetime) -> list[tuple[date, list[Booking]]]:

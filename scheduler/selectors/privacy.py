@@ -86,6 +86,7 @@ def user_data_export(*, user) -> dict:
                 "start": _iso(booking.start),
                 "end": _iso(booking.end),
                 "status": booking.status,
+                "name": booking.client_name,
                 "channel": booking.channel,
                 "contact": booking.contact,
                 "email": booking.client.email,

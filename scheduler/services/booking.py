@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -189,17 +190,37 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
 
 
 def _needs_approval(appointment_type: AppointmentType, client: Client) -> bool:
+    """Whether this booking is a request. Only a proved booker counts as known: a confirmed
+    booking whose address was confirmed. A stranger who types a known client's address is
+    a new client."""
     if appointment_type.approval == AppointmentType.Approval.ALWAYS:
         return True
     if appointment_type.approval == AppointmentType.Approval.NEW_CLIENTS:
-        return not client.bookings.filter(status=Booking.Status.CONFIRMED).exists()
+        return not client.bookings.filter(
+            status=Booking.Status.CONFIRMED, address_confirmed_at__isnull=False
+        ).exists()
     return False
 
 
+def _needs_address_confirmation(appointment_type: AppointmentType, *, needs_approval: bool) -> bool:
+    setting = appointment_type.address_confirmation
+    if setting == AppointmentType.AddressConfirmation.ALWAYS:
+        return True
+    return setting == AppointmentType.AddressConfirmation.REQUESTS and needs_approval
+
+
 def booking_create(
-    *, appointment_type: AppointmentType, request: BookingRequest, now: datetime | None = None
+    *,
+    appointment_type: AppointmentType,
+    request: BookingRequest,
+    now: datetime | None = None,
+    address_proved: bool = False,
 ) -> Booking:
     """Validate, re-check the slot inside the transaction and write the booking.
+
+    `address_proved`: the booker showed they own the e-mail address (a signed-in client
+    whose address is verified); only then may the booking update the stored client and
+    skip the address confirmation.
 
     Raises ValidationError (per field) for bad input and SlotTaken when someone else
     got the slot first. On PostgreSQL the exclusion constraint settles a race between
@@ -211,9 +232,18 @@ def booking_create(
     start = cleaned["start"]
     try:
         with transaction.atomic():
+            # Unconfirmed bookings past their hold give their slots back before the check.
+            bookings_unconfirmed_expire(coach=coach, now=now)
             _slot_check(appointment_type=appointment_type, start=start, now=now)
-            client = _client_for(coach=coach, cleaned=cleaned)
+            client = _client_for(coach=coach, cleaned=cleaned, proved=address_proved)
             needs_approval = _needs_approval(appointment_type, client)
+            unconfirmed = not address_proved and _needs_address_confirmation(
+                appointment_type, needs_approval=needs_approval
+            )
+            if unconfirmed:
+                status = Booking.Status.UNCONFIRMED
+            else:
+                status = Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED
             end = start + appointment_type.duration
             booking = Booking.objects.create(
                 coach=coach,
@@ -223,16 +253,23 @@ def booking_create(
                 end=end,
                 blocked_start=start - appointment_type.buffer_before,
                 blocked_end=end + appointment_type.buffer_after,
-                status=Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED,
-                respond_by=_respond_by(coach, start, now) if needs_approval else None,
+                status=status,
+                respond_by=_respond_by(coach, start, now) if needs_approval and not unconfirmed else None,
+                hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
+                address_confirmed_at=now if address_proved else None,
                 channel=cleaned["channel"],
                 message=cleaned["message"],
+                client_name=cleaned["name"],
+                **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
                 language=cleaned["language"],
                 time_zone=cleaned["time_zone"],
                 privacy_consent_at=now if cleaned["privacy_consent"] else None,
                 privacy_consent_version=coach.privacy_version() if cleaned["privacy_consent"] else "",
             )
-            event = "created_requested" if needs_approval else "created_confirmed"
+            if unconfirmed:
+                event = "created_unconfirmed"
+            else:
+                event = "created_requested" if needs_approval else "created_confirmed"
             booking_notify(booking=booking, event=event, now=now)
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
@@ -244,23 +281,72 @@ def booking_create(
 CLIENT_CONTACT_FIELDS = ("phone", "threema_id", "whatsapp", "pgp_public_key")
 
 
-def _client_for(*, coach: Coach, cleaned: dict) -> Client:
-    """The coach's client with this e-mail address, created or brought up to date in
-    one statement (an upsert). Contact details given before are kept in the database
-    unless new ones are given; the returned object holds what this booking gave
-    (reload it to read the stored details)."""
-    given = [field for field in CLIENT_CONTACT_FIELDS if cleaned[field]]
+def _client_for(*, coach: Coach, cleaned: dict, proved: bool) -> Client:
+    """The coach's client with this e-mail address.
+
+    Its stored details change only from a proved source: a booker whose address is proved
+    brings them up to date (one upsert; details given before are kept unless new ones are
+    given). Anyone else can type any address, so an unproved booking creates a client with
+    its name only and never changes an existing one: the booking keeps its own snapshot."""
+    if proved:
+        return client_details_update(coach=coach, email=cleaned["email"], details=cleaned)
+    Client.objects.bulk_create(
+        [Client(coach=coach, email=cleaned["email"], name=cleaned["name"], language=cleaned["language"])],
+        ignore_conflicts=True,
+    )
+    return Client.objects.get(coach=coach, email=cleaned["email"])
+
+
+def client_details_update(*, coach: Coach, email: str, details: dict) -> Client:
+    """Write a proved source's details (name, language, contact fields) into the coach's
+    client with this address, creating it if need be."""
+    given = [field for field in CLIENT_CONTACT_FIELDS if details.get(field)]
     client = Client(
         coach=coach,
-        email=cleaned["email"],
-        name=cleaned["name"],
-        language=cleaned["language"],
-        **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
+        email=email,
+        name=details["name"],
+        language=details["language"],
+        **{field: details.get(field, "") for field in CLIENT_CONTACT_FIELDS},
     )
     (client,) = Client.objects.bulk_create(
         [client], update_conflicts=True, unique_fields=["coach", "email"], update_fields=["name", "language", *given]
     )
     return client
+
+
+def booking_address_confirm(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """The client followed the confirmation link: their address is proved. The booking goes
+    on to the coach as a request (or is confirmed, where the type needs no approval), and
+    its details become the client's stored ones."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _transition(
+            booking, (Booking.Status.UNCONFIRMED,), _("This booking no longer waits for a confirmation.")
+        )
+        if booking.hold_until is not None and booking.hold_until <= now:
+            raise ValidationError(_("The time to confirm has run out, and the slot is free again."))
+        details = {"name": booking.client_name, "language": booking.language}
+        details.update({field: getattr(booking, field) for field in CLIENT_CONTACT_FIELDS})
+        client = client_details_update(coach=booking.coach, email=booking.client.email, details=details)
+        booking.address_confirmed_at = now
+        booking.hold_until = None
+        needs_approval = _needs_approval(booking.appointment_type, client)
+        booking.status = Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED
+        booking.respond_by = _respond_by(booking.coach, booking.start, now) if needs_approval else None
+        booking.sequence += 1
+        booking.save()
+        booking_notify(booking=booking, event="created_requested" if needs_approval else "created_confirmed", now=now)
+    return booking
+
+
+def bookings_unconfirmed_expire(*, coach: Coach | None = None, now: datetime | None = None) -> int:
+    """Unconfirmed bookings past their hold expire and free their slots. Nobody is told:
+    the coach never saw them, and the address was never proved."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(status=Booking.Status.UNCONFIRMED, hold_until__lte=now)
+    if coach is not None:
+        due = due.filter(coach=coach)
+    return due.update(status=Booking.Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now)
 
 
 def _respond_by(coach: Coach, start: datetime, now: datetime) -> datetime:
@@ -306,11 +392,13 @@ def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = N
         booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
         if booking.start <= now:
             raise ValidationError(_("This appointment has already begun and can no longer be cancelled."))
+        unconfirmed = booking.status == Booking.Status.UNCONFIRMED
         booking.status = Booking.Status.CANCELLED
         booking.status_note = note.strip()
         booking.sequence += 1
         booking.save()
-        booking_notify(booking=booking, event="cancelled_by_coach" if by_coach else "cancelled", now=now)
+        if not unconfirmed:  # nobody was told of a booking whose address was never confirmed
+            booking_notify(booking=booking, event="cancelled_by_coach" if by_coach else "cancelled", now=now)
     return booking
 
 
@@ -323,6 +411,8 @@ def booking_reschedule(
     try:
         with transaction.atomic():
             booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
+            if booking.status == Booking.Status.UNCONFIRMED:
+                raise ValidationError(_("Please confirm your address first; then the booking can be moved."))
             if booking.start <= now:
                 raise ValidationError(_("This appointment has already begun and can no longer be moved."))
             appointment_type = booking.appointment_type
@@ -361,4 +451,5 @@ def bookings_expire_due(*, now: datetime | None = None) -> int:
     """Expire every request past its deadline (run by beat every minute)."""
     now = now or timezone.now()
     due = Booking.objects.filter(status=Booking.Status.REQUESTED, respond_by__lte=now)
-    return sum(1 for booking in due if booking_expire(booking=booking, now=now) is not None)
+    expired = sum(1 for booking in due if booking_expire(booking=booking, now=now) is not None)
+    return expired + bookings_unconfirmed_expire(now=now)

@@ -33,6 +33,8 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 
 # What each change of a booking tells whom.
 EVENTS = {
+    # Only the client hears of a booking whose address is not confirmed yet: the link to confirm it.
+    "created_unconfirmed": [(Kind.ADDRESS_CONFIRMATION, Audience.CLIENT)],
     "created_confirmed": [(Kind.CONFIRMED, Audience.CLIENT), (Kind.COACH_NEW_BOOKING, Audience.COACH)],
     "created_requested": [(Kind.REQUEST_RECEIVED, Audience.CLIENT), (Kind.COACH_REQUEST_WAITING, Audience.COACH)],
     "confirmed": [(Kind.CONFIRMED, Audience.CLIENT)],
@@ -50,15 +52,15 @@ EVENTS_WITH_REMINDERS = ("created_confirmed", "confirmed", "rescheduled", "resch
 
 def address(booking: Booking, audience: str) -> tuple[str, str]:
     """(channel, recipient) for the client or the coach. A client who is called by the
-    coach gets their confirmation by e-mail; the coach always by e-mail."""
+    coach gets their confirmation by e-mail; the coach always by e-mail. The client is
+    reached as this booking gave it (its snapshot), never as another booking said."""
     if audience == Audience.COACH:
         return Channel.EMAIL, booking.coach.user.email
-    client = booking.client
     if booking.channel == Channel.THREEMA:
-        return Channel.THREEMA, client.threema_id
+        return Channel.THREEMA, booking.threema_id
     if booking.channel == Channel.WHATSAPP:
-        return Channel.WHATSAPP, client.whatsapp
-    return Channel.EMAIL, client.email
+        return Channel.WHATSAPP, booking.whatsapp
+    return Channel.EMAIL, booking.client.email
 
 
 def booking_notify(*, booking: Booking, event: str, now: datetime | None = None) -> list[Notification]:

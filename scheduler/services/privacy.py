@@ -23,11 +23,15 @@ DELETED_CLIENT = _("deleted client")
 ANONYMISED_DOMAIN = "anonymised.invalid"
 
 Audience = Notification.Audience
+# What a booking holds of the client besides the name (which goes with the client).
+BOOKING_PERSONAL_FIELDS = ("message", "status_note", "phone", "threema_id", "whatsapp", "pgp_public_key")
 
 
 def bookings_anonymise(*, bookings: QuerySet[Booking], now: datetime) -> int:
-    """Empty the personal message and note of these bookings; returns how many changed."""
-    return bookings.exclude(message="", status_note="").update(message="", status_note="", updated_at=now)
+    """Empty the personal message, the note and the contact details of these bookings;
+    returns how many changed."""
+    emptied = {field: "" for field in BOOKING_PERSONAL_FIELDS}
+    return bookings.exclude(**emptied).update(**emptied, updated_at=now)
 
 
 def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
@@ -43,8 +47,11 @@ def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
         # A message not sent yet has nobody to go to any more.
         to_client.filter(status=Notification.Status.PENDING).update(status=Notification.Status.OBSOLETE)
         to_client.update(recipient="", last_error="")
-        # The coach's calendar shows the client's name: tell subscribed calendars it changed.
-        client.bookings.update(updated_at=now)
+        # Each booking's own copy of the details goes too. The coach's calendar shows the
+        # client's name: updated_at tells subscribed calendars it changed.
+        client.bookings.update(
+            client_name=client.name, phone="", threema_id="", whatsapp="", pgp_public_key="", updated_at=now
+        )
         count += 1
     return count
 

@@ -1,6 +1,7 @@
 """Pages a client reaches through the private link of a booking: /b/<token>/…"""
 
 import functools
+import hmac
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -52,7 +53,6 @@ def _changeable(booking: Booking) -> bool:
 
 def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note="", status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
-    client = booking.client
     contact = booking.contact
     context = {
         "booking": booking,
@@ -65,7 +65,7 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
         "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "privacy_note": phrases.channel_privacy_note(coach=booking.coach, channel=booking.channel),
         "coach_contact": booking.coach.contact_revealed_in(booking),
-        "encrypted_email": booking.channel == Channel.EMAIL and bool(client.pgp_public_key),
+        "encrypted_email": booking.channel == Channel.EMAIL and bool(booking.pgp_public_key),
         "changeable": _changeable(booking),
         "cancel_errors": cancel_errors,
         "cancel_note": cancel_note,
@@ -157,3 +157,30 @@ def booking_reschedule(request, token):
         "detect_tz": False,
     }
     return render(request, "scheduler/reschedule.html", context, status=status)
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def booking_address_confirm(request, token, address_token):
+    """The link sent through the client's channel. GET only shows a button: mail scanners and
+    link previews open links, and must not confirm a booking for anyone."""
+    booking = _booking(token)
+    if not hmac.compare_digest(booking.address_token.encode(), address_token.encode()):
+        return _booking_page(request, booking, cancel_errors=[phrases.ADDRESS_LINK_INVALID], status=404)
+    errors, status = [], 200
+    if request.method == "POST":
+        if wait := request.link_limit_wait:
+            errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
+        else:
+            try:
+                services.booking_address_confirm(booking=booking)
+            except ValidationError as exc:
+                errors, status = exc.messages, 400
+            else:
+                messages.success(request, phrases.ADDRESS_CONFIRMED)
+                return see_other(reverse("scheduler:booking", kwargs={"token": token}))
+    if booking.status != Booking.Status.UNCONFIRMED and not errors:
+        return redirect("scheduler:booking", token=token)
+    zone, _notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
+    context = {"booking": booking, "coach": booking.coach, "zone": zone, "errors": errors}
+    return render(request, "scheduler/confirm_address.html", context, status=status)

@@ -69,7 +69,7 @@ def _act(request, booking: Booking, write, done):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, done % {"client": booking.client.name})
+        messages.success(request, done % {"client": booking.client_name})
     return _back(request, booking)
 
 
@@ -159,7 +159,7 @@ def booking_reschedule(request, booking_uuid):
         except services.SlotTaken:
             errors, status = [phrases.SLOT_TAKEN_MOVE], 409
         else:
-            messages.success(request, RESCHEDULED % {"client": booking.client.name})
+            messages.success(request, RESCHEDULED % {"client": booking.client_name})
             return see_other(reverse("coach:booking", kwargs={"booking_uuid": booking.uuid}))
         booking.refresh_from_db()
     now = timezone.now()
