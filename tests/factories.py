@@ -36,6 +36,9 @@ class AppointmentTypeFactory(factory.django.DjangoModelFactory):
     slot_step = timedelta(minutes=15)
     minimum_notice = timedelta(0)
     allowed_channels = factory.LazyFunction(lambda: list(Channel.values))
+    # The model's default ("requests") is tested where the address confirmation is; other
+    # tests book as a client whose address needs no confirmation.
+    address_confirmation = AppointmentType.AddressConfirmation.NEVER
 
 
 class WeeklyHoursFactory(factory.django.DjangoModelFactory):
@@ -80,6 +83,12 @@ class BookingFactory(factory.django.DjangoModelFactory):
     status = Booking.Status.CONFIRMED
     channel = Channel.EMAIL
     message = "Ich möchte über meine berufliche Neuorientierung sprechen."
+    # The booking's own copy of the details: by default what the client row holds.
+    client_name = factory.SelfAttribute("client.name")
+    phone = factory.SelfAttribute("client.phone")
+    threema_id = factory.SelfAttribute("client.threema_id")
+    whatsapp = factory.SelfAttribute("client.whatsapp")
+    pgp_public_key = factory.SelfAttribute("client.pgp_public_key")
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

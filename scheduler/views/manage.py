@@ -5,7 +5,7 @@ import hmac
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -166,7 +166,7 @@ def booking_address_confirm(request, token, address_token):
     link previews open links, and must not confirm a booking for anyone."""
     booking = _booking(token)
     if not hmac.compare_digest(booking.address_token.encode(), address_token.encode()):
-        return _booking_page(request, booking, cancel_errors=[phrases.ADDRESS_LINK_INVALID], status=404)
+        raise Http404(phrases.ADDRESS_LINK_INVALID)
     errors, status = [], 200
     if request.method == "POST":
         if wait := request.link_limit_wait:

@@ -264,7 +264,7 @@ def test_successful_booking_redirects_to_its_token_page(client, kind):
     assert booking.start == start
     assert booking.time_zone == "America/New_York"
     assert booking.channel == "threema"
-    assert booking.client.threema_id == "ABCD1234"
+    assert booking.threema_id == "ABCD1234"
     assert booking.privacy_consent_at is not None
     assert booking.language == "en"
 
@@ -610,7 +610,7 @@ def test_find_my_key_looks_in_the_web_key_directory(client, kind, settings, http
     assert response.status_code == 303
     from scheduler.models import Client
 
-    assert "BEGIN PGP PUBLIC KEY BLOCK" in Client.objects.get(email="valid@example.org").pgp_public_key
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in Booking.objects.get(client__email="valid@example.org").pgp_public_key
 
 
 def test_find_my_key_without_a_directory_explains(client, kind, settings, httpserver):

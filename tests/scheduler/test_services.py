@@ -34,8 +34,10 @@ def request_for(**changes):
     return replace(base, **changes)
 
 
-def create(kind, **changes):
-    return services.booking_create(appointment_type=kind, request=request_for(**changes), now=NOW)
+def create(kind, address_proved=False, **changes):
+    return services.booking_create(
+        appointment_type=kind, request=request_for(**changes), now=NOW, address_proved=address_proved
+    )
 
 
 def field_errors(kind, **changes):
@@ -126,14 +128,21 @@ def test_channel_not_allowed_by_the_type(kind):
     assert "channel" in field_errors(kind, channel="whatsapp", whatsapp="+491701234567")
 
 
-def test_contact_details_are_normalised_and_kept_on_the_client(kind, openpgp_keys):
-    booking = create(kind, channel="threema", threema_id="abcd1234", pgp_public_key=openpgp_keys["valid"])
-    assert booking.client.threema_id == "ABCD1234"
-    assert "BEGIN PGP PUBLIC KEY BLOCK" in booking.client.pgp_public_key
-    booking = create(kind, start=at(10), channel="phone", phone="0170 1234567")
-    booking.client.refresh_from_db()
-    assert booking.client.phone == "+491701234567"
-    assert booking.client.threema_id == "ABCD1234"  # kept from before
+def test_contact_details_are_normalised_and_kept_on_the_booking(kind, openpgp_keys):
+    first = create(kind, channel="threema", threema_id="abcd1234", pgp_public_key=openpgp_keys["valid"])
+    assert first.threema_id == "ABCD1234" and first.contact == "ABCD1234"
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in first.pgp_public_key
+    second = create(kind, start=at(10), channel="phone", phone="0170 1234567")
+    assert second.phone == "+491701234567" and second.threema_id == "" and second.pgp_public_key == ""
+    first.refresh_from_db()
+    assert first.threema_id == "ABCD1234" and first.phone == ""  # each booking keeps its own
+
+
+def test_a_proved_booker_keeps_their_details_on_the_client(kind):
+    create(kind, channel="threema", threema_id="abcd1234", address_proved=True)
+    create(kind, start=at(10), channel="phone", phone="0170 1234567", address_proved=True)
+    client = Client.objects.get()
+    assert (client.phone, client.threema_id) == ("+491701234567", "ABCD1234")  # given before: kept
 
 
 def test_a_client_is_reused_per_coach_and_email(kind):
@@ -149,7 +158,7 @@ def test_a_client_is_reused_per_coach_and_email(kind):
 def test_approval_for_new_clients_only(kind):
     kind.approval = AppointmentType.Approval.NEW_CLIENTS
     kind.save()
-    first = create(kind)
+    first = create(kind, address_proved=True)
     assert first.status == Booking.Status.REQUESTED
     assert first.respond_by == first.start
     services.booking_confirm(booking=first)

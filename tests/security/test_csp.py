@@ -13,6 +13,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from scheduler.models import Booking
 from tests.accounts.test_mfa import totp_now
 
 from .conftest import PASSWORD
@@ -98,6 +99,13 @@ def offered_start(world) -> str:
     return datetime.combine(day, time(9), tzinfo=ZoneInfo(world.anna.coach.time_zone)).isoformat()
 
 
+def unconfirmed_booking_confirm_url(world) -> str:
+    """The address-confirmation page shows its button only while the booking waits for it."""
+    booking = world.kim.booking
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.UNCONFIRMED)
+    return f"/b/{booking.token}/confirm/{booking.address_token}/"
+
+
 # URL name → (who is signed in, the page's address). "anna" is a coach, "kim" a client.
 PAGES = {
     "scheduler:home": (None, lambda w: "/"),
@@ -109,6 +117,7 @@ PAGES = {
     ),
     "scheduler:booking": (None, lambda w: f"/b/{w.kim.booking.token}/"),
     "scheduler:booking_reschedule": (None, lambda w: f"/b/{w.kim.booking.token}/reschedule/"),
+    "scheduler:booking_address_confirm": (None, lambda w: unconfirmed_booking_confirm_url(w)),
     "coach:dashboard": ("anna", lambda w: "/coach/"),
     "coach:bookings": ("anna", lambda w: "/coach/bookings/"),
     "coach:booking": ("anna", lambda w: f"/coach/bookings/{w.anna.booking.uuid}/"),

@@ -118,6 +118,16 @@ ROWS = {
         guesses(w, lambda t: f"/b/{t}/reschedule/", own_status=200)
         + guesses(w, lambda t: f"/b/{t}/reschedule/", "POST")
     ),
+    # The address confirmation needs both secrets: the booking's and the one sent through the channel.
+    "scheduler:booking_address_confirm": lambda w: (
+        guesses(w, lambda t: f"/b/{t}/confirm/{w.kim.booking.address_token}/", "POST")
+        + [
+            probe
+            for guess in not_the_token(w) + [w.kim.booking.token]
+            for probe in strangers("POST", f"/b/{w.kim.booking.token}/confirm/{guess}/", coach_page=False)
+        ]
+        + [Probe(None, "GET", f"/b/{w.kim.booking.token}/confirm/{w.kim.booking.address_token}/", 302, own=True)]
+    ),
     "api:get_booking": lambda w: guesses(w, lambda t: f"/api/bookings/{t}", own_status=200),
     "api:cancel_booking": lambda w: guesses(w, lambda t: f"/api/bookings/{t}/cancel", "POST"),
     # Calendar feeds: only their own token.

@@ -14,7 +14,12 @@ from scheduler.models import common, new_token
 from .conftest import make_client, make_coach
 
 MIN_BITS = 128
-TOKEN_FIELDS = {"scheduler.Booking.token", "scheduler.Coach.feed_token", "accounts.ClientProfile.feed_token"}
+TOKEN_FIELDS = {
+    "scheduler.Booking.token",
+    "scheduler.Booking.address_token",
+    "scheduler.Coach.feed_token",
+    "accounts.ClientProfile.feed_token",
+}
 
 
 def random_bits(token: str) -> int:
