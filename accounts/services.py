@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from scheduler.models import new_token
+from scheduler.selectors.privacy import user_clients
 
 from .models import ClientProfile
 
@@ -20,3 +21,17 @@ def client_feed_rotate(*, user) -> ClientProfile:
     profile.feed_token = new_token()
     profile.save(update_fields=["feed_token", "updated_at"])
     return profile
+
+
+# The details of a saved profile that become the coaches' records of the client.
+CLIENT_RECORD_FIELDS = ("name", "phone", "threema_id", "whatsapp", "pgp_public_key")
+
+
+def client_records_update(*, profile: ClientProfile) -> int:
+    """A signed-in client with a verified address is a proved source: what they save becomes
+    each coach's stored record of them (a booking keeps its own copy). A field left empty
+    changes nothing. Returns how many records changed."""
+    given = {field: getattr(profile, field) for field in CLIENT_RECORD_FIELDS if getattr(profile, field)}
+    if not given:
+        return 0
+    return user_clients(user=profile.user).update(**given)

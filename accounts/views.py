@@ -25,7 +25,7 @@ from scheduler.views.feeds import calendar_response, etag_of
 from .forms import ClientProfileForm
 from .models import ClientProfile
 from .selectors import client_profile_by_feed_token
-from .services import client_feed_rotate
+from .services import client_feed_rotate, client_records_update
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -70,7 +70,7 @@ def me_details(request):
     profile = ClientProfile.objects.filter(user=request.user).first() or ClientProfile(user=request.user)
     form = ClientProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        client_records_update(profile=form.save())
         messages.success(request, _("Your details are saved. They fill in the booking form for you."))
         return redirect("accounts:me")
     return _private(render(request, "account/me_details.html", {"form": form}))

@@ -103,6 +103,15 @@ class AppointmentTypeForm(forms.Form):
     approval = forms.ChoiceField(
         label=_("Your approval needed"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
     )
+    address_confirmation = forms.ChoiceField(
+        label=_("The client confirms their address first"),
+        choices=AppointmentType.AddressConfirmation.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A link goes to the e-mail address, Threema ID or WhatsApp number the client gave. Until they follow "
+            "it, the time is held for them and you do not see the booking: nobody can book in someone else's name."
+        ),
+    )
     allowed_channels = forms.MultipleChoiceField(
         label=_("Ways to talk"),
         widget=forms.CheckboxSelectMultiple,
@@ -125,7 +134,15 @@ class AppointmentTypeForm(forms.Form):
         self.fields["allowed_channels"].help_text = _("The ways you offer (in your settings).")
         if instance is None:
             self.initial.setdefault("allowed_channels", list(coach.channels))
-            for name in ("approval", "minimum_notice", "horizon", "slot_step", "buffer_before", "buffer_after"):
+            for name in (
+                "approval",
+                "address_confirmation",
+                "minimum_notice",
+                "horizon",
+                "slot_step",
+                "buffer_before",
+                "buffer_after",
+            ):
                 self.initial.setdefault(name, AppointmentType._meta.get_field(name).get_default())
             self.initial.setdefault("reminders", AppointmentType._meta.get_field("reminders").get_default())
         # A reminder set elsewhere (e.g. 90 minutes) stays a choice, so saving keeps it.
@@ -147,6 +164,7 @@ class AppointmentTypeForm(forms.Form):
             daily_cap=data["daily_cap"],
             weekly_cap=data["weekly_cap"],
             approval=data["approval"],
+            address_confirmation=data["address_confirmation"],
             allowed_channels=data["allowed_channels"],
             reminders=sorted(set(data["reminders"]), reverse=True),
         )

@@ -4,6 +4,7 @@ and dispatches its tasks after the transaction commits."""
 from .booking import (
     BookingRequest,
     SlotTaken,
+    booking_address_confirm,
     booking_cancel,
     booking_confirm,
     booking_create,
@@ -28,6 +29,7 @@ from .outbox import (
 __all__ = [
     "BookingRequest",
     "SlotTaken",
+    "booking_address_confirm",
     "booking_cancel",
     "booking_confirm",
     "booking_create",

@@ -32,6 +32,7 @@ class AppointmentTypeData:
     approval: str
     allowed_channels: list[str]
     reminders: list[int]
+    address_confirmation: str = AppointmentType.AddressConfirmation.REQUESTS
 
 
 def _slug_taken_error() -> ValidationError:

@@ -189,16 +189,14 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) == BOOKING_NO_OVERLAP
 
 
-def _needs_approval(appointment_type: AppointmentType, client: Client) -> bool:
-    """Whether this booking is a request. Only a proved booker counts as known: a confirmed
-    booking whose address was confirmed. A stranger who types a known client's address is
-    a new client."""
+def _needs_approval(appointment_type: AppointmentType, client: Client, *, proved: bool) -> bool:
+    """Whether this booking is a request. Only a proved booker counts as known: one whose
+    address is proved now, and who had a confirmed booking with a proved address before.
+    A stranger who types a known client's address is a new client."""
     if appointment_type.approval == AppointmentType.Approval.ALWAYS:
         return True
     if appointment_type.approval == AppointmentType.Approval.NEW_CLIENTS:
-        return not client.bookings.filter(
-            status=Booking.Status.CONFIRMED, address_confirmed_at__isnull=False
-        ).exists()
+        return not proved or not client.bookings.filter(status=Booking.Status.CONFIRMED, address_confirmed_at__isnull=False).exists()
     return False
 
 
@@ -236,7 +234,7 @@ def booking_create(
             bookings_unconfirmed_expire(coach=coach, now=now)
             _slot_check(appointment_type=appointment_type, start=start, now=now)
             client = _client_for(coach=coach, cleaned=cleaned, proved=address_proved)
-            needs_approval = _needs_approval(appointment_type, client)
+            needs_approval = _needs_approval(appointment_type, client, proved=address_proved)
             unconfirmed = not address_proved and _needs_address_confirmation(
                 appointment_type, needs_approval=needs_approval
             )
@@ -330,7 +328,7 @@ def booking_address_confirm(*, booking: Booking, now: datetime | None = None) ->
         client = client_details_update(coach=booking.coach, email=booking.client.email, details=details)
         booking.address_confirmed_at = now
         booking.hold_until = None
-        needs_approval = _needs_approval(booking.appointment_type, client)
+        needs_approval = _needs_approval(booking.appointment_type, client, proved=True)
         booking.status = Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED
         booking.respond_by = _respond_by(booking.coach, booking.start, now) if needs_approval else None
         booking.sequence += 1

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import ics, phrases, ratelimit, selectors, services
 from ..forms import parse_start, zone_or_default
-from ..models import Booking, Channel
+from ..models import Booking, Channel, Notification
+from ..services.outbox import address
 from .errors import too_many_requests_page
 from .public import see_other, slot_picker, speak_to_clients_of, tz_form
 
@@ -51,6 +52,12 @@ def _changeable(booking: Booking) -> bool:
     return booking.is_active and booking.start > timezone.now()
 
 
+def _confirmation_sent_to(booking: Booking) -> dict:
+    """Where the address-confirmation link went: the booking's channel, or e-mail for the others."""
+    channel, recipient = address(booking, Notification.Audience.CLIENT)
+    return {"confirmation_channel": Channel(channel).label, "confirmation_contact": recipient}
+
+
 def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note="", status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
     contact = booking.contact
@@ -62,6 +69,7 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
         "tz_form": tz_form(zone),
         "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
         "contact": contact,
+        **_confirmation_sent_to(booking),
         "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "privacy_note": phrases.channel_privacy_note(coach=booking.coach, channel=booking.channel),
         "coach_contact": booking.coach.contact_revealed_in(booking),
@@ -168,6 +176,8 @@ def booking_address_confirm(request, token, address_token):
     if not hmac.compare_digest(booking.address_token.encode(), address_token.encode()):
         raise Http404(phrases.ADDRESS_LINK_INVALID)
     errors, status = [], 200
+    if booking.status != Booking.Status.UNCONFIRMED:  # confirmed already (a second click), or over
+        return redirect("scheduler:booking", token=token)
     if request.method == "POST":
         if wait := request.link_limit_wait:
             errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
@@ -179,8 +189,6 @@ def booking_address_confirm(request, token, address_token):
             else:
                 messages.success(request, phrases.ADDRESS_CONFIRMED)
                 return see_other(reverse("scheduler:booking", kwargs={"token": token}))
-    if booking.status != Booking.Status.UNCONFIRMED and not errors:
-        return redirect("scheduler:booking", token=token)
     zone, _notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
     context = {"booking": booking, "coach": booking.coach, "zone": zone, "errors": errors}
     return render(request, "scheduler/confirm_address.html", context, status=status)

@@ -18,6 +18,7 @@ from accounts.selectors import booking_form_initial
 from .. import phrases, ratelimit, selectors, services
 from ..forms import BookingForm, parse_start, time_zone_groups, zone_or_default
 from ..models import Channel
+from ..selectors.privacy import user_emails_verified
 
 
 def home(request):
@@ -221,6 +222,13 @@ def type_page(request, coach_slug, type_slug):
     return render(request, "scheduler/type.html", context)
 
 
+def _signed_in_with(request, email: str) -> bool:
+    """Whether the visitor is signed in with this e-mail address, verified: a proved booker."""
+    if not request.user.is_authenticated:
+        return False
+    return email.strip().lower() in user_emails_verified(user=request.user)
+
+
 def _booking_submit(request, appointment_type):
     coach = appointment_type.coach
     zone, _notice = zone_or_default(request.POST.get("tz"), coach.time_zone)
@@ -239,7 +247,12 @@ def _booking_submit(request, appointment_type):
     status, notice = 200, None
     if form.is_valid():
         try:
-            booking = services.booking_create(appointment_type=appointment_type, request=form.booking_request())
+            booking_request = form.booking_request()
+            booking = services.booking_create(
+                appointment_type=appointment_type,
+                request=booking_request,
+                address_proved=_signed_in_with(request, booking_request.email),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except services.SlotTaken:

@@ -32,6 +32,7 @@ def type_data(**overrides) -> dict:
         "daily_cap": "3",
         "weekly_cap": "10",
         "approval": "new_clients",
+        "address_confirmation": "requests",
         "allowed_channels": ["email", "threema"],
         "reminders": ["1440", "60"],
     }

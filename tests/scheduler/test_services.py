@@ -162,7 +162,9 @@ def test_approval_for_new_clients_only(kind):
     assert first.status == Booking.Status.REQUESTED
     assert first.respond_by == first.start
     services.booking_confirm(booking=first)
-    assert create(kind, start=at(10)).status == Booking.Status.CONFIRMED
+    assert create(kind, start=at(10), address_proved=True).status == Booking.Status.CONFIRMED
+    # Someone else who only types the address is a new client.
+    assert create(kind, start=at(11)).status == Booking.Status.REQUESTED
 
 
 def test_approval_always(kind):
