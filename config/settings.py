@@ -256,6 +256,8 @@ WHATSAPP_TEMPLATES = {
     "confirmed": env("WHATSAPP_TEMPLATE_CONFIRMED", default="booking_confirmed"),
     "reminder": env("WHATSAPP_TEMPLATE_REMINDER", default="booking_reminder"),
     "cancelled": env("WHATSAPP_TEMPLATE_CANCELLED", default="booking_cancelled"),
+    # Its link variable is the address-confirmation link (double opt-in).
+    "address_confirmation": env("WHATSAPP_TEMPLATE_ADDRESS_CONFIRMATION", default="booking_confirm_address"),
     "default": env("WHATSAPP_TEMPLATE_DEFAULT", default="booking_update"),
 }
 

@@ -153,6 +153,12 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
     return subject, f"{intro}\n\n{details}"
 
 
+def _template_link(notification: Notification, booking: Booking) -> str:
+    if notification.kind == Kind.ADDRESS_CONFIRMATION:
+        return ics.booking_address_confirm_url(booking)
+    return ics.booking_manage_url(booking)
+
+
 def render(notification: Notification) -> Message:
     booking = notification.booking
     to_client = notification.audience == Notification.Audience.CLIENT
@@ -177,6 +183,7 @@ def render(notification: Notification) -> Message:
         calendar_method=method or "",
         pgp_public_key=pgp_public_key,
         template=settings.WHATSAPP_TEMPLATES.get(notification.kind, settings.WHATSAPP_TEMPLATES["default"]),
-        template_params=(day, time, booking.appointment_type.name, ics.booking_manage_url(booking)),
+        # The confirmation's template carries the link that proves the address, not the booking's.
+        template_params=(day, time, booking.appointment_type.name, _template_link(notification, booking)),
         reference=str(notification.pk),
     )

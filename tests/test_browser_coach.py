@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from scheduler.models import AppointmentType, BlockedPeriod, Booking, Coach, Notification
-from scheduler.services import BookingRequest, booking_create
+from scheduler.services import BookingRequest, booking_address_confirm, booking_create
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -37,8 +37,9 @@ def weekdays_from(first_day, count):
 
 
 def book(type_slug, day, name, email):
+    """A booking as the client makes it, their address confirmed where the type asks for that."""
     appointment_type = AppointmentType.objects.get(coach__slug="demo", slug=type_slug)
-    return booking_create(
+    booking = booking_create(
         appointment_type=appointment_type,
         request=BookingRequest(
             start=datetime.combine(day, time(10), tzinfo=BERLIN),
@@ -51,6 +52,9 @@ def book(type_slug, day, name, email):
             privacy_consent=True,
         ),
     )
+    if booking.status == Booking.Status.UNCONFIRMED:
+        booking = booking_address_confirm(booking=booking)
+    return booking
 
 
 def test_coach_blocks_a_seminar_over_a_booking_and_approves_a_request(page, live_server, start_worker, tmp_path):

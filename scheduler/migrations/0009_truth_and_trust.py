@@ -47,7 +47,6 @@ def new_notification_uuids(apps, schema_editor):
         Notification.objects.filter(pk=notification.pk).update(uuid=uuid.uuid4())
 
 
-
 class Migration(migrations.Migration):
     dependencies = [("scheduler", "0008_booking_privacy_consent_version")]
 

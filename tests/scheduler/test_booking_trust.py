@@ -301,3 +301,12 @@ def test_the_coach_chooses_the_confirmation_per_type(kind, client):
     assert response.status_code in (302, 303)
     kind.refresh_from_db()
     assert kind.address_confirmation == AppointmentType.AddressConfirmation.ALWAYS
+
+
+def test_on_whatsapp_the_confirmation_template_carries_the_confirmation_link(request_kind, settings):
+    booking = create(request_kind, channel="whatsapp", threema_id="", whatsapp="+49 170 1234567")
+    send_all()
+    (message,) = MemoryBackend.outbox
+    assert message.recipient == "+491701234567"
+    assert message.template == settings.WHATSAPP_TEMPLATES["address_confirmation"]
+    assert message.template_params[-1].endswith(f"/b/{booking.token}/confirm/{booking.address_token}/")
