@@ -128,3 +128,44 @@ def test_booking_in_the_visitors_zone_then_calendar_and_cancel(new_york_page, li
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert booking.status_note == "Something came up, sorry."
+
+
+def test_a_request_waits_for_the_address_confirmation_then_reaches_the_coach(page, live_server):
+    from playwright.sync_api import expect
+
+    from scheduler.models import AppointmentType
+
+    day = date.today() + timedelta(days=3)
+    coach = CoachFactory(slug="anna", display_name="Anna Beispiel", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(11))
+    AppointmentTypeFactory(
+        coach=coach,
+        slug="erstgespraech",
+        duration=timedelta(minutes=30),
+        slot_step=timedelta(minutes=30),
+        approval=AppointmentType.Approval.NEW_CLIENTS,
+        address_confirmation=AppointmentType.AddressConfirmation.REQUESTS,
+    )
+    start = datetime.combine(day, time(9), tzinfo=BERLIN)
+    page.goto(f"{live_server.url}/anna/erstgespraech/?tz=Europe/Berlin&start={start.isoformat()}")
+    page.get_by_label("Your name").fill("Erika Mustermann")
+    page.get_by_label("Your e-mail address").fill("erika@example.org")
+    page.get_by_label("Your personal message").fill(MESSAGE)
+    page.get_by_role("radio", name=re.compile(r"^E-mail")).check()
+    page.get_by_label("I agree that my details are stored to arrange this appointment.").check()
+    page.get_by_role("button", name="Book this time").click()
+    page.wait_for_url(re.compile(r"/b/[A-Za-z0-9_-]{20,}/(#book)?$"))
+    expect(page.get_by_text("Please confirm that this booking is yours")).to_be_visible()
+    expect(page.locator(".status")).to_contain_text("erika@example.org")
+    booking = Booking.objects.get()
+    assert booking.status == Booking.Status.UNCONFIRMED
+
+    # The link from the e-mail: opening it shows a button; only the button confirms.
+    assert ics.booking_address_confirm_url(booking).endswith(f"/b/{booking.token}/confirm/{booking.address_token}/")
+    page.goto(f"{live_server.url}/b/{booking.token}/confirm/{booking.address_token}/")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.UNCONFIRMED
+    page.get_by_role("button", name="Yes, this booking is mine").click()
+    expect(page.get_by_text("Your request is waiting for the coach's confirmation.")).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
