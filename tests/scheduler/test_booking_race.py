@@ -106,3 +106,16 @@ def test_database_itself_refuses_overlapping_active_bookings(slot):
     # Back to back is fine, and so is overlapping a cancelled booking.
     BookingFactory(appointment_type=kind, start=start + timedelta(minutes=30))
     BookingFactory(appointment_type=kind, start=start - timedelta(minutes=15), status=Booking.Status.CANCELLED)
+
+
+@pytest.mark.postgres
+def test_an_unconfirmed_booking_holds_its_slot_in_the_database_too(slot):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    kind, start = slot
+    BookingFactory(appointment_type=kind, start=start, status=Booking.Status.UNCONFIRMED)
+    with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
+        BookingFactory(appointment_type=kind, start=start + timedelta(minutes=15))
+    # Once expired (the hold ran out), the time is free.
+    Booking.objects.filter(status=Booking.Status.UNCONFIRMED).update(status=Booking.Status.EXPIRED)
+    BookingFactory(appointment_type=kind, start=start + timedelta(minutes=15))
