@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..availability import is_bookable
-from ..models import AppointmentType, Booking, Channel, Client, Coach, time_zone_names
+from ..models import AppointmentType, Booking, Channel, Client, Coach, availability_changed, time_zone_names
 from ..selectors import availability_inputs
 from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
 from .outbox import booking_notify
@@ -196,7 +196,10 @@ def _needs_approval(appointment_type: AppointmentType, client: Client, *, proved
     if appointment_type.approval == AppointmentType.Approval.ALWAYS:
         return True
     if appointment_type.approval == AppointmentType.Approval.NEW_CLIENTS:
-        return not proved or not client.bookings.filter(status=Booking.Status.CONFIRMED, address_confirmed_at__isnull=False).exists()
+        return (
+            not proved
+            or not client.bookings.filter(status=Booking.Status.CONFIRMED, address_confirmed_at__isnull=False).exists()
+        )
     return False
 
 
@@ -344,7 +347,10 @@ def bookings_unconfirmed_expire(*, coach: Coach | None = None, now: datetime | N
     due = Booking.objects.filter(status=Booking.Status.UNCONFIRMED, hold_until__lte=now)
     if coach is not None:
         due = due.filter(coach=coach)
-    return due.update(status=Booking.Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now)
+    expired = due.update(status=Booking.Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now)
+    if expired:  # an update() sends no post_save: kept slot answers must not show the time as taken
+        availability_changed()
+    return expired
 
 
 def _respond_by(coach: Coach, start: datetime, now: datetime) -> datetime:

@@ -192,7 +192,9 @@ def test_address_confirmation_is_on_by_default_for_requests():
 def test_an_unconfirmed_booking_holds_its_slot_and_only_the_client_hears_of_it(request_kind, client, settings):
     booking = create(request_kind)
     assert booking.status == Booking.Status.UNCONFIRMED and booking.respond_by is None
-    assert booking.hold_until - booking.created_at == pytest.approx(settings.ADDRESS_CONFIRMATION_HOLD, abs=timedelta(seconds=5))
+    assert booking.hold_until - booking.created_at == pytest.approx(
+        settings.ADDRESS_CONFIRMATION_HOLD, abs=timedelta(seconds=5)
+    )
     (notification,) = booking.notifications.all()
     assert (notification.kind, notification.audience, notification.channel, notification.recipient) == (
         Kind.ADDRESS_CONFIRMATION,
@@ -310,3 +312,12 @@ def test_on_whatsapp_the_confirmation_template_carries_the_confirmation_link(req
     assert message.recipient == "+491701234567"
     assert message.template == settings.WHATSAPP_TEMPLATES["address_confirmation"]
     assert message.template_params[-1].endswith(f"/b/{booking.token}/confirm/{booking.address_token}/")
+
+
+def test_an_expired_hold_makes_kept_slot_answers_stale(request_kind):
+    from scheduler.models.signals import AVAILABILITY_VERSION_KEY, versions_current
+
+    booking = create(request_kind)
+    before = versions_current([AVAILABILITY_VERSION_KEY])
+    services.bookings_expire_due(now=booking.hold_until + timedelta(seconds=1))
+    assert versions_current([AVAILABILITY_VERSION_KEY]) != before
