@@ -37,6 +37,11 @@ def memory_backends(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def kind():
     coach = CoachFactory(slug="anna", display_name="Anna Beispiel", user__email="anna@example.org")
