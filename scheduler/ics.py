@@ -3,16 +3,18 @@ which escapes text so no name or message can break the file. The coach's feed wr
 its bookings' events by icalendar's escaping and folding rules, for speed."""
 
 import functools
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from .models import BlockedPeriod, Booking, Channel
+from .phrases import CHANNEL_LABELS_FOR_COACH
 from .selectors.feeds import FeedBooking
 
 PRODID = "-//Sprechzeit//Sprechzeit 1.0//EN"
@@ -24,6 +26,20 @@ ICS_STATUS = {
     Booking.Status.CONFIRMED: "CONFIRMED",
     Booking.Status.REQUESTED: "TENTATIVE",
 }
+
+
+# Characters calendar apps stumble over, removed from every text a calendar gets: the C0
+# and C1 controls but tab, line feed and carriage return (line breaks are escaped), DEL,
+# and lone surrogates, which cannot be written as UTF-8. The line-like ones (vertical
+# tab, form feed, next line, the Unicode line and paragraph separators) become line breaks,
+# so the words they separated stay apart.
+_LINE_LIKE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+_UNWRITABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def calendar_text(value: str) -> str:
+    """`value` as a calendar may carry it (see _LINE_LIKE and _UNWRITABLE)."""
+    return _UNWRITABLE.sub("", _LINE_LIKE.sub("\n", value))
 
 
 def site_domain() -> str:
@@ -71,12 +87,16 @@ def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
     event.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
     event.add(
         "summary",
-        _("%(type)s with %(coach)s") % {"type": booking.appointment_type.name, "coach": booking.coach.display_name},
+        calendar_text(
+            _("%(type)s with %(coach)s") % {"type": booking.appointment_type.name, "coach": booking.coach.display_name}
+        ),
     )
     event.add(
         "description",
-        _("Channel: %(channel)s\nManage or cancel: %(url)s")
-        % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)},
+        calendar_text(
+            _("Channel: %(channel)s\nManage or cancel: %(url)s")
+            % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)}
+        ),
     )
     event.add("url", booking_manage_url(booking))
     return event
@@ -114,11 +134,13 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
     event = client_event(booking, stamp=booking.updated_at)
     if method == "CANCEL":
         event["status"] = "CANCELLED"
-    event.add("organizer", f"mailto:{booking.coach.user.email}", parameters={"cn": booking.coach.display_name})
+    event.add(
+        "organizer", f"mailto:{booking.coach.user.email}", parameters={"cn": calendar_text(booking.coach.display_name)}
+    )
     event.add(
         "attendee",
         f"mailto:{booking.client.email}",
-        parameters={"cn": booking.client_name, "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
+        parameters={"cn": calendar_text(booking.client_name), "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
     )
     calendar.add_component(event)
     return calendar.to_ical()
@@ -127,7 +149,7 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
 def _feed(*, name: str, zone_name: str) -> Calendar:
     """A subscribed calendar: METHOD:PUBLISH, its name and zone, and how often to poll."""
     calendar = _calendar("PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", calendar_text(name))
     calendar.add("x-wr-timezone", zone_name)
     calendar.add("refresh-interval", timedelta(minutes=15), parameters={"value": "DURATION"})
     calendar.add("x-published-ttl", "PT15M")
@@ -176,9 +198,15 @@ def _utc(moment: datetime) -> str:
     return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}Z"
 
 
+def _text(value: str) -> str:
+    """A TEXT value of the coach's feed: cleaned for calendars, then escaped."""
+    return _escape_text(calendar_text(value))
+
+
 def _coach_event(booking: FeedBooking, *, stamp: str, channels: dict[str, str], description: str) -> str:
     """The booking's VEVENT with every detail, its properties in icalendar's order; only
-    lines that can grow long are folded."""
+    lines that can grow long are folded. Channels are named in the coach's words ("You call
+    the client"), with the contact this booking gave."""
     channel = channels[booking.channel]
     details = {
         "channel": channel,
@@ -188,17 +216,18 @@ def _coach_event(booking: FeedBooking, *, stamp: str, channels: dict[str, str], 
     }
     url = ""
     if booking.channel == Channel.PHONE and booking.client_phone:
-        url = _fold(f"URL:tel:{booking.client_phone}") + "\r\n"
+        url = _fold(f"URL:tel:{calendar_text(booking.client_phone)}") + "\r\n"
+    location = f"{channel}: {booking.contact}" if booking.contact else channel
     return (
         "BEGIN:VEVENT\r\n"
-        f"{_fold('SUMMARY:' + _escape_text(f'{booking.type_name}: {booking.client_name}'))}\r\n"
+        f"{_fold('SUMMARY:' + _text(f'{booking.type_name}: {booking.client_name}'))}\r\n"
         f"DTSTART:{_utc(booking.start)}\r\n"
         f"DTEND:{_utc(booking.end)}\r\n"
         f"DTSTAMP:{stamp}\r\n"
         f"{_fold('UID:' + booking_uid(booking))}\r\n"
         f"SEQUENCE:{booking.sequence}\r\n"
-        f"{_fold('DESCRIPTION:' + _escape_text(description % details))}\r\n"
-        f"{_fold('LOCATION:' + _escape_text(f'{channel}: {booking.contact}'))}\r\n"
+        f"{_fold('DESCRIPTION:' + _text(description % details))}\r\n"
+        f"{_fold('LOCATION:' + _text(location))}\r\n"
         f"STATUS:{ICS_STATUS.get(booking.status, 'CANCELLED')}\r\n"
         f"{url}"
         "END:VEVENT\r\n"
@@ -215,23 +244,26 @@ def _blocked_event(period: BlockedPeriod, stamp: datetime) -> Event:
     else:
         event.add("dtstart", period.start)
         event.add("dtend", period.end)
-    event.add("summary", period.title)
+    event.add("summary", calendar_text(period.title))
     event.add("transp", "OPAQUE")
     return event
 
 
 def coach_feed(*, coach, bookings: list[FeedBooking], blocked_periods: list[BlockedPeriod], stamp: datetime) -> bytes:
     """The coach's private calendar: bookings with every detail (cancelled ones stay a
-    while as CANCELLED so subscribed calendars remove them) and blocked periods.
+    while as CANCELLED so subscribed calendars remove them) and blocked periods, in the
+    coach's language whoever fetches it (the calendar app's Accept-Language is not the coach's).
 
     icalendar writes the calendar and the blocked periods; the bookings' VEVENTs, up to
     thousands, are written here with icalendar's escaping and folding rules, because its
     objects cost about half a millisecond an event. tests/scheduler/test_ics.py proves
     the bytes equal icalendar's."""
-    head = _feed(name=_("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone).to_ical()
-    # Labels and the description's wording translated once for the feed, not per event.
-    channels = {value: str(label) for value, label in Channel.choices}
-    description = _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
+    with translation.override(coach.language):
+        head = _feed(name=_("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone)
+        # Labels and the description's wording translated once for the feed, not per event.
+        channels = {value: str(label) for value, label in CHANNEL_LABELS_FOR_COACH.items()}
+        description = _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
+    head = head.to_ical()
     stamp_text = _utc(stamp)
     events = "".join(
         _coach_event(booking, stamp=stamp_text, channels=channels, description=description) for booking in bookings

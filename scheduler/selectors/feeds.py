@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Q, When
 
 from ..availability import Interval, merge_intervals
-from ..models import BlockedPeriod, Booking, Coach, ExternalBusy
+from ..models import AppointmentType, BlockedPeriod, Booking, Coach, ExternalBusy
 from .booking import coaches
 
 # Cancelled bookings stay this long in the coach's feed, so subscribed calendars see the cancellation.
@@ -24,6 +25,16 @@ def bookings_in_feed(*, now: datetime) -> Q:
         Q(status__in=Booking.ACTIVE_STATUSES)
         | Q(status=Booking.Status.CANCELLED, updated_at__gte=now - CANCELLED_IN_FEED)
     )
+
+
+def bookings_in_coach_feed(*, now: datetime) -> Q:
+    """What the coach's feed shows of `bookings_in_feed`: not a booking whose client has not
+    confirmed their address (it may be a stranger's, and the coach does not see it), nor one
+    cancelled while it waited so (the coach never saw it; a confirmed one has no hold left)."""
+    never_seen = Q(status=Booking.Status.UNCONFIRMED) | Q(
+        status=Booking.Status.CANCELLED, hold_until__isnull=False, address_confirmed_at__isnull=True
+    )
+    return bookings_in_feed(now=now) & ~never_seen
 
 
 def coach_by_feed_token(token: str) -> Coach | None:
@@ -54,17 +65,18 @@ class FeedBooking(NamedTuple):
 
 def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking], list[BlockedPeriod]]:
     """Active bookings and recently cancelled ones, and blocked periods, from FEED_HISTORY ago on.
-    One query for the bookings (joined with client and type), one for the blocked periods."""
+    One query for the bookings (joined with client and type), one for the blocked periods.
+    Name and contact are the booking's own (what this booking gave), not the client row's."""
     since = now - FEED_HISTORY
     # The contact on the booking's channel, chosen in the query by Booking.CONTACT_FIELDS.
     contact = Case(
-        *(When(channel=channel, then=F("client__" + field)) for channel, field in Booking.CONTACT_FIELDS.items()),
+        *(When(channel=channel, then=F(field)) for channel, field in Booking.CONTACT_FIELDS.items()),
         default=F("client__email"),
         output_field=CharField(),
     )
     rows = (
         Booking.objects.filter(coach=coach)
-        .filter(bookings_in_feed(now=now))
+        .filter(bookings_in_coach_feed(now=now))
         .annotate(contact=contact)
         .order_by("start")
         .values_list(  # in FeedBooking's order
@@ -76,9 +88,9 @@ def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking
             "message",
             "sequence",
             "appointment_type__name",
-            "client__name",
+            "client_name",
             "client__email",
-            "client__phone",
+            "phone",
             "contact",
         )
     )
@@ -109,19 +121,28 @@ def coach_busy_intervals(*, coach: Coach, now: datetime) -> list[Interval]:
     return merge_intervals(busy)
 
 
+# Raised when the feed's text changes in a way no row shows (its wording, its layout), so
+# cached feeds and their dates are not used again.
+FEED_FORMAT = 2
+
+
 class FeedFingerprint(NamedTuple):
-    key: str  # changes whenever the coach's feed would
-    changed: datetime  # the feed's last change: its DTSTAMP and Last-Modified
+    key: str  # changes whenever anything the coach's feed shows does
+    changed: datetime  # the latest change its rows record: the feed's DTSTAMP
 
 
 def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
-    """Lets an unchanged feed be answered (304, or from the cache) without building it,
-    and dates the feed by its data, not the clock, so unchanged data gives unchanged
-    bytes. Two aggregate queries."""
+    """Lets an unchanged feed be answered (304, or from the cache) without building it.
+    The key holds everything the feed shows: the coach's name, zone and language (the feed
+    is written in it), the names of the types, and counts and latest changes of its bookings
+    and blocked periods (a row that leaves the feed changes a count). `changed` dates the
+    feed by its data, not the clock, so unchanged data gives unchanged bytes; it cannot see
+    a deletion or a renamed type, so the answer's Last-Modified is kept apart from it
+    (views/feeds.py). Three small queries."""
     since = now - FEED_HISTORY
     bookings = (
         Booking.objects.filter(coach=coach)
-        .filter(bookings_in_feed(now=now))
+        .filter(bookings_in_coach_feed(now=now))
         .aggregate(count=Count("pk"), changed=Max("updated_at"))
     )
     blocked = (
@@ -129,10 +150,16 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
         .filter(Q(end__gte=since) | Q(last_day__gte=since.date()))
         .aggregate(count=Count("pk"), changed=Max("updated_at"))
     )
+    # A coach has a handful of types; their names are in the feed, and a rename leaves no date.
+    types = list(AppointmentType.objects.filter(coach=coach).order_by("pk").values_list("pk", "name"))
     parts = [
+        FEED_FORMAT,
         coach.pk,
         coach.display_name,
         coach.time_zone,
+        coach.language,
+        settings.SITE_URL,  # the events' UIDs name its domain
+        types,
         bookings["count"],
         bookings["changed"],
         blocked["count"],
@@ -140,6 +167,6 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
     ]
     changes = [coach.created_at, bookings["changed"], blocked["changed"]]
     return FeedFingerprint(
-        key="|".join(str(part) for part in parts),
+        key="\x00".join(repr(part) for part in parts),
         changed=max(change for change in changes if change is not None),
     )

@@ -3,7 +3,7 @@ carries validators (ETag, Last-Modified) and an unchanged feed costs a 304."""
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
@@ -17,6 +17,9 @@ from redis.exceptions import RedisError
 from .. import ics, selectors
 
 FEED_CACHE_SECONDS = 3600
+# How long the cache remembers since when a coach's feed is as it is; a forgotten date
+# starts again at the next request (a needless full answer, never a wrong 304).
+FEED_DATE_KEPT_SECONDS = 30 * 24 * 3600
 logger = logging.getLogger(__name__)
 
 
@@ -49,6 +52,37 @@ def _cache_call(method, *args):
         return None
 
 
+def feed_modified(*, key: str, version: str, now: datetime) -> int | None:
+    """Since when (Unix seconds) the feed kept under `key` is at `version`: the cache
+    remembers the version last served and the second it was first served. A new version is
+    dated now and always after the one before, so Last-Modified moves with every change of
+    what the feed shows, also with those no row dates (a deleted blocked period, a booking
+    that left the feed, a renamed type). None when the cache cannot be reached: the answer
+    then carries only its ETag, as a made-up date could hide a change."""
+    try:
+        seen = cache.get(key)
+        if seen is not None and seen[0] == version:
+            return seen[1]
+        modified = int(now.timestamp())
+        if seen is not None:
+            modified = max(modified, seen[1] + 1)
+        cache.set(key, (version, modified), FEED_DATE_KEPT_SECONDS)
+        return modified
+    except RedisError:
+        logger.warning("feed cache unreachable; answering without Last-Modified", exc_info=True)
+        return None
+
+
+def strong_last_modified(modified: int | None) -> datetime | None:
+    """`modified` as a Last-Modified worth comparing: only once its second has passed. A date
+    of the current second could be followed by another change in the same second, which a
+    date in whole seconds cannot tell apart (RFC 9110 8.8.2.2); such an answer carries only
+    its ETag."""
+    if modified is None or modified >= int(timezone.now().timestamp()):
+        return None
+    return datetime.fromtimestamp(modified, tz=UTC)
+
+
 @require_safe
 def coach_feed(request, token):
     coach = selectors.coach_by_feed_token(token)
@@ -58,7 +92,8 @@ def coach_feed(request, token):
     # Calendar apps poll every few minutes: an unchanged feed comes from the cache, with
     # its ETag, so a 304 does not hash megabytes again.
     fingerprint = selectors.coach_feed_fingerprint(coach=coach, now=now)
-    cache_key = "coach-feed:" + hashlib.sha256(fingerprint.key.encode()).hexdigest()
+    version = hashlib.sha256(fingerprint.key.encode()).hexdigest()
+    cache_key = "coach-feed:" + version
     cached = _cache_call(cache.get, cache_key)
     if cached is None:
         bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
@@ -66,7 +101,8 @@ def coach_feed(request, token):
         cached = (body, etag_of(body))
         _cache_call(cache.set, cache_key, cached, FEED_CACHE_SECONDS)
     body, etag = cached
-    return calendar_response(request, body, etag=etag, last_modified=fingerprint.changed, private=True)
+    modified = feed_modified(key=f"coach-feed-modified:{coach.pk}", version=version, now=timezone.now())
+    return calendar_response(request, body, etag=etag, last_modified=strong_last_modified(modified), private=True)
 
 
 @require_safe

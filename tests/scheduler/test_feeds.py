@@ -1,9 +1,11 @@
 """Calendar feeds, parsed by a second, independent parser (vobject)."""
 
 from datetime import date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 import vobject
 from django.core.management import call_command
 from django.utils import timezone
@@ -75,9 +77,26 @@ def test_a_cancelled_booking_stays_as_cancelled_with_a_higher_sequence(client, c
     assert event.status.value == "CANCELLED" and event.sequence.value == "1"
 
 
-def test_etag_and_last_modified_revalidate_with_304(client, coach):
+@pytest.fixture
+def clock():
+    """A clock that moves only when told: Last-Modified has whole seconds."""
+    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False) as traveller:
+        yield traveller
+
+
+def dated(client, coach, clock):
+    """The feed's answer once its date has passed: an answer in the very second its feed
+    changed carries no Last-Modified (another change could follow in the same second)."""
+    client.get(feed_url(coach))
+    clock.shift(timedelta(seconds=2))
+    response = client.get(feed_url(coach))
+    assert "Last-Modified" in response
+    return response
+
+
+def test_etag_and_last_modified_revalidate_with_304(client, coach, clock):
     BookingFactory(appointment_type__coach=coach, start=upcoming())
-    first = client.get(feed_url(coach))
+    first = dated(client, coach, clock)
     etag, modified = first["ETag"], first["Last-Modified"]
     assert client.get(feed_url(coach), headers={"if-none-match": etag}).status_code == 304
     assert client.get(feed_url(coach), headers={"if-modified-since": modified}).status_code == 304
@@ -87,17 +106,173 @@ def test_etag_and_last_modified_revalidate_with_304(client, coach):
         == 200
     )
     assert client.get(feed_url(coach)).content == first.content  # unchanged data, unchanged bytes
+    clock.shift(timedelta(hours=2))
+    assert client.get(feed_url(coach))["Last-Modified"] == modified  # unchanged data, unchanged date
 
 
-def test_a_change_changes_both_validators(client, coach):
+def test_a_change_changes_both_validators(client, coach, clock):
     booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
-    first = client.get(feed_url(coach))
+    first = dated(client, coach, clock)
     services.booking_cancel(booking=booking)
-    # Last-Modified has whole seconds: let the change fall in a later second than the first answer.
-    Booking.objects.filter(pk=booking.pk).update(updated_at=timezone.now() + timedelta(seconds=2))
     second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
-    assert second.status_code == 200
-    assert second["ETag"] != first["ETag"] and second["Last-Modified"] != first["Last-Modified"]
+    assert second.status_code == 200 and second["ETag"] != first["ETag"]
+    assert "Last-Modified" not in second  # changed in this very second
+    clock.shift(timedelta(seconds=1))
+    assert parsedate_to_datetime(client.get(feed_url(coach))["Last-Modified"]) > parsedate_to_datetime(
+        first["Last-Modified"]
+    )
+
+
+def test_two_changes_in_one_second_are_told_apart(client, coach, clock):
+    """A client that fetched the feed between two changes of the same second does not get
+    a 304 for the second change."""
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    BookingFactory(appointment_type__coach=coach, start=upcoming(5))
+    dated(client, coach, clock)
+    clock.shift(timedelta(milliseconds=100))
+    booking.message = "Erste Änderung"
+    booking.save()
+    between = client.get(feed_url(coach))
+    clock.shift(timedelta(milliseconds=100))
+    booking.message = "Zweite Änderung"
+    booking.save()
+    clock.shift(timedelta(seconds=3))
+    # The calendar app revalidates with what it was given.
+    sent_back = {"if-modified-since": between["Last-Modified"]} if "Last-Modified" in between else {}
+    answer = client.get(feed_url(coach), headers=sent_back)
+    assert answer.status_code == 200 and "Zweite" in parse(answer).vevent.description.value
+
+
+def _decline_the_request(coach, request):
+    services.booking_decline(booking=request)
+
+
+def _delete_the_blocked_period(coach, request):
+    coach.blocked_periods.all().delete()
+
+
+def _rename_the_type(coach, request):
+    request.appointment_type.name = "Erstgespräch"
+    request.appointment_type.save()
+
+
+def _rename_the_coach(coach, request):
+    coach.display_name = "Anna Berg"
+    coach.save()
+
+
+def _change_the_coachs_language(coach, request):
+    coach.language = "en"
+    coach.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _decline_the_request,
+        _delete_the_blocked_period,
+        _rename_the_type,
+        _rename_the_coach,
+        _change_the_coachs_language,
+    ],
+)
+def test_last_modified_moves_with_every_change_of_the_feed(client, coach, clock, change):
+    """Also with the changes no row dates: a booking that leaves the feed, a deleted blocked
+    period, a renamed type, the coach's name and language. A calendar app that revalidates
+    with If-Modified-Since alone sees each."""
+    coach.language = "de"
+    coach.save()
+    BookingFactory(appointment_type__coach=coach, start=upcoming())
+    request = BookingFactory(appointment_type__coach=coach, start=upcoming(4), status=Booking.Status.REQUESTED)
+    BlockedPeriodFactory(coach=coach, title="Urlaub", start=upcoming(9, 8), end=upcoming(9, 18))
+    first = dated(client, coach, clock)
+    clock.shift(timedelta(minutes=5))
+    change(coach, request)
+    clock.shift(timedelta(minutes=5))
+    answer = client.get(feed_url(coach), headers={"if-modified-since": first["Last-Modified"]})
+    assert answer.status_code == 200 and answer.content != first.content
+    clock.shift(timedelta(seconds=1))
+    later = client.get(feed_url(coach))
+    assert parsedate_to_datetime(later["Last-Modified"]) > parsedate_to_datetime(first["Last-Modified"])
+    assert client.get(feed_url(coach), headers={"if-modified-since": later["Last-Modified"]}).status_code == 304
+
+
+def test_a_renamed_type_is_not_answered_from_the_cached_feed(client, coach):
+    booking = BookingFactory(appointment_type__coach=coach, appointment_type__name="Kennenlernen", start=upcoming())
+    first = client.get(feed_url(coach))
+    assert "Kennenlernen" in parse(first).vevent.summary.value
+    booking.appointment_type.name = "Erstgespräch"
+    booking.appointment_type.save()
+    second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+    assert second.status_code == 200 and "Erstgespräch" in parse(second).vevent.summary.value
+
+
+def test_the_coach_feed_speaks_the_coachs_language_in_the_coachs_words(client, coach):
+    """Whoever fetches it (a calendar app sends its own Accept-Language), the feed is the
+    coach's: their language, and "You call the client", not the client's "The coach calls you"."""
+    eva = ClientFactory(coach=coach, name="Eva", phone="+491701234567")
+    BookingFactory(appointment_type__coach=coach, client=eva, start=upcoming(), channel="phone")
+    coach.language = "en"
+    coach.save()
+    event = parse(client.get(feed_url(coach), headers={"accept-language": "de"})).vevent
+    assert event.location.value == "You call the client: +491701234567"
+    assert event.description.value.startswith("Channel: You call the client (+491701234567)")
+    coach.language = "de"
+    coach.save()
+    body = client.get(feed_url(coach), headers={"accept-language": "en"}).content.decode()
+    event = vobject.readOne(body).vevent
+    assert event.location.value == "Sie rufen die Person an: +491701234567"
+    for wording in ("The coach calls you", "Der Coach ruft", "You call", "Channel:"):
+        assert wording not in body
+
+
+def test_the_coach_feed_shows_what_each_booking_gave(client, coach):
+    """The booking's own name and number, not what the client's stored record says now
+    (another booking with the same address may have changed it)."""
+    eva = ClientFactory(coach=coach, name="Eva Stored", phone="+491700000001")
+    booking = BookingFactory(
+        appointment_type__coach=coach,
+        client=eva,
+        start=upcoming(),
+        channel="phone",
+        client_name="Eva Booked",
+        phone="+491700000002",
+    )
+    event = parse(client.get(feed_url(coach))).vevent
+    assert event.summary.value == f"{booking.appointment_type.name}: Eva Booked"
+    assert event.location.value.endswith(": +491700000002") and event.url.value == "tel:+491700000002"
+    assert "Stored" not in event.description.value and "+491700000001" not in event.description.value
+
+
+def test_unconfirmed_bookings_are_not_the_coachs_but_their_time_is_busy(client, coach):
+    """A booking whose client has not confirmed their address may be a stranger's: the
+    coach's feed does not show it (nor one cancelled while it waited), but it holds its
+    slot, so the busy feed shows the time as busy, with nothing of it."""
+    waiting = BookingFactory(
+        appointment_type__coach=coach,
+        start=upcoming(),
+        status=Booking.Status.UNCONFIRMED,
+        hold_until=timezone.now() + timedelta(minutes=30),
+        client_name="Fremde Person",
+        message="Unbestätigt und geheim",
+    )
+    withdrawn = BookingFactory(
+        appointment_type__coach=coach,
+        start=upcoming(5),
+        status=Booking.Status.UNCONFIRMED,
+        hold_until=timezone.now() + timedelta(minutes=30),
+    )
+    services.booking_cancel(booking=withdrawn)
+    confirmed_then_cancelled = BookingFactory(appointment_type__coach=coach, start=upcoming(6))
+    services.booking_cancel(booking=confirmed_then_cancelled)
+    private = client.get(feed_url(coach))
+    uids = {event.uid.value for event in getattr(parse(private), "vevent_list", [])}
+    assert uids == {ics.booking_uid(confirmed_then_cancelled)}
+    assert b"Fremde" not in private.content and b"geheim" not in private.content
+    busy = client.get("/anna/busy.ics")
+    events = parse(busy).vevent_list
+    assert [(event.dtstart.value, event.dtend.value) for event in events] == [(waiting.start, waiting.end)]
+    assert b"Fremde" not in busy.content and b"geheim" not in busy.content
 
 
 def test_rotating_the_token_revokes_the_old_url(client, coach):
@@ -161,7 +336,7 @@ def test_the_booking_file_and_the_invitations_parse_elsewhere_too(client, coach)
 def test_an_unchanged_feed_is_answered_without_building_it(client, coach, django_assert_max_num_queries):
     BookingFactory(appointment_type__coach=coach, start=upcoming())
     etag = client.get(feed_url(coach))["ETag"]
-    with django_assert_max_num_queries(3):  # the coach and two aggregates; no booking is read
+    with django_assert_max_num_queries(4):  # the coach, two aggregates and the type names; no booking is read
         assert client.get(feed_url(coach), headers={"if-none-match": etag}).status_code == 304
 
 
@@ -202,7 +377,7 @@ def test_the_feed_reads_its_bookings_and_blocked_periods_in_one_query_each(coach
         assert row.contact == booking.contact  # the contact on the booking's channel, chosen in the query
         assert (row.type_name, row.client_name, row.client_email, row.channel) == (
             booking.appointment_type.name,
-            booking.client.name,
+            booking.client_name,
             booking.client.email,
             booking.channel,
         )
@@ -215,3 +390,4 @@ def test_the_feed_is_served_without_its_cache(client, coach, cache_unreachable, 
     assert response.status_code == 200
     assert parse(response).vevent.uid.value == ics.booking_uid(booking)
     assert "feed cache unreachable" in caplog.text
+    assert "Last-Modified" not in response  # without the cache, no date is known to be right
