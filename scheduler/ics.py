@@ -42,6 +42,12 @@ def calendar_text(value: str) -> str:
     return _UNWRITABLE.sub("", _LINE_LIKE.sub("\n", value))
 
 
+def calendar_line(value: str) -> str:
+    """`value` on one line, for what names something (a calendar, a CN parameter): icalendar
+    writes the X-WR-CALNAME property unescaped, so a line break in it would end the line."""
+    return " ".join(part for part in calendar_text(value).splitlines() if part)
+
+
 def site_domain() -> str:
     return _hostname(settings.SITE_URL)
 
@@ -135,12 +141,12 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
     if method == "CANCEL":
         event["status"] = "CANCELLED"
     event.add(
-        "organizer", f"mailto:{booking.coach.user.email}", parameters={"cn": calendar_text(booking.coach.display_name)}
+        "organizer", f"mailto:{booking.coach.user.email}", parameters={"cn": calendar_line(booking.coach.display_name)}
     )
     event.add(
         "attendee",
         f"mailto:{booking.client.email}",
-        parameters={"cn": calendar_text(booking.client_name), "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
+        parameters={"cn": calendar_line(booking.client_name), "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED"},
     )
     calendar.add_component(event)
     return calendar.to_ical()
@@ -149,7 +155,7 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
 def _feed(*, name: str, zone_name: str) -> Calendar:
     """A subscribed calendar: METHOD:PUBLISH, its name and zone, and how often to poll."""
     calendar = _calendar("PUBLISH")
-    calendar.add("x-wr-calname", calendar_text(name))
+    calendar.add("x-wr-calname", calendar_line(name))
     calendar.add("x-wr-timezone", zone_name)
     calendar.add("refresh-interval", timedelta(minutes=15), parameters={"value": "DURATION"})
     calendar.add("x-published-ttl", "PT15M")

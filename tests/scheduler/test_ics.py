@@ -1,6 +1,7 @@
 """The coach's feed writes its bookings' events itself, by icalendar's rules: the bytes are
 the ones icalendar builds, and icalendar and vobject read every property back."""
 
+import unicodedata
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -251,3 +252,69 @@ def test_an_empty_feed_is_a_valid_calendar(db):
     assert body == icalendar_coach_feed(coach)
     calendar = vobject.readOne(body.decode())
     assert calendar.x_wr_calname.value == "Sprechzeit: Leer" and not hasattr(calendar, "vevent")
+
+
+# As they can be stored: no database keeps a lone surrogate, PostgreSQL no NUL (the
+# property test above has both).
+CONTROLS = "\x01\x08\x0b\x0c\x0e\x1b\x1f\x7f\x80\x85\x9b\x9f\u2028\u2029"
+
+
+def unwanted(character: str) -> bool:
+    """What no calendar text carries: controls but tab and line breaks, line and paragraph
+    separators, lone surrogates."""
+    return unicodedata.category(character) in ("Cc", "Zl", "Zp", "Cs") and character not in "\t\n\r"
+
+
+@PROPERTY
+@given(st.text(st.characters(blacklist_categories=()), max_size=200))
+def test_calendar_text_drops_controls_and_nothing_else(value):
+    cleaned = ics.calendar_text(value)
+    assert not any(unwanted(character) for character in cleaned)
+    # Only line breaks are added (for the line-like controls); nothing else is lost.
+    assert cleaned.replace("\n", "") == "".join(c for c in value if not unwanted(c)).replace("\n", "")
+    cleaned.encode()  # writable as UTF-8
+
+
+def test_every_text_a_calendar_gets_is_without_controls(db, settings):
+    """Summary, description, location, the calendar's name, blocked periods' titles and the
+    invitation's CN parameters: every text property ics.py writes."""
+    coach = CoachFactory(display_name=f"Anna{CONTROLS}Berg", busy_feed_enabled=True)
+    kind = AppointmentTypeFactory(coach=coach, name=f"Kennen{CONTROLS}lernen")
+    start = datetime.combine(timezone.now().date() + timedelta(days=3), time(10), tzinfo=BERLIN)
+    bookings = [
+        BookingFactory(
+            appointment_type=kind,
+            start=start + timedelta(days=i),
+            channel=channel,
+            client_name=f"Eva{CONTROLS}Müller",
+            message=f"Zeile{CONTROLS}zwei",
+            phone="+491701234567",
+        )
+        for i, channel in enumerate(["phone", "email"])
+    ]
+    BlockedPeriodFactory(
+        coach=coach, title=f"Semi{CONTROLS}nar", start=start + timedelta(days=5), end=start + timedelta(days=6)
+    )
+    bodies = {
+        "booking": ics.booking_calendar(bookings[0]),
+        "invitation": ics.booking_invitation(bookings[0], method="REQUEST"),
+        "client feed": ics.client_feed(bookings=bookings, zone_name="Europe/Berlin"),
+        "coach feed": fast_coach_feed(coach),
+        "busy feed": ics.busy_feed(
+            coach=coach, intervals=selectors.coach_busy_intervals(coach=coach, now=timezone.now()), stamp=STAMP
+        ),
+    }
+    for name, body in bodies.items():
+        text = body.decode()
+        lines = text.split("\r\n")
+        assert not [line for line in lines if any(unwanted(c) for c in line)], name
+        vobject.readOne(text)
+    invitation = icalendar.Calendar.from_ical(bodies["invitation"]).walk("VEVENT")[0]
+    # The line-like ones (VT, FF, NEL, U+2028, U+2029) became line breaks, the others are
+    # gone; names stay on one line.
+    assert invitation["ATTENDEE"].params["CN"] == "Eva Müller"
+    assert invitation["ORGANIZER"].params["CN"] == "Anna Berg"
+    feed = icalendar.Calendar.from_ical(bodies["coach feed"])
+    assert str(feed["X-WR-CALNAME"]) == "Sprechzeit: Anna Berg"
+    assert "Zeile\n\n\n\n\nzwei" in str(feed.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "Semi\n\n\n\n\nnar" in [str(event["SUMMARY"]) for event in feed.walk("VEVENT")]
