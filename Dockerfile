@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VAR_DIR=/app/var \
-    PORT=8000
+    PORT=8000 \
+    WEB_HOST=0.0.0.0
 
 RUN useradd --system --user-group --home-dir /app --no-create-home sprechzeit
 WORKDIR /app
@@ -26,6 +27,10 @@ RUN python scripts/catalogs.py compile \
     && mkdir -p /app/var \
     && chown sprechzeit:sprechzeit /app/var
 
+# gunicorn listens on every interface of the container (WEB_HOST above; its default is
+# loopback): the container's network is reached only through the published port, which
+# docker-compose.yml publishes on the host's loopback for the TLS proxy there. The proxy's
+# connections then come from the Docker network's gateway: name it in TRUSTED_PROXIES.
 USER sprechzeit
 ENV DJANGO_ENV=production
 EXPOSE 8000

@@ -16,3 +16,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("accounts:me")
+
+    def get_client_ip(self, request):
+        # allauth's own rate limits count the client the booking's limits count (TRUSTED_PROXIES).
+        from scheduler.ratelimit import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)

@@ -1,7 +1,7 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`.
 
-Command-line options win over this file (the systemd unit binds to loopback with
-`--bind`). Environment: PORT (default 8000), WEB_CONCURRENCY (worker processes, default
+Command-line options win over this file. Environment: WEB_HOST (the address to listen on,
+default 127.0.0.1), PORT (default 8000), WEB_CONCURRENCY (worker processes, default
 2 × cores + 1), WEB_TIMEOUT (seconds, default 30); LOG_FORMAT and LOG_LEVEL as in Django.
 """
 
@@ -10,7 +10,11 @@ import os
 from config.logging import logging_config
 from config.settings import LOG_FORMAT, LOG_LEVEL
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Loopback by default: the TLS proxy in front runs on the same machine, and nobody else
+# should reach gunicorn directly (past the proxy, X-Forwarded-For and -Proto are whatever
+# the client writes). A container sets WEB_HOST=0.0.0.0 deliberately: its published port
+# is the only way in (see Dockerfile and docker-compose.yml).
+bind = f"{os.environ.get('WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Sync workers: every request is short and waits on PostgreSQL, not on the client (a
 # proxy in front buffers slow clients).
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)

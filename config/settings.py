@@ -7,6 +7,7 @@ console. `DJANGO_ENV=production` turns on the security settings and refuses to
 start without the settings that must never have a default.
 """
 
+import ipaddress
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -270,6 +271,17 @@ WKD_HOST_OVERRIDE = env("WKD_HOST_OVERRIDE", default="") or None
 # private addresses may be fetched (never in production: that is how SSRF starts).
 CALENDAR_IMPORT_TIMEOUT = env.float("CALENDAR_IMPORT_TIMEOUT", default=10.0)
 CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("CALENDAR_IMPORT_ALLOW_PRIVATE", default=False)
+
+# The proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is
+# believed for the rate limits' client address; default none: the socket's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES lists addresses or networks such as 127.0.0.1 or 10.0.0.0/8, not {_proxy!r}"
+        ) from None
 
 # Booking attempts allowed per IP address and per e-mail address.
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")

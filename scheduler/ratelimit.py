@@ -1,6 +1,8 @@
 """Fixed-window rate limits in the cache (Redis in production, shared by every web process)."""
 
+import functools
 import hashlib
+import ipaddress
 import logging
 import time
 
@@ -63,11 +65,38 @@ def hits(keys: list[str], rate: str) -> int | None:
     return max(1, (window + 1) * period - int(time.time()))
 
 
+@functools.cache
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies if proxy.strip())
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str:
-    # Behind the proxy in production, REMOTE_ADDR is the proxy: take the address it saw.
-    if settings.PRODUCTION and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The address of the client that made this request.
+
+    The socket's address (REMOTE_ADDR), unless it is one of TRUSTED_PROXIES: then the
+    proxy's X-Forwarded-For tells who connected to it. The header is read from the right,
+    the hops our own proxies appended, and the first address that is not a trusted proxy
+    is the client: anything left of it was written by the client and proves nothing."""
+    address = request.META.get("REMOTE_ADDR", "")
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    if not networks or not _trusted(address, networks):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = hop[:64]
+        if not _trusted(address, networks):
+            break
+    return address
 
 
 def booking_link_limited(request) -> int | None:

@@ -143,3 +143,61 @@ def test_booking_links_from_one_address(burst, settings):
     # The limit is per address.
     with client_from("127.0.0.99") as http:
         assert http.get(burst.url + paths[0]).status_code == 200
+
+
+# --- whose address counts: X-Forwarded-For only from TRUSTED_PROXIES ----------------
+
+from django.test import RequestFactory  # noqa: E402
+
+
+def request_from(remote_addr: str, forwarded: str | None = None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    return RequestFactory().get("/", REMOTE_ADDR=remote_addr, **headers)
+
+
+@pytest.mark.parametrize("production", [True, False])
+def test_without_trusted_proxies_the_socket_counts_and_the_header_is_ignored(settings, production):
+    """A client that writes its own X-Forwarded-For gets a fresh limit with every made-up
+    address unless only the socket counts (in production the header's last entry did)."""
+    settings.PRODUCTION, settings.TRUSTED_PROXIES = production, []
+    assert ratelimit.client_ip(request_from("203.0.113.5", "198.51.100.1")) == "203.0.113.5"
+    assert ratelimit.client_ip(request_from("203.0.113.5", "198.51.100.1, 198.51.100.2")) == "203.0.113.5"
+
+
+def test_behind_a_trusted_proxy_the_address_it_saw_counts(settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    assert ratelimit.client_ip(request_from("127.0.0.1", "198.51.100.7")) == "198.51.100.7"
+    # What the client wrote itself (left of the proxy's entry) proves nothing.
+    assert ratelimit.client_ip(request_from("127.0.0.1", "10.9.9.9, 198.51.100.7")) == "198.51.100.7"
+    # No header: the proxy's own address.
+    assert ratelimit.client_ip(request_from("127.0.0.1")) == "127.0.0.1"
+
+
+def test_a_chain_of_trusted_proxies_is_walked_from_the_right(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.1"]
+    chain = "1.1.1.1, 198.51.100.7, 192.0.2.1, 10.0.0.3"
+    assert ratelimit.client_ip(request_from("10.0.0.2", chain)) == "198.51.100.7"
+    # Only proxies all the way: the leftmost one is the best that is known.
+    assert ratelimit.client_ip(request_from("10.0.0.2", "10.1.1.1, 10.0.0.3")) == "10.1.1.1"
+
+
+def test_a_header_from_an_untrusted_address_is_ignored(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert ratelimit.client_ip(request_from("203.0.113.5", "10.0.0.1")) == "203.0.113.5"
+
+
+def test_allauth_counts_the_same_client(settings):
+    """The login's rate limits (allauth) use the same address as the booking's."""
+    from allauth.account.adapter import get_adapter
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    request = request_from("127.0.0.1", "6.6.6.6, 198.51.100.7")
+    assert get_adapter(request).get_client_ip(request) == "198.51.100.7"
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(tmp_path):
+    from tests.config.test_settings import run_python
+
+    result = run_python("import django; django.setup()", {"TRUSTED_PROXIES": "proxy.internal"}, tmp_path)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr
