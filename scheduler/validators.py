@@ -11,6 +11,7 @@ import phonenumbers
 import pysequoia
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from pysequoia import packet
 
 # Threema IDs: eight characters A–Z and 0–9; gateway IDs start with "*".
 THREEMA_ID = re.compile(r"[A-Z0-9*][A-Z0-9]{7}")
@@ -49,12 +50,90 @@ class OpenPGPKey:
     armored: str
     fingerprint: str
     user_ids: tuple[str, ...]
+    # When the key can no longer encrypt: the key's own expiry or its last encryption
+    # subkey's, whichever comes first; None when neither expires.
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Subkey:
+    encrypts: bool
+    revoked: bool
+    expires_at: datetime | None
+
+
+def _subkeys(cert: pysequoia.Cert, now: datetime) -> list[_Subkey]:
+    """The subkeys as their newest binding signature (made by now) describes them. pysequoia
+    refuses to encrypt to a revoked subkey but encrypts to an expired one, and names neither:
+    read from the packets, a subkey's flags and validity are in its binding signature, its
+    revocation in a signature beside it."""
+    subkeys = []
+    created = bindings = revoked = None
+
+    def close():
+        if created is None:
+            return
+        current = [sig for sig in bindings if sig.signature_created is None or sig.signature_created <= now]
+        binding = max(current, key=lambda sig: sig.signature_created or created, default=None)
+        flags = binding.key_flags if binding is not None else None
+        period = binding.key_validity_period if binding is not None else None
+        subkeys.append(
+            _Subkey(
+                encrypts=bool(flags and (flags.transport_encryption or flags.storage_encryption)),
+                revoked=revoked,
+                expires_at=created + period if period else None,
+            )
+        )
+
+    for item in packet.PacketPile.from_bytes(bytes(cert)):
+        if item.tag in (packet.Tag.PublicKey, packet.Tag.PublicSubkey, packet.Tag.UserID, packet.Tag.UserAttribute):
+            close()
+            created = None
+            if item.tag == packet.Tag.PublicSubkey:
+                created, bindings, revoked = item.key_created, [], False
+        elif item.tag == packet.Tag.Signature and created is not None:
+            if item.signature_type == packet.SignatureType.SubkeyBinding:
+                bindings.append(item)
+            elif item.signature_type == packet.SignatureType.SubkeyRevocation:
+                revoked = True
+    close()
+    return subkeys
+
+
+def _encryption_expiry(cert: pysequoia.Cert, now: datetime) -> datetime | None:
+    """When the last usable encryption subkey expires (None: one never does); raises
+    ValidationError when none can encrypt now."""
+    encrypting = [subkey for subkey in _subkeys(cert, now) if subkey.encrypts]
+    alive = [s for s in encrypting if not s.revoked and (s.expires_at is None or s.expires_at > now)]
+    if alive:
+        if any(subkey.expires_at is None for subkey in alive):
+            return None
+        return max(subkey.expires_at for subkey in alive)
+    expired = [s.expires_at for s in encrypting if not s.revoked and s.expires_at is not None]
+    if expired:
+        raise ValidationError(
+            _(
+                "This key can no longer encrypt: its encryption subkey expired on %(date)s. Please extend "
+                "the subkey and paste the key again, or use a current key."
+            ),
+            params={"date": max(expired).date().isoformat()},
+            code="expired_subkey",
+        )
+    if encrypting:
+        raise ValidationError(
+            _("This key can no longer encrypt: its encryption subkey has been revoked. Please use a current key."),
+            code="revoked_subkey",
+        )
+    raise ValidationError(
+        _("This key cannot be used for encryption (it has no encryption subkey). Please use another key."),
+        code="key_cannot_encrypt",
+    )
 
 
 def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
     """A public key that can encrypt a message now: not garbage, not revoked, not expired,
-    and with an encryption subkey (checked by encrypting to it, as sending will)."""
+    and with an encryption subkey that is neither expired nor revoked (checked by encrypting
+    to it, as sending will, and from its binding signature, which pysequoia does not check)."""
     armored = value.strip()
     if len(armored) > MAX_KEY_LENGTH:
         raise ValidationError(_("This key is too long. Please paste only your public key."), code="invalid_key")
@@ -85,15 +164,26 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
             code="expired_key",
         )
     try:
+        subkeys_expire = _encryption_expiry(cert, now)
+    except ValidationError:
+        raise
+    except Exception as exc:  # packets pysequoia read as a key but cannot list again
+        raise ValidationError(
+            _("This key cannot be used for encryption (%(reason)s). Please use another key."),
+            params={"reason": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
+            code="key_cannot_encrypt",
+        ) from exc
+    try:
         pysequoia.encrypt(recipients=[cert], bytes=b"check")
     except Exception as exc:
         raise ValidationError(
             _("This key cannot be used for encryption (it has no encryption subkey). Please use another key."),
             code="key_cannot_encrypt",
         ) from exc
+    ends = [moment for moment in (expiration, subkeys_expire) if moment is not None]
     return OpenPGPKey(
         armored=armored,
         fingerprint=cert.fingerprint.upper(),
         user_ids=tuple(str(uid) for uid in user_ids),
-        expires_at=expiration,
+        expires_at=min(ends, default=None),
     )

@@ -163,11 +163,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def gpg(home, *args):
+def gpg(home, *args, input=None):
     return subprocess.run(
         ["gpg", "--homedir", str(home), "--batch", "--yes", "--passphrase", "", "--pinentry-mode", "loopback", *args],
         check=True,
         capture_output=True,
+        input=input,
     ).stdout
 
 
@@ -199,6 +200,12 @@ def openpgp_keys(tmp_path_factory):
     revocation = (home / "openpgp-revocs.d" / f"{revoked}.rev").read_text().replace(":-----BEGIN", "-----BEGIN")
     (home / "revocation.asc").write_text(revocation)
     gpg(home, "--import", str(home / "revocation.asc"))
+    # A current key whose only encryption subkey expired, and one whose subkey was revoked.
+    primary = make("Stale Subkey <stale-subkey@example.org>", usage="sign", faked_time="20200101T000000")
+    gpg(home, "--faked-system-time=20200101T000000", "--quick-add-key", primary, "cv25519", "encr", "2020-06-01")
+    primary = make("Revoked Subkey <revoked-subkey@example.org>", usage="sign")
+    gpg(home, "--quick-add-key", primary, "cv25519", "encr", "never")
+    gpg(home, "--command-fd", "0", "--edit-key", primary, input=b"key 1\nrevkey\ny\n0\n\ny\nsave\n")
 
     def export(uid):
         return gpg(home, "--armor", "--export", uid).decode()
@@ -209,6 +216,8 @@ def openpgp_keys(tmp_path_factory):
         "sign_only": export("sign@example.org"),
         "expired": export("old@example.org"),
         "revoked": export("revoked@example.org"),
+        "subkey_expired": export("stale-subkey@example.org"),
+        "subkey_revoked": export("revoked-subkey@example.org"),
     }
     # gpg started an agent for this home; do not leave it running.
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True)

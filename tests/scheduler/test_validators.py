@@ -1,3 +1,5 @@
+from datetime import UTC, date, datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
@@ -51,6 +53,15 @@ def test_usable_openpgp_key_is_accepted(openpgp_keys):
     assert len(key.fingerprint) == 40
     assert key.user_ids == ("Valid Client <valid@example.org>",)
     assert key.armored.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    assert key.expires_at is None  # neither the key nor its encryption subkey expires
+
+
+def test_a_key_can_encrypt_until_its_encryption_subkey_expires(openpgp_keys):
+    """Checked at a time before the subkey's end (as when it was entered), the key works;
+    it is said to end when the subkey does, though the key itself never expires."""
+    key = parse_openpgp_key(openpgp_keys["subkey_expired"], now=datetime(2020, 3, 1, tzinfo=UTC))
+    assert key.expires_at is not None and key.expires_at.date() == date(2020, 6, 1)
+    assert key.user_ids == ("Stale Subkey <stale-subkey@example.org>",)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +70,9 @@ def test_usable_openpgp_key_is_accepted(openpgp_keys):
         ("sign_only", "cannot be used for encryption"),
         ("expired", "expired on 2020-06-01"),
         ("revoked", "revoked"),
+        # The key itself is current, but it cannot encrypt: pysequoia encrypts to an expired subkey.
+        ("subkey_expired", "encryption subkey expired on 2020-06-01"),
+        ("subkey_revoked", "encryption subkey has been revoked"),
     ],
 )
 def test_unusable_openpgp_keys_are_explained(openpgp_keys, which, message):
