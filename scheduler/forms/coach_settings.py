@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Channel, Coach, validate_time_zone
 from ..models.calendar import MAX_NOTE_LENGTH, NOTE_LANGUAGES
 from ..phrases import CHANNEL_LABELS_FOR_COACH, channel_privacy_note_default
-from ..validators import normalize_phone, normalize_threema_id
+from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
 from .appointment_types import HOUR, DurationInUnitsField
 from .booking import time_zone_groups
 
@@ -172,6 +172,30 @@ class CoachChannelsForm(forms.Form):
                 for language in NOTE_LANGUAGES
             },
         }
+
+
+class CoachKeyForm(forms.Form):
+    """The coach's own OpenPGP public key: e-mails to the coach that carry a client's message
+    or contact details are encrypted to it."""
+
+    pgp_public_key = forms.CharField(
+        label=_("Your OpenPGP public key"),
+        max_length=100_000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
+        help_text=_(
+            "Paste the whole block, from -----BEGIN PGP PUBLIC KEY BLOCK----- to -----END PGP PUBLIC KEY BLOCK-----. "
+            "E-mails to you with a client's message or contact details are then encrypted to it."
+        ),
+        error_messages={"required": _("Paste your public key here.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_pgp_public_key(self):
+        return parse_openpgp_key(self.cleaned_data["pgp_public_key"]).armored
 
 
 class ExternalCalendarForm(forms.Form):

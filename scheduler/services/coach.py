@@ -135,6 +135,14 @@ def coach_profile_update(
     return changed
 
 
+def coach_pgp_key_set(*, coach: Coach, armored: str) -> Coach:
+    """Store the coach's own OpenPGP public key (checked with validators.parse_openpgp_key
+    by the caller), or remove it with ""."""
+    coach.pgp_public_key = armored.strip()
+    coach.save(update_fields=["pgp_public_key"])
+    return coach
+
+
 def coach_busy_feed_set(*, coach: Coach, enabled: bool) -> Coach:
     """Publish or withdraw the busy-only feed at /<slug>/busy.ics (no names, no details)."""
     coach.busy_feed_enabled = enabled

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -67,6 +68,8 @@ ACTIONS = [
     "coach:feed_rotate",
     "coach:busy_feed_set",
     "coach:calendar_add",
+    "coach:settings_key",
+    "coach:settings_key_remove",
 ]
 
 
@@ -93,7 +96,14 @@ def test_another_coachs_calendar_is_404(coach_client):
 
 
 def test_actions_need_post(coach_client):
-    for name in ("coach:settings_channels", "coach:feed_rotate", "coach:busy_feed_set", "coach:calendar_add"):
+    for name in (
+        "coach:settings_channels",
+        "coach:feed_rotate",
+        "coach:busy_feed_set",
+        "coach:calendar_add",
+        "coach:settings_key",
+        "coach:settings_key_remove",
+    ):
         assert coach_client.get(reverse(name)).status_code == 405
 
 
@@ -438,3 +448,88 @@ def test_stop_importing_frees_its_busy_times_and_delete_removes_it(coach_client,
     assert coach_client.post(reverse("coach:calendar_delete", args=[calendar.pk])).status_code == 303
     assert not ExternalCalendar.objects.exists()
     assert "“Familie” is removed." in text(coach_client.get(SETTINGS))
+
+
+# --- the coach's own OpenPGP key -----------------------------------------------------
+
+KEY = "/coach/settings/key/"
+
+
+def grouped(fingerprint: str) -> str:
+    return " ".join(fingerprint[i : i + 4] for i in range(0, 40, 4))
+
+
+def test_the_coach_stores_their_key_and_sees_its_fingerprint_and_expiry(coach_client, coach, openpgp_keys):
+    assert 'action="/coach/settings/key/"' in text(coach_client.get(SETTINGS))
+    response = coach_client.post(KEY, {"pgp_public_key": "\n" + openpgp_keys["valid"] + "\n"})
+    assert response.status_code == 303 and response["Location"].endswith("#key")
+    coach.refresh_from_db()
+    assert coach.pgp_public_key == openpgp_keys["valid"].strip()
+    page = text(coach_client.get(SETTINGS))
+    fingerprint = next(
+        line.split(":")[9]
+        for line in _gpg_colons(openpgp_keys, "valid@example.org").splitlines()
+        if line.startswith("fpr:")
+    )
+    assert grouped(fingerprint) in page
+    assert "Valid Client <valid@example.org>" in page and "it does not expire" in page
+    assert "Remove the key" in page and "Replace the key" in page
+
+
+def _gpg_colons(openpgp_keys, uid):
+    from tests.conftest import gpg
+
+    return gpg(openpgp_keys["home"], "--list-keys", "--with-colons", uid).decode()
+
+
+def test_a_key_that_ends_shows_when(coach_client, coach, openpgp_keys):
+    """A key whose encryption subkey expires: the page says until when it can encrypt."""
+    coach.pgp_public_key = openpgp_keys["subkey_expired"]
+    coach.save()
+    with time_machine.travel(datetime(2020, 3, 1, tzinfo=ZoneInfo("UTC"))):
+        page = text(coach_client.get(SETTINGS))
+    assert "Can encrypt until" in page and 'datetime="2020-06-01' in page
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("subkey_expired", "encryption subkey expired on 2020-06-01"),
+        ("subkey_revoked", "encryption subkey has been revoked"),
+        ("expired", "expired on 2020-06-01"),
+        ("sign_only", "cannot be used for encryption"),
+    ],
+)
+def test_a_key_that_cannot_encrypt_is_refused_at_its_field(coach_client, coach, openpgp_keys, which, message):
+    response = coach_client.post(KEY, {"pgp_public_key": openpgp_keys[which]})
+    assert response.status_code == 200
+    assert message in error_at(response, "pgp_public_key")
+    coach.refresh_from_db()
+    assert coach.pgp_public_key == ""
+
+
+def test_an_empty_key_is_an_error_not_a_removal(coach_client, coach, openpgp_keys):
+    coach.pgp_public_key = openpgp_keys["valid"]
+    coach.save()
+    response = coach_client.post(KEY, {"pgp_public_key": "  "})
+    assert "Paste your public key here." in error_at(response, "pgp_public_key")
+    coach.refresh_from_db()
+    assert coach.pgp_public_key == openpgp_keys["valid"]
+
+
+def test_the_coach_removes_their_key(coach_client, coach, openpgp_keys):
+    coach.pgp_public_key = openpgp_keys["valid"]
+    coach.save()
+    response = coach_client.post("/coach/settings/key/remove/")
+    assert response.status_code == 303
+    coach.refresh_from_db()
+    assert coach.pgp_public_key == ""
+    assert "Remove the key" not in text(coach_client.get(SETTINGS))
+
+
+def test_a_stored_key_that_stopped_working_says_why(coach_client, coach, openpgp_keys):
+    """Checked when stored, a key can expire later: the page says so instead of a fingerprint."""
+    coach.pgp_public_key = openpgp_keys["subkey_expired"]
+    coach.save()
+    page = text(coach_client.get(SETTINGS))
+    assert "Your stored key cannot be used any more" in page and "expired on 2020-06-01" in page

@@ -8,18 +8,20 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ...forms.coach_settings import CoachChannelsForm, CoachProfileForm, ExternalCalendarForm
+from ...forms.coach_settings import CoachChannelsForm, CoachKeyForm, CoachProfileForm, ExternalCalendarForm
 from ...selectors.coach_settings import coach_external_calendars
 from ...services.coach import (
     coach_busy_feed_set,
     coach_channels_update,
     coach_feed_rotate,
     coach_feed_url,
+    coach_pgp_key_set,
     coach_profile_update,
     external_calendar_create,
     external_calendar_delete,
     external_calendar_set_active,
 )
+from ...validators import parse_openpgp_key
 from ..public import add_service_errors, see_other
 from . import coach_required
 
@@ -28,7 +30,25 @@ def _settings_url(anchor: str) -> str:
     return reverse("coach:settings") + "#" + anchor
 
 
-def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None):
+def _stored_key(armored: str) -> dict | None:
+    """The coach's stored key as the page shows it: its fingerprint in groups of four and
+    until when it can encrypt, or why it cannot (any more): a key checked when it was
+    stored may have expired or been revoked since."""
+    if not armored:
+        return None
+    try:
+        key = parse_openpgp_key(armored)
+    except ValidationError as exc:
+        return {"problem": exc.messages[0]}
+    fingerprint = key.fingerprint
+    return {
+        "fingerprint": " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4)),
+        "user_ids": key.user_ids,
+        "expires_at": key.expires_at,
+    }
+
+
+def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None):
     """The whole page; the part that was just sent comes with its errors, the others fresh."""
     coach = request.coach
     busy_feed_url = None
@@ -39,6 +59,8 @@ def _settings_page(request, *, profile_form=None, channels_form=None, calendar_f
         "profile_form": profile_form or CoachProfileForm(coach=coach),
         "channels_form": channels_form or CoachChannelsForm(coach=coach),
         "calendar_form": calendar_form or ExternalCalendarForm(),
+        "key_form": key_form or CoachKeyForm(),
+        "stored_key": _stored_key(coach.pgp_public_key),
         "calendars": coach_external_calendars(coach=coach),
         "feed_url": coach_feed_url(coach=coach),
         "busy_feed_url": busy_feed_url,
@@ -76,6 +98,25 @@ def channels_update(request):
             messages.success(request, _("Your ways to talk are saved."))
             return see_other(_settings_url("channels"))
     return _settings_page(request, channels_form=form)
+
+
+@coach_required
+@require_POST
+def key_set(request):
+    form = CoachKeyForm(request.POST)
+    if form.is_valid():
+        coach_pgp_key_set(coach=request.coach, armored=form.cleaned_data["pgp_public_key"])
+        messages.success(request, _("Your OpenPGP key is saved: e-mails to you with clients' details are encrypted."))
+        return see_other(_settings_url("key"))
+    return _settings_page(request, key_form=form)
+
+
+@coach_required
+@require_POST
+def key_remove(request):
+    coach_pgp_key_set(coach=request.coach, armored="")
+    messages.success(request, _("Your OpenPGP key is removed."))
+    return see_other(_settings_url("key"))
 
 
 @coach_required
@@ -144,6 +185,8 @@ def calendar_delete(request, calendar_id):
 urlpatterns = [
     path("", settings_page, name="settings"),
     path("channels/", channels_update, name="settings_channels"),
+    path("key/", key_set, name="settings_key"),
+    path("key/remove/", key_remove, name="settings_key_remove"),
     path("feed/rotate/", feed_rotate, name="feed_rotate"),
     path("feed/busy/", busy_feed_set, name="busy_feed_set"),
     path("calendars/", calendar_add, name="calendar_add"),
