@@ -3,36 +3,73 @@ and translators find them in one place (pretalx style). All are lazy translation
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import AppointmentType, Booking, Channel, Coach
 
 NO_CALLS_WITHOUT_APPOINTMENT = _("I don't take calls without an appointment — book a time here.")
 
-# What each way to talk means for the client's privacy (keyed by Channel value).
+# What each way to talk means for the client's privacy (keyed by Channel value); Threema's
+# depends on how this site sends (threema_mode).
 CHANNEL_PRIVACY_NOTES = {
     Channel.PHONE: _("At the booked time, on the number you give; the coach's own number is never shown."),
     Channel.EMAIL: _("Encrypted with your OpenPGP key if you give one."),
-    Channel.THREEMA: _("End-to-end encrypted, no phone number needed."),
     Channel.WHATSAPP: _("Convenient, but metadata goes to Meta."),
+}
+THREEMA_PRIVACY_NOTES = {
+    # THREEMA_PRIVATE_KEY set: messages are encrypted here, the Gateway only passes them on.
+    "end_to_end": _("End-to-end encrypted, no phone number needed."),
+    # The Gateway's basic mode: Threema's server encrypts for the client, so it reads the text.
+    "basic": _(
+        "No phone number needed, but not end-to-end encrypted: the Threema Gateway (Threema's server) "
+        "can read the text of the messages from this site."
+    ),
+    # The console backend (no Gateway credentials): nothing is sent at all.
+    "log": _("No phone number needed. This site does not send Threema messages yet: they only go to its log."),
 }
 
 # The channels as the coach reads them ("The coach calls you" is the client's wording).
 CHANNEL_LABELS_FOR_COACH = {**dict(Channel.choices), Channel.PHONE: _("You call the client")}
 
 
+def threema_mode() -> str:
+    """How this site sends Threema messages, a key of THREEMA_PRIVACY_NOTES: "end_to_end"
+    only through the Gateway with our private key, "basic" through the Gateway without it,
+    "log" when they are only logged (or sent by a backend that makes no such promise)."""
+    from .channels.threema import GatewayBackend
+
+    backend = import_string(settings.CHANNEL_BACKENDS["threema"])
+    if not (isinstance(backend, type) and issubclass(backend, GatewayBackend)):
+        return "log"
+    return "end_to_end" if backend().end_to_end else "basic"
+
+
+def _default_note(channel: str) -> str:
+    if channel == Channel.THREEMA:
+        return str(THREEMA_PRIVACY_NOTES[threema_mode()])
+    return str(CHANNEL_PRIVACY_NOTES[channel])
+
+
 def channel_privacy_note(*, coach: Coach, channel: str) -> str:
     """What `channel` means for the client's privacy, in the active language: the coach's
     own note if they wrote one, else the default. Clients addressed with du ("de-du") read
-    the German ("de") notes."""
+    the German ("de") notes. A coach's own Threema note may promise what this site does not
+    keep (it can be written while the site sends end-to-end, or copied from elsewhere): unless
+    messages are end-to-end encrypted, the site's own note follows it."""
     language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    return coach.channel_notes.get(language, {}).get(channel) or CHANNEL_PRIVACY_NOTES[channel]
+    own = coach.channel_notes.get(language, {}).get(channel)
+    if not own:
+        return _default_note(channel)
+    if channel == Channel.THREEMA and threema_mode() != "end_to_end":
+        return f"{own} {_default_note(channel)}"
+    return own
 
 
 def channel_privacy_note_default(*, coach: Coach, channel: str, language: str) -> str:
     """The default note as `coach`'s clients read it in `language` (German in the coach's Sie or du)."""
     with translation.override(coach.language_for_clients(language)):
-        return str(CHANNEL_PRIVACY_NOTES[channel])
+        return _default_note(channel)
 
 
 # Which contact field each channel needs; shown when the page runs without JavaScript.

@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from scheduler.models import Booking, Coach, ExternalBusy, ExternalCalendar
-from scheduler.phrases import CHANNEL_PRIVACY_NOTES
+from scheduler.models import Booking, Channel, Coach, ExternalBusy, ExternalCalendar
+from scheduler.phrases import CHANNEL_PRIVACY_NOTES, channel_privacy_note_default
 from tests.factories import (
     AppointmentTypeFactory,
     BookingFactory,
@@ -51,10 +51,9 @@ def profile_data(coach, **overrides) -> dict:
 def channels_data(coach, **overrides) -> dict:
     """The channels form as the page offers it: the stored notes or the prefilled defaults."""
     data = {"channels": list(coach.channels), "threema_id": coach.threema_id, "whatsapp_number": coach.whatsapp_number}
-    for channel, note in CHANNEL_PRIVACY_NOTES.items():
+    for channel in Channel.values:
         for language in ("de", "en"):
-            with translation.override(coach.language_for_clients(language)):
-                default = str(note)
+            default = channel_privacy_note_default(coach=coach, channel=channel, language=language)
             data[f"note_{language}_{channel}"] = coach.channel_notes.get(language, {}).get(channel, default)
     data.update(overrides)
     return data
@@ -201,10 +200,12 @@ def test_bad_values_are_errors_at_their_field(coach_client, coach, field, value)
 def test_channel_notes_are_prefilled_with_the_defaults_in_both_languages(coach_client, coach):
     page = text(coach_client.get(SETTINGS))
     with translation.override("de"):
-        german = str(CHANNEL_PRIVACY_NOTES["threema"])
-    assert german != str(CHANNEL_PRIVACY_NOTES["threema"])  # the catalog is there
+        german = str(CHANNEL_PRIVACY_NOTES["email"])
+    assert german != str(CHANNEL_PRIVACY_NOTES["email"])  # the catalog is there
     assert german in page
-    assert "End-to-end encrypted, no phone number needed." in page
+    assert "Encrypted with your OpenPGP key if you give one." in page
+    # Threema's is the one true of this site: here messages only go to the log (tests/scheduler/test_phrases.py).
+    assert "This site does not send Threema messages yet" in page and "End-to-end" not in page
 
 
 def test_saving_the_prefilled_notes_stores_nothing(coach_client, coach):
@@ -236,8 +237,7 @@ def test_a_custom_note_replaces_the_default_in_its_language_only(client, coach):
 
     german = text(client.get(f"/{coach.slug}/", headers={"accept-language": "de"}))
     assert note not in german
-    with translation.override("de"):
-        assert str(CHANNEL_PRIVACY_NOTES["threema"]) in german
+    assert channel_privacy_note_default(coach=coach, channel="threema", language="de") in german
 
     # Emptied, the note is the default again.
     client.post(CHANNELS, channels_data(coach, note_en_threema=""))
