@@ -266,6 +266,9 @@ WHATSAPP_TEMPLATES = {
 # a local server.
 WKD_SCHEME = env("WKD_SCHEME", default="https")
 WKD_HOST_OVERRIDE = env("WKD_HOST_OVERRIDE", default="") or None
+# Whether lookups may reach loopback and private addresses (tests only, like the calendar
+# import's: a visitor types the address, so it must never reach the server's own network).
+WKD_ALLOW_PRIVATE = env.bool("WKD_ALLOW_PRIVATE", default=False)
 
 # Importing the coach's other calendars: per-request timeout, and whether loopback and
 # private addresses may be fetched (never in production: that is how SSRF starts).

@@ -106,6 +106,16 @@ def booking_link_limited(request) -> int | None:
     return hits([f"booking-link:ip:{client_ip(request)}"], settings.BOOKING_LINK_RATE_LIMIT)
 
 
+def key_lookup_limited(request, email: str = "") -> int | None:
+    """One "Find my key" lookup (a request the server makes elsewhere for the visitor): limited
+    like booking attempts, per IP and per e-mail address (BOOKING_RATE_LIMIT), counted apart
+    from them. Returns the seconds to wait, or None."""
+    keys = [f"key-lookup:ip:{client_ip(request)}"]
+    if email:
+        keys.append(f"key-lookup:email:{email.strip().lower()}")
+    return hits(keys, settings.BOOKING_RATE_LIMIT)
+
+
 def booking_attempt_limited(request, email: str = "") -> int | None:
     """One booking attempt from this request: limited per IP and per e-mail address
     (BOOKING_RATE_LIMIT). Returns the seconds to wait, or None."""

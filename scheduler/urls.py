@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feeds, manage, ops, privacy, public, webhooks
+from .views import feeds, keys, manage, ops, privacy, public, webhooks
 
 app_name = "scheduler"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     # Before the type pages: "privacy" is a reserved type address (RESERVED_TYPE_SLUGS).
     path("<slug:coach_slug>/privacy/", privacy.privacy_page, name="privacy"),
     path("<slug:coach_slug>/<slug:type_slug>/", public.type_page, name="type"),
+    # The booking form's "Find my key" button (a Web Key Directory lookup; books nothing).
+    path("<slug:coach_slug>/<slug:type_slug>/key/", keys.key_lookup, name="type_key"),
 ]
 
 fixed_urlpatterns = [

@@ -1,21 +1,18 @@
 """The e-mail channel: plain or OpenPGP/MIME-encrypted messages through Django's mail
-connection, with the appointment as an iMIP calendar attachment; and a Web Key
-Directory lookup that finds a client's public key from their address.
+connection, with the appointment as an iMIP calendar attachment. (The Web Key Directory
+lookup that finds a client's key is in scheduler/wkd.py.)
 
 Django's configured e-mail backend does the transport (SMTP when EMAIL_URL/EMAIL_HOST
 are set, the console otherwise, locmem in tests), so this module only builds the
 message and turns transport failures into `DeliveryError`s the outbox understands.
 """
 
-import hashlib
 import logging
 import smtplib
-import string
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 
-import httpx
 import pysequoia
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -205,85 +202,3 @@ class EmailBackend(Backend):
         logger.info("e-mail %s sent to %s (%s)", message_id, message.recipient, message.reference)
         return message_id.strip("<>")
 
-
-# --- Web Key Directory (draft-koch-openpgp-webkey-service) ---
-
-ZBASE32_ALPHABET = "ybndrfg8ejkmcpqxot1uwisza345h769"
-# A certificate is a few kilobytes; a server sending more is not serving keys.
-MAX_WKD_RESPONSE = 512 * 1024
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def zbase32(data: bytes) -> str:
-    """z-base-32 (as WKD uses it): 5 bits per character, most significant first, no padding."""
-    bits = "".join(f"{byte:08b}" for byte in data)
-    bits += "0" * (-len(bits) % 5)
-    return "".join(ZBASE32_ALPHABET[int(bits[i : i + 5], 2)] for i in range(0, len(bits), 5))
-
-
-def wkd_hash(local_part: str) -> str:
-    # The draft lowercases ASCII letters only (as GnuPG does), not other characters.
-    return zbase32(hashlib.sha1(local_part.translate(_ASCII_LOWER).encode("utf-8")).digest())
-
-
-def wkd_urls(email: str, *, scheme: str = "https", host_override: str | None = None) -> list[str]:
-    """The advanced and the direct method's URL for an address (without the ?l= query)."""
-    local, _at, domain = email.strip().rpartition("@")
-    domain = domain.lower()
-    hashed = wkd_hash(local)
-    return [
-        f"{scheme}://{host_override or 'openpgpkey.' + domain}/.well-known/openpgpkey/{domain}/hu/{hashed}",
-        f"{scheme}://{host_override or domain}/.well-known/openpgpkey/hu/{hashed}",
-    ]
-
-
-def _fetch(client: httpx.Client, url: str, local: str) -> bytes | None:
-    try:
-        with client.stream("GET", url, params={"l": local}) as response:
-            if response.status_code != 200:
-                return None
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_WKD_RESPONSE:
-                    return None
-            return bytes(body)
-    except httpx.HTTPError as exc:  # no such host, refused, timeout, TLS: try the next method
-        logger.debug("WKD %s: %s", url, exc)
-        return None
-
-
-def _key_for(body: bytes, address: str) -> str | None:
-    """The first certificate in `body` with a user ID for `address`, armored.
-
-    A directory may serve several keys; the draft asks clients to keep only those
-    whose user ID carries the address looked up."""
-    try:
-        certs = pysequoia.Cert.split_bytes(body)
-    except Exception:  # not OpenPGP data (an HTML error page, say)
-        return None
-    for cert in certs:
-        if any(parseaddr(str(uid))[1].lower() == address for uid in cert.user_ids):
-            return str(cert)  # str() armors the public parts only
-    return None
-
-
-def wkd_lookup(
-    email: str, *, scheme: str = "https", host_override: str | None = None, timeout: float = 5.0
-) -> str | None:
-    """The armored public key a Web Key Directory publishes for `email`, or None.
-
-    Tries the advanced method (openpgpkey.<domain>) first, then the direct one. The key
-    is returned as found: callers check it with `parse_openpgp_key` like a pasted one.
-    `scheme` and `host_override` ("127.0.0.1:8080") let tests answer from a local server."""
-    local, at, domain = email.strip().rpartition("@")
-    if not at or not local or not domain:
-        return None
-    address = f"{local}@{domain}".lower()
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-        for url in wkd_urls(email, scheme=scheme, host_override=host_override):
-            body = _fetch(client, url, local)
-            key = _key_for(body, address) if body else None
-            if key:
-                return key
-    return None

@@ -128,10 +128,6 @@ class BookingForm(forms.Form):
         help_text=_("Paste the whole block if you want e-mail from the coach to be encrypted."),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
     )
-    find_pgp_key = forms.BooleanField(
-        label=_("Find my key in my mail provider's key directory (Web Key Directory)"),
-        required=False,
-    )
     message = forms.CharField(
         label=_("Your personal message"),
         help_text=phrases.MESSAGE_WHY,
@@ -170,8 +166,6 @@ class BookingForm(forms.Form):
         for channel, field in self.CHANNEL_FIELDS.items():
             if channel not in allowed:
                 del self.fields[field]
-        if Channel.EMAIL not in allowed:
-            del self.fields["find_pgp_key"]
 
     @property
     def is_spam(self) -> bool:
@@ -219,7 +213,6 @@ class BookingForm(forms.Form):
             threema_id=typed("threema_id"),
             whatsapp=typed("whatsapp"),
             pgp_public_key=typed("pgp_public_key"),
-            find_pgp_key=bool(self.data.get("find_pgp_key")) and "find_pgp_key" in self.fields,
         )
 
     def booking_request(self) -> BookingRequest:
@@ -234,7 +227,6 @@ class BookingForm(forms.Form):
             threema_id=data.get("threema_id", ""),
             whatsapp=data.get("whatsapp", ""),
             pgp_public_key=data.get("pgp_public_key", ""),
-            find_pgp_key=data.get("find_pgp_key", False),
             language=data["language"],
             time_zone=data["tz"],
             privacy_consent=data["privacy_consent"],

@@ -46,8 +46,6 @@ class BookingRequest:
     language: str = ""
     time_zone: str = ""
     privacy_consent: bool = False
-    # Look the key up in the Web Key Directory of the client's mail provider.
-    find_pgp_key: bool = False
 
 
 def booking_request_clean(*, appointment_type: AppointmentType, request: BookingRequest) -> dict:
@@ -147,24 +145,10 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
     cleaned["pgp_public_key"] = ""
     if request.pgp_public_key.strip():
         check("pgp_public_key", lambda: parse_openpgp_key(request.pgp_public_key).armored)
-    elif request.find_pgp_key and "email" in cleaned:
-        check("pgp_public_key", lambda: _key_from_directory(cleaned["email"]))
 
     if errors:
         raise ValidationError(errors)
     return cleaned
-
-
-def _key_from_directory(email: str) -> str:
-    """The client's key from their mail provider's Web Key Directory, checked like a pasted one."""
-    from ..channels.email import wkd_lookup
-
-    armored = wkd_lookup(email, scheme=settings.WKD_SCHEME, host_override=settings.WKD_HOST_OVERRIDE)
-    if armored is None:
-        raise ValidationError(
-            _("No key was found for this address in a Web Key Directory. Paste your public key, or book without one.")
-        )
-    return parse_openpgp_key(armored).armored
 
 
 def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: datetime, exclude: Booking | None = None):

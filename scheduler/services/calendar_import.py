@@ -12,16 +12,12 @@ bookings. The failure is recorded in `last_error` for the coach to see.
 Settings: CALENDAR_IMPORT_TIMEOUT (seconds, default 10), CALENDAR_IMPORT_ALLOW_PRIVATE
 (default False; tests turn it on to use a local server)."""
 
-import ipaddress
 import logging
-import socket
 from datetime import UTC, date, datetime, time, timedelta
 from math import prod
 from time import monotonic as time_monotonic
-from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import httpcore
 import httpx
 import icalendar
 import recurring_ical_events
@@ -31,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .. import safe_http
 from ..models import ExternalBusy, ExternalCalendar, availability_changed
 
 logger = logging.getLogger("sprechzeit.calendar_import")
@@ -43,7 +40,6 @@ LOOK_BACK = timedelta(days=1)
 # The expansion window moves with time; an unchanged feed ("304 Not Modified") is
 # read again after this long so recurring events keep reaching the end of the horizon.
 REPARSE_AFTER = timedelta(days=1)
-REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 # Bounds on the work one feed can make. dateutil walks a recurrence rule step by step from
 # the event's first start, also through the years before the window (every second since
 # 2020 is 200 million steps), so the steps up to the window's end are counted before
@@ -86,127 +82,57 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "CALENDAR_IMPORT_ALLOW_PRIVATE", False))
 
 
-def _forbidden(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def _public_addresses(host: str, port: int) -> list[str]:
-    """The addresses `host` resolves to, all of them public, or ImportFailed.
-
-    Every address must be public, not just one: the connection may use any of them."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise ImportFailed(_("The calendar's server name could not be found. Please check the address.")) from exc
-    addresses = [info[4][0] for info in infos]
-    if not _allow_private() and (not addresses or any(_forbidden(address) for address in addresses)):
-        raise ImportFailed(
+def _failure(exc: safe_http.FetchError) -> ImportFailed:
+    """The coach's words for why the feed was not fetched."""
+    if isinstance(exc, safe_http.BadScheme):
+        return ImportFailed(_("Give an address that starts with http:// or https://."))
+    if isinstance(exc, safe_http.InvalidAddress):
+        return ImportFailed(_("The calendar address is not valid. Please check it."))
+    if isinstance(exc, safe_http.NameNotFound):
+        return ImportFailed(_("The calendar's server name could not be found. Please check the address."))
+    if isinstance(exc, safe_http.PrivateAddress):
+        return ImportFailed(
             _("The calendar address points to a private or local network. Only public addresses can be imported.")
         )
-    return addresses
-
-
-def _check_url(url: str) -> httpx.URL:
-    """Only http(s) to a public host; returns the parsed URL."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ImportFailed(_("Give an address that starts with http:// or https://."))
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise ImportFailed(_("The calendar address is not valid. Please check it.")) from exc
-    _public_addresses(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-    return parsed
-
-
-class _CheckedBackend(httpcore.SyncBackend):
-    """Connects only to the addresses just checked, so a name that resolves to a public
-    address for the check and to a private one for the connection (DNS rebinding) does
-    not get through."""
-
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        error = None
-        for address in _public_addresses(host, port):
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:  # try the next address, as create_connection would
-                error = exc
-        raise error
-
-
-def _client(timeout: float) -> httpx.Client:
-    transport = httpx.HTTPTransport(retries=0)
-    # httpx offers no public hook for the network backend; without this the per-hop
-    # check in _fetch still applies, only the rebinding window stays open.
-    pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _CheckedBackend()
-    return httpx.Client(
-        transport=transport,
-        timeout=timeout,
-        follow_redirects=False,  # followed by hand, to check every hop
-        # A proxy from the environment would make the request on our behalf, past the checks.
-        trust_env=False,
-        headers={"User-Agent": "Sprechzeit calendar import", "Accept": "text/calendar, */*;q=0.5"},
-    )
+    if isinstance(exc, safe_http.TooManyRedirects):
+        return ImportFailed(_("The calendar address redirects too often."))
+    if isinstance(exc, safe_http.TooLarge):
+        return ImportFailed(
+            _("The calendar is larger than %(size)d MB and cannot be imported.") % {"size": MAX_BYTES // (1024 * 1024)}
+        )
+    if isinstance(exc, safe_http.TimedOut):
+        return ImportFailed(_("The calendar server did not answer in time."))
+    return ImportFailed(_("The calendar server could not be reached."))
 
 
 def _fetch(url: str, etag: str, last_modified: str) -> tuple[bytes, httpx.Headers] | None:
-    """The feed's body and the answer's headers, or None when it is unchanged (304)."""
-    timeout = float(getattr(settings, "CALENDAR_IMPORT_TIMEOUT", 10))
-    # httpx's timeout bounds each read; a server trickling bytes is bounded by this.
-    deadline = time_monotonic() + 3 * timeout
-    headers = {}
+    """The feed's body and the answer's headers, or None when it is unchanged (304).
+    The request is made by safe_http: public addresses only, every redirect checked."""
+    conditional = {}
     if etag:
-        headers["If-None-Match"] = etag
+        conditional["If-None-Match"] = etag
     if last_modified:
-        headers["If-Modified-Since"] = last_modified
+        conditional["If-Modified-Since"] = last_modified
     try:
-        with _client(timeout) as client:
-            for _hop in range(MAX_REDIRECTS + 1):
-                current = _check_url(url)
-                with client.stream("GET", current, headers=headers) as response:
-                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
-                        url = urljoin(str(current), response.headers["location"])
-                        continue
-                    if response.status_code == 304:
-                        return None
-                    if response.status_code != 200:
-                        raise ImportFailed(
-                            _("The calendar server answered with error %(status)s. Please check the address.")
-                            % {"status": response.status_code}
-                        )
-                    too_large = ImportFailed(
-                        _("The calendar is larger than %(size)d MB and cannot be imported.")
-                        % {"size": MAX_BYTES // (1024 * 1024)}
-                    )
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > MAX_BYTES:
-                        raise too_large
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > MAX_BYTES:
-                            raise too_large  # stop reading: the rest is never downloaded
-                        if time_monotonic() > deadline:
-                            raise httpx.ReadTimeout("calendar download too slow")
-                    return bytes(body), response.headers
-            raise ImportFailed(_("The calendar address redirects too often."))
-    except httpx.TimeoutException as exc:
-        raise ImportFailed(_("The calendar server did not answer in time.")) from exc
-    except httpx.HTTPError as exc:
-        raise ImportFailed(_("The calendar server could not be reached.")) from exc
+        fetched = safe_http.fetch(
+            url,
+            timeout=float(getattr(settings, "CALENDAR_IMPORT_TIMEOUT", 10)),
+            max_bytes=MAX_BYTES,
+            max_redirects=MAX_REDIRECTS,
+            allow_private=_allow_private(),
+            headers={"User-Agent": "Sprechzeit calendar import", "Accept": "text/calendar, */*;q=0.5"},
+            request_headers=conditional,
+        )
+    except safe_http.FetchError as exc:
+        raise _failure(exc) from exc
+    if fetched.status == 304:
+        return None
+    if fetched.status != 200:
+        raise ImportFailed(
+            _("The calendar server answered with error %(status)s. Please check the address.")
+            % {"status": fetched.status}
+        )
+    return fetched.body, fetched.headers
 
 
 def _horizon(calendar: ExternalCalendar) -> timedelta:

@@ -130,7 +130,8 @@ def test_coach_page_shows_policy_channels_reply_windows_and_type_links(client, c
     assert "Ich nehme keine Anrufe ohne Termin an." in page
     assert "I don't take calls without an appointment — book a time here." in page
     assert "Encrypted with your OpenPGP key if you give one." in page
-    assert "End-to-end encrypted, no phone number needed." in page
+    # Threema's note is true of this site: without the Gateway nothing is sent (test_phrases.py).
+    assert "This site does not send Threema messages yet" in page and "End-to-end" not in page
     assert "the coach's own number is never shown" in page
     assert "metadata goes to Meta" not in page  # no type offers WhatsApp
     assert "Tue and Thu 17–18h" in page
@@ -595,28 +596,3 @@ def test_form_and_service_errors_come_together(client, kind):
     assert "8 characters" in error_at(response, "threema_id")
     assert "at least 30" in error_at(response, "message")
     assert input_value(response, "threema_id") == "abc"
-
-
-def test_find_my_key_looks_in_the_web_key_directory(client, kind, settings, httpserver, openpgp_keys):
-    from scheduler.channels.email import wkd_hash
-    from tests.conftest import gpg
-
-    settings.WKD_SCHEME, settings.WKD_HOST_OVERRIDE = "http", f"127.0.0.1:{httpserver.port}"
-    binary_key = gpg(openpgp_keys["home"], "--export", "valid@example.org")
-    path = f"/.well-known/openpgpkey/example.org/hu/{wkd_hash('valid')}"
-    httpserver.expect_request(path).respond_with_data(binary_key)
-    data = form_data(berlin(MONDAY, 9), channel="email", email="valid@example.org", find_pgp_key="on")
-    response = client.post(type_url(kind), data)
-    assert response.status_code == 303
-    from scheduler.models import Client
-
-    assert "BEGIN PGP PUBLIC KEY BLOCK" in Booking.objects.get(client__email="valid@example.org").pgp_public_key
-
-
-def test_find_my_key_without_a_directory_explains(client, kind, settings, httpserver):
-    settings.WKD_SCHEME, settings.WKD_HOST_OVERRIDE = "http", f"127.0.0.1:{httpserver.port}"
-    data = form_data(berlin(MONDAY, 9), channel="email", email="nokey@example.org", find_pgp_key="on")
-    response = client.post(type_url(kind), data)
-    assert response.status_code == 200
-    assert "No key was found" in error_at(response, "pgp_public_key")
-    assert input_value(response, "email") == "nokey@example.org"

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from werkzeug import Response
 
-from scheduler import selectors, services, tasks
+from scheduler import safe_http, selectors, services, tasks
 from scheduler.models import ExternalBusy, ExternalCalendar
 from scheduler.services import calendar_import
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
@@ -408,7 +408,7 @@ def test_each_redirect_is_checked_again(calendar, httpserver, settings, monkeypa
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     # The local server stands in for a public one.
-    monkeypatch.setattr(calendar_import, "_forbidden", lambda address: address != "127.0.0.1")
+    monkeypatch.setattr(safe_http, "_forbidden", lambda address: address != "127.0.0.1")
     httpserver.expect_request("/work.ics").respond_with_data(
         "", status=302, headers={"Location": f"http://intranet.example:{httpserver.port}/secret"}
     )

@@ -1,17 +1,16 @@
 """The e-mail channel against a real SMTP server (aiosmtpd on 127.0.0.1), real GnuPG
-for decryption, and a local HTTP server standing in for a Web Key Directory."""
+for decryption. (The Web Key Directory's tests are in tests/scheduler/test_wkd.py.)"""
 
 import email
 import email.policy
 import socket
 
-import pysequoia
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 
 from scheduler.channels.base import DeliveryError, Message
-from scheduler.channels.email import EmailBackend, wkd_hash, wkd_lookup, zbase32
+from scheduler.channels.email import EmailBackend
 from tests.conftest import gpg
 
 CALENDAR = (
@@ -288,95 +287,3 @@ def test_unreachable_server_is_transient(settings):
 
     assert caught.value.permanent is False
 
-
-# --- Web Key Directory ---
-
-
-def test_zbase32_known_vector():
-    assert wkd_hash("joe.doe") == "iy9q119eutrkn8s1mk4r39qejnbu3n5q"
-    # Only ASCII letters are lowercased before hashing.
-    assert wkd_hash("Joe.Doe") == "iy9q119eutrkn8s1mk4r39qejnbu3n5q"
-    assert zbase32(b"") == ""
-    assert zbase32(b"\x00") == "yy"
-    assert zbase32(b"\xff") == "9h"
-
-
-def valid_key(openpgp_keys) -> tuple[bytes, str]:
-    """The binary public key (as a WKD serves it) and its fingerprint, from GnuPG itself."""
-    home = openpgp_keys["home"]
-    binary = gpg(home, "--export", "valid@example.org")
-    listing = gpg(home, "--list-keys", "--with-colons", "valid@example.org").decode()
-    fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
-    return binary, fingerprint
-
-
-ADVANCED = "/.well-known/openpgpkey/example.org/hu/{hash}"
-DIRECT = "/.well-known/openpgpkey/hu/{hash}"
-
-
-def lookup(httpserver, address="valid@example.org"):
-    return wkd_lookup(address, scheme="http", host_override=f"127.0.0.1:{httpserver.port}", timeout=5)
-
-
-def test_wkd_advanced_method(httpserver, openpgp_keys):
-    binary, fingerprint = valid_key(openpgp_keys)
-    httpserver.expect_request(ADVANCED.format(hash=wkd_hash("valid")), query_string={"l": "valid"}).respond_with_data(
-        binary, content_type="application/octet-stream"
-    )
-
-    armored = lookup(httpserver)
-
-    assert armored.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
-    assert pysequoia.Cert.from_bytes(armored.encode()).fingerprint.upper() == fingerprint
-    assert len(httpserver.log) == 1
-    httpserver.check_assertions()
-
-
-def test_wkd_falls_back_to_the_direct_method(httpserver, openpgp_keys):
-    binary, fingerprint = valid_key(openpgp_keys)
-    hashed = wkd_hash("valid")
-    httpserver.expect_ordered_request(ADVANCED.format(hash=hashed)).respond_with_data("not found", status=404)
-    httpserver.expect_ordered_request(DIRECT.format(hash=hashed), query_string={"l": "valid"}).respond_with_data(
-        binary, content_type="application/octet-stream"
-    )
-
-    armored = lookup(httpserver)
-
-    assert pysequoia.Cert.from_bytes(armored.encode()).fingerprint.upper() == fingerprint
-    assert [request.path for request, _response in httpserver.log] == [
-        ADVANCED.format(hash=hashed),
-        DIRECT.format(hash=hashed),
-    ]
-    httpserver.check_assertions()
-
-
-def test_wkd_nothing_published(httpserver):
-    hashed = wkd_hash("valid")
-    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data("not found", status=404)
-    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data("not found", status=404)
-
-    assert lookup(httpserver) is None
-    assert len(httpserver.log) == 2
-    httpserver.check_assertions()
-
-
-def test_wkd_body_that_is_not_a_key(httpserver):
-    hashed = wkd_hash("valid")
-    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data("<html>hello</html>")
-    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data(b"\x00\x01garbage")
-
-    assert lookup(httpserver) is None
-
-
-def test_wkd_ignores_a_key_for_another_address(httpserver, openpgp_keys):
-    binary, _fingerprint = valid_key(openpgp_keys)
-    hashed = wkd_hash("someone")
-    httpserver.expect_request(ADVANCED.format(hash=hashed)).respond_with_data(binary)
-    httpserver.expect_request(DIRECT.format(hash=hashed)).respond_with_data("not found", status=404)
-
-    assert lookup(httpserver, "someone@example.org") is None
-
-
-def test_wkd_unreachable_host_and_bad_address():
-    assert wkd_lookup("valid@example.org", scheme="http", host_override=f"127.0.0.1:{free_port()}", timeout=2) is None
-    assert wkd_lookup("not-an-address") is None

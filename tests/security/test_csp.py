@@ -188,6 +188,7 @@ NOT_PAGES = {
     "whatsapp_webhook": "webhook",
     # Actions: a POST that redirects (its errors render one of the pages above).
     "scheduler:booking_cancel": "action",
+    "scheduler:type_key": "action",  # "Find my key": shows the type page above again
     "coach:booking_confirm": "action",
     "coach:booking_decline": "action",
     "coach:booking_cancel": "action",

@@ -161,6 +161,12 @@ ROWS = {
         + visitors("GET", f"/cleo/{inactive_coach().appointment_type.slug}/", 404)
         + [Probe(None, "GET", f"/anna/{w.anna.appointment_type.slug}/", 200, own=True)]
     ),
+    # "Find my key" exists only for a bookable type of that coach.
+    "scheduler:type_key": lambda w: (
+        visitors("POST", f"/anna/{w.ben.appointment_type.slug}/key/", 404, {"start": start_of_anna(w)})
+        + visitors("POST", f"/cleo/{inactive_coach().appointment_type.slug}/key/", 404)
+        + [Probe(None, "POST", f"/anna/{w.anna.appointment_type.slug}/key/", 200, own=True)]
+    ),
     # The busy feed exists only where its coach turned it on, and never shows who or why.
     "scheduler:busy_feed": lambda w: (
         visitors("GET", "/ben/busy.ics", 404)
