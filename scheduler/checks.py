@@ -1,5 +1,6 @@
 """Checks of `manage.py check --deploy`: a site whose channels only write messages to the
-log loses every confirmation and booking link without anyone noticing, and one without
+log loses every confirmation and booking link without anyone noticing, one that sends
+Threema messages in the Gateway's basic mode lets Threema read them, and one without
 Redis limits and caches per process."""
 
 from django.conf import settings
@@ -36,6 +37,24 @@ def channels_send(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 )
             )
     return warnings
+
+
+@checks.register("sprechzeit", deploy=True)
+def threema_end_to_end(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The Gateway's basic mode works, but Threema's server reads every message: the pages
+    then say so to clients (phrases.THREEMA_PRIVACY_NOTES), and the operator hears it here."""
+    from .phrases import threema_mode
+
+    if threema_mode() != "basic":
+        return []
+    return [
+        checks.Warning(
+            "Threema messages go through the Gateway in basic mode: Threema's server can read their text, "
+            "and the booking pages tell clients so instead of calling Threema end-to-end encrypted.",
+            hint="Set THREEMA_PRIVATE_KEY (the Gateway ID's private key) for end-to-end mode.",
+            id="sprechzeit.W005",
+        )
+    ]
 
 
 @checks.register("sprechzeit", deploy=True)

@@ -107,3 +107,30 @@ def test_the_systemd_environment_file_sets_the_production_settings():
     lines = (BASE_DIR / "deploy" / "systemd" / "sprechzeit.env").read_text().splitlines()
     names = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
     assert {"DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "REDIS_URL"} <= names
+
+
+# --- manage.py check --deploy ------------------------------------------------------------
+
+GATEWAY = "scheduler.channels.threema.GatewayBackend"
+
+
+@pytest.mark.parametrize(
+    ("backend", "private_key", "warned"),
+    [
+        (GATEWAY, "", True),  # basic mode: Threema's server reads the text
+        (GATEWAY, "private:" + "11" * 32, False),  # end-to-end
+        ("scheduler.channels.threema.ConsoleBackend", "", False),  # W002 tells of this one
+    ],
+)
+def test_check_deploy_warns_when_threema_runs_in_basic_mode(settings, backend, private_key, warned):
+    from django.core import checks
+
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": backend}
+    settings.THREEMA_GATEWAY_ID, settings.THREEMA_GATEWAY_SECRET = "*SPRECHZ", "gateway-secret"
+    settings.THREEMA_PRIVATE_KEY = private_key
+    found = [
+        message for message in checks.run_checks(include_deployment_checks=True) if message.id == "sprechzeit.W005"
+    ]
+    assert bool(found) is warned
+    if warned:
+        assert "THREEMA_PRIVATE_KEY" in found[0].hint and "can read their text" in found[0].msg

@@ -105,6 +105,7 @@ SERVICES_ENV = {
     "EMAIL_URL": "smtp+tls://termine:password@mail.example.org:587",
     "THREEMA_GATEWAY_ID": "*SPRECHZ",
     "THREEMA_GATEWAY_SECRET": "gateway-secret",
+    "THREEMA_PRIVATE_KEY": "private:" + "11" * 32,  # end-to-end: no sprechzeit.W005
     "WHATSAPP_TOKEN": "whatsapp-token",
     "WHATSAPP_PHONE_NUMBER_ID": "123456789",
 }
