@@ -198,6 +198,8 @@ NOT_PAGES = {
     "coach:type_active": "action",
     "coach:type_move": "action",
     "coach:settings_channels": "action",
+    "coach:settings_key": "action",
+    "coach:settings_key_remove": "action",
     "coach:feed_rotate": "action",
     "coach:busy_feed_set": "action",
     "coach:calendar_add": "action",
