@@ -1,7 +1,9 @@
 """One small interface for every way a message leaves Sprechzeit.
 
 A channel backend takes a rendered `Message` and returns the provider's message id,
-or raises `DeliveryError`. `permanent=True` means trying again cannot help (invalid
+or raises `DeliveryError`. A backend raises only when it knows the message did not go
+out (or may be tried again without harm); when it cannot know, the outbox records the
+attempt's outcome as unknown rather than sending it again. `permanent=True` means trying again cannot help (invalid
 recipient, bad credentials, no credits, encryption impossible); anything else is
 retried by the outbox. Backends are chosen in settings (`CHANNEL_BACKENDS`), like
 Django's EMAIL_BACKEND: the real one when credentials are set, the console otherwise.
@@ -11,6 +13,7 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -18,9 +21,23 @@ logger = logging.getLogger("sprechzeit.channels")
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False):
+    """`permanent`: trying again cannot help. `unknown`: the message may have gone out (the
+    connection broke, or no answer came, after it was handed over), so sending it again
+    could deliver it twice; the outbox leaves that decision to the coach."""
+
+    def __init__(self, message: str, *, permanent: bool = False, unknown: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.unknown = unknown
+
+
+def may_have_arrived(exc: httpx.RequestError) -> bool:
+    """Could the provider have taken a message whose request ended in `exc`? Not when no
+    connection was made (refused, no route, a connect timeout, no free connection); else it
+    could: the request may have been read and acted on before the answer was lost."""
+    return not isinstance(
+        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,9 @@ class Message:
     template_params: tuple[str, ...] = field(default_factory=tuple)
     # Our reference (the notification id), for logs and provider callbacks.
     reference: str = ""
+    # The same for every attempt of one notification (its uuid): the e-mail's Message-ID, so
+    # a second attempt is recognisable as the same message, and WhatsApp's callback data.
+    key: str = ""
 
 
 class Backend(ABC):

@@ -11,7 +11,7 @@ import logging
 import smtplib
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 import pysequoia
 from django.conf import settings
@@ -81,7 +81,7 @@ class PGPMIMEMessage(EmailMultiAlternatives):
             armored = pysequoia.encrypt(recipients=[cert], bytes=inner)
         except Exception as exc:  # never fall back to plain text
             raise DeliveryError(
-                _("The e-mail was not sent: encrypting it to the client's OpenPGP key failed (%(reason)s).")
+                _("The e-mail was not sent: encrypting it to the recipient's OpenPGP key failed (%(reason)s).")
                 % {"reason": _first_line(exc)},
                 permanent=True,
             ) from exc
@@ -111,7 +111,7 @@ class PGPMIMEMessage(EmailMultiAlternatives):
 
 
 def check_recipient_key(armored: str) -> str:
-    """The client's key, if it can encrypt now; otherwise a permanent DeliveryError.
+    """The recipient's key, if it can encrypt now; otherwise a permanent DeliveryError.
 
     Checked before connecting to the mail server, so a bad key fails the same way
     whether or not the server is reachable, and the server never sees a message."""
@@ -119,7 +119,7 @@ def check_recipient_key(armored: str) -> str:
         key = parse_openpgp_key(armored)
     except ValidationError as exc:
         raise DeliveryError(
-            _("The e-mail was not sent because the client's OpenPGP key cannot be used: %(reason)s")
+            _("The e-mail was not sent because the recipient's OpenPGP key cannot be used: %(reason)s")
             % {"reason": " ".join(exc.messages)},
             permanent=True,
         ) from exc
@@ -167,13 +167,34 @@ def _delivery_error(exc: Exception) -> DeliveryError:
     )
 
 
+def sender_domain() -> str:
+    """The domain of DEFAULT_FROM_EMAIL, which names our Message-IDs."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+
+
+def message_id_for(key: str) -> str:
+    """The Message-ID of every attempt of one notification (`key` is its uuid)."""
+    return f"<{key}@{sender_domain()}>"
+
+
+def key_problem(armored: str) -> str:
+    """Why `armored` cannot encrypt a message now, or "" when it can. Checked when a message
+    is sent, not only when the key was given: a key may have expired or been revoked since."""
+    try:
+        parse_openpgp_key(armored)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
 class EmailBackend(Backend):
     """Sends a `Message` through Django's configured e-mail connection."""
 
     def send(self, message: Message) -> str:
         key = check_recipient_key(message.pgp_public_key) if message.pgp_public_key else ""
-        # Our own Message-ID, so we know the id the provider will report back.
-        message_id = make_msgid(domain=DNS_NAME)
+        # The notification's own Message-ID, the same in every attempt: we know the id before
+        # the server answers, and a second copy is recognisable as the same message.
+        message_id = message_id_for(message.key) if message.key else make_msgid(domain=sender_domain())
         fields = {
             "subject": message.subject,
             "body": message.text,
@@ -187,18 +208,37 @@ class EmailBackend(Backend):
         if message.calendar:
             mail.attach(calendar_part(message.calendar, message.calendar_method))
 
+        connection = get_connection()
         try:
-            sent = get_connection().send_messages([mail])
+            # Opened on its own, so that a failure here (nothing was handed over) is told
+            # apart from one while the message was on its way.
+            connection.open()
+        except OSError as exc:
+            raise _delivery_error(exc) from exc
+        try:
+            sent = connection.send_messages([mail])
         except DeliveryError:
             raise
         except ValueError as exc:  # an address Django cannot encode, a header with a line break
             raise DeliveryError(
                 _("The e-mail could not be built (%(reason)s).") % {"reason": exc}, permanent=True
             ) from exc
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+            raise _delivery_error(exc) from exc  # the server answered: it refused
         except OSError as exc:
-            raise _delivery_error(exc) from exc
+            # No answer to the message (a timeout, the connection dropped): it may have arrived.
+            raise DeliveryError(
+                _("The connection to the mail server broke off (%(reason)s); the message may have arrived.")
+                % {"reason": str(exc) or type(exc).__name__},
+                unknown=True,
+            ) from exc
+        finally:
+            try:
+                connection.close()
+            except Exception:  # QUIT after the message's fate is known changes nothing
+                logger.warning("e-mail %s: closing the connection failed", message.reference, exc_info=True)
         if not sent:
             raise DeliveryError(_("The mail server did not accept the message."), permanent=False)
-        logger.info("e-mail %s sent to %s (%s)", message_id, message.recipient, message.reference)
+        # The recipient's address stays out of the log (personal data); the reference finds the row.
+        logger.info("e-mail %s sent (%s)", message_id, message.reference)
         return message_id.strip("<>")
-

@@ -188,16 +188,20 @@ class GatewayBackend(Backend):
             kwargs["data"] = {**kwargs.get("data", {}), **credentials}
         try:
             response = client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
+        except httpx.RequestError as exc:
             # `from None`: the httpx exception holds the request, whose URL may carry the secret.
-            logger.warning("threema: %s %s timed out", method, path)
-            raise DeliveryError(_("The Threema Gateway did not answer in time."), permanent=False) from None
-        except httpx.TransportError as exc:
             logger.warning("threema: %s %s failed: %s", method, path, type(exc).__name__)
-            raise DeliveryError(_("The Threema Gateway could not be reached."), permanent=False) from None
-        except httpx.RequestError as exc:  # an answer that cannot be decoded, a redirect loop
-            # Whether the message went out is unknown, as after a timeout: try again.
-            logger.warning("threema: %s %s failed: %s", method, path, type(exc).__name__)
+            if path.startswith("/send") and base.may_have_arrived(exc):
+                # The Gateway offers no idempotency key: sending again could deliver it twice.
+                raise DeliveryError(
+                    _("The Threema Gateway did not confirm the message (%(reason)s); it may have arrived.")
+                    % {"reason": type(exc).__name__},
+                    unknown=True,
+                ) from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise DeliveryError(_("The Threema Gateway did not answer in time."), permanent=False) from None
+            if isinstance(exc, httpx.TransportError):
+                raise DeliveryError(_("The Threema Gateway could not be reached."), permanent=False) from None
             raise DeliveryError(
                 _("The Threema Gateway sent an answer that could not be read."), permanent=False
             ) from None
@@ -235,10 +239,9 @@ class GatewayBackend(Backend):
     def _message_id(response: httpx.Response) -> str:
         message_id = response.text.strip()
         if not message_id:
-            # Accepted, but without an id: retrying could deliver the message twice.
-            raise DeliveryError(
-                _("The Threema Gateway accepted the message but returned no message id."), permanent=True
-            )
+            # Accepted, but without an id: it has most likely gone out, and retrying could
+            # deliver it twice, so the coach decides.
+            raise DeliveryError(_("The Threema Gateway accepted the message but returned no message id."), unknown=True)
         return message_id
 
 

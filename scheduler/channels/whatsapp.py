@@ -95,6 +95,10 @@ class CloudApiBackend(Backend):
                 }
             ]
         payload = {"messaging_product": "whatsapp", "to": to, "type": "template", "template": template}
+        if message.key:
+            # Not an idempotency key (the Cloud API has none): Meta returns it in every status
+            # webhook of this message, so a status names our notification even without its id.
+            payload["biz_opaque_callback_data"] = message.key
         url = f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
         try:
             response = httpx.post(
@@ -103,17 +107,19 @@ class CloudApiBackend(Backend):
                 headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
                 timeout=self.timeout,
             )
-        except httpx.TimeoutException:
+        except httpx.RequestError as exc:
             # `from None`: the httpx exception holds the request and with it the token header.
-            logger.warning("whatsapp: request for %s timed out", message.reference or "?")
-            raise DeliveryError(_("WhatsApp did not answer in time."), permanent=False) from None
-        except httpx.TransportError as exc:
             logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
+            if base.may_have_arrived(exc):
+                # The Cloud API offers no idempotency key: sending again could deliver it twice.
+                raise DeliveryError(
+                    _("WhatsApp did not confirm the message (%(reason)s); it may have arrived.")
+                    % {"reason": type(exc).__name__},
+                    unknown=True,
+                ) from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise DeliveryError(_("WhatsApp did not answer in time."), permanent=False) from None
             raise DeliveryError(_("WhatsApp could not be reached."), permanent=False) from None
-        except httpx.RequestError as exc:  # an answer that cannot be decoded, a redirect loop
-            # Whether the message went out is unknown, as after a timeout: try again.
-            logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
-            raise DeliveryError(_("WhatsApp sent an answer that could not be read."), permanent=False) from None
         if response.is_success:
             return self._message_id(response)
         raise self._error(response, name, template["language"]["code"])
@@ -123,10 +129,9 @@ class CloudApiBackend(Backend):
         try:
             return str(response.json()["messages"][0]["id"])
         except (ValueError, KeyError, IndexError, TypeError):
-            # Accepted, but without an id: retrying could deliver the message twice.
-            raise DeliveryError(
-                _("WhatsApp accepted the message but returned no message id."), permanent=True
-            ) from None
+            # Accepted, but without an id: it has most likely gone out, and retrying could
+            # deliver it twice, so the coach decides.
+            raise DeliveryError(_("WhatsApp accepted the message but returned no message id."), unknown=True) from None
 
     @staticmethod
     def _error(response: httpx.Response, template: str, language: str) -> DeliveryError:

@@ -50,6 +50,8 @@ class Sink:
         self.envelopes = []
         self.rcpt_reply = None  # e.g. "550 No such user"
         self.data_reply = None
+        # Keep the message, then drop the connection instead of answering (a crash, a network cut).
+        self.drop_after_data = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
@@ -61,6 +63,8 @@ class Sink:
         if self.data_reply:
             return self.data_reply
         self.envelopes.append(envelope)
+        if self.drop_after_data:
+            server.transport.close()
         return "250 Message accepted for delivery"
 
 
@@ -275,6 +279,26 @@ def test_smtp_refusals_are_classified(smtp_sink, stage, reply, permanent):
     assert smtp_sink.envelopes == []
 
 
+def test_every_attempt_of_a_notification_carries_its_own_message_id(smtp_sink):
+    key = "5d4c490a-d261-4fcc-a9bc-3ca83b81d795"
+    first = EmailBackend().send(message(key=key))
+    second = EmailBackend().send(message(key=key))
+
+    assert first == second == f"{key}@sprechzeit.test"  # the domain of DEFAULT_FROM_EMAIL
+    assert [parse(e.content)["Message-ID"] for e in smtp_sink.envelopes] == [f"<{key}@sprechzeit.test>"] * 2
+
+
+def test_a_connection_lost_after_the_message_went_over_leaves_the_outcome_unknown(smtp_sink):
+    smtp_sink.drop_after_data = True
+
+    with pytest.raises(DeliveryError) as caught:
+        EmailBackend().send(message())
+
+    assert caught.value.unknown is True and caught.value.permanent is False
+    assert "may have arrived" in str(caught.value)
+    assert len(smtp_sink.envelopes) == 1  # the server has it: sending again would be a second copy
+
+
 def test_unreachable_server_is_transient(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
@@ -286,4 +310,4 @@ def test_unreachable_server_is_transient(settings):
         EmailBackend().send(message())
 
     assert caught.value.permanent is False
-
+    assert caught.value.unknown is False  # nothing was handed over: trying again is safe

@@ -97,7 +97,9 @@ def test_status_codes_map_to_permanent_or_transient(gateway, status, permanent):
     assert SECRET not in repr(error.value)
 
 
-def test_a_gateway_that_does_not_answer_in_time_is_transient(gateway):
+def test_a_gateway_that_does_not_answer_in_time_may_have_the_message(gateway):
+    # It may have taken the message before the answer was lost, and the Gateway offers no
+    # idempotency key: the outcome is unknown, not a failure to retry (that sent it twice).
     release = threading.Event()
 
     def slow(request):
@@ -110,7 +112,8 @@ def test_a_gateway_that_does_not_answer_in_time_is_transient(gateway):
             threema.GatewayBackend(timeout=0.2).send(Message(recipient=CLIENT_ID, text="Hallo"))
     finally:
         release.set()
-    assert error.value.permanent is False
+    assert error.value.permanent is False and error.value.unknown is True
+    assert "may have arrived" in str(error.value)
     assert SECRET not in str(error.value)
     assert error.value.__cause__ is None  # the httpx exception (with the request) is not chained
 
@@ -124,16 +127,36 @@ def test_an_unreachable_gateway_is_transient(settings, gateway):
     with pytest.raises(DeliveryError) as error:
         threema.GatewayBackend(timeout=2).send(Message(recipient=CLIENT_ID, text="Hallo"))
     assert error.value.permanent is False
+    assert error.value.unknown is False  # no connection, so nothing was handed over: try again
     assert SECRET not in str(error.value)
 
 
-def test_an_answer_that_cannot_be_decoded_is_transient(gateway):
+def test_an_answer_that_cannot_be_decoded_leaves_the_outcome_unknown(gateway):
     # Whether the Gateway took the message is unknown, as after a timeout.
     gateway.expect_request("/send_simple").respond_with_data(b"not gzip at all", headers={"Content-Encoding": "gzip"})
     with pytest.raises(DeliveryError) as error:
         threema.GatewayBackend().send(Message(recipient=CLIENT_ID, text="Hallo"))
-    assert error.value.permanent is False
-    assert "could not be read" in str(error.value)
+    assert error.value.permanent is False and error.value.unknown is True
+    assert "DecodingError" in str(error.value)
+
+
+def test_a_public_key_lookup_that_times_out_is_a_plain_retry(settings, gateway):
+    # Nothing is sent by a lookup: trying again cannot deliver anything twice.
+    settings.THREEMA_PRIVATE_KEY = "private:" + "11" * 32
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(timeout=5)
+        return Response("too late")
+
+    gateway.expect_request(f"/pubkeys/{CLIENT_ID}").respond_with_handler(slow)
+    try:
+        with pytest.raises(DeliveryError) as error:
+            threema.GatewayBackend(timeout=0.2).send(Message(recipient=CLIENT_ID, text="Hallo"))
+    finally:
+        release.set()
+    assert (error.value.permanent, error.value.unknown) == (False, False)
+    assert requests_to(gateway, "/send_e2e") == []
     assert SECRET not in str(error.value)
     assert error.value.__cause__ is None
 

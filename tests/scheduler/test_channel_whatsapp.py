@@ -155,7 +155,8 @@ def test_the_token_never_reaches_the_error_text(graph):
     assert TOKEN not in str(error.value)
 
 
-def test_a_server_that_does_not_answer_in_time_is_transient(graph):
+def test_a_server_that_does_not_answer_in_time_may_have_the_message(graph):
+    # The Cloud API offers no idempotency key: sending again could deliver it twice.
     release = threading.Event()
 
     def slow(request):
@@ -168,27 +169,47 @@ def test_a_server_that_does_not_answer_in_time_is_transient(graph):
             whatsapp.CloudApiBackend(timeout=0.2).send(message())
     finally:
         release.set()
-    assert error.value.permanent is False
+    assert error.value.permanent is False and error.value.unknown is True
     assert TOKEN not in str(error.value)
     assert error.value.__cause__ is None
 
 
-def test_an_answer_that_cannot_be_decoded_is_transient(graph):
+def test_an_answer_that_cannot_be_decoded_leaves_the_outcome_unknown(graph):
     # Whether WhatsApp took the message is unknown, as after a timeout.
     graph.expect_request(PATH).respond_with_data(b"not gzip at all", headers={"Content-Encoding": "gzip"})
     with pytest.raises(DeliveryError) as error:
         whatsapp.CloudApiBackend().send(message())
-    assert error.value.permanent is False
-    assert "could not be read" in str(error.value)
+    assert error.value.permanent is False and error.value.unknown is True
+    assert "may have arrived" in str(error.value)
     assert TOKEN not in str(error.value)
     assert error.value.__cause__ is None
 
 
-def test_success_without_an_id_is_permanent_to_avoid_sending_twice(graph):
+def test_success_without_an_id_is_unknown_to_avoid_sending_twice(graph):
+    # Accepted (200), so most likely sent; but without an id nothing can confirm it.
     graph.expect_request(PATH).respond_with_json({"messaging_product": "whatsapp"})
     with pytest.raises(DeliveryError) as error:
         whatsapp.CloudApiBackend().send(message())
-    assert error.value.permanent is True
+    assert error.value.unknown is True
+
+
+def test_an_unreachable_api_is_a_plain_retry(settings, graph):
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.WHATSAPP_API_URL = f"http://127.0.0.1:{port}/v21.0"
+    with pytest.raises(DeliveryError) as error:
+        whatsapp.CloudApiBackend(timeout=2).send(message())
+    assert (error.value.permanent, error.value.unknown) == (False, False)
+
+
+def test_the_notification_key_travels_as_callback_data(graph):
+    graph.expect_request(PATH, method="POST").respond_with_json(ok())
+    whatsapp.CloudApiBackend().send(message(key="5d4c490a-d261-4fcc-a9bc-3ca83b81d795"))
+    [(request, _response)] = graph.log
+    assert json.loads(request.get_data())["biz_opaque_callback_data"] == "5d4c490a-d261-4fcc-a9bc-3ca83b81d795"
 
 
 # --- Webhook ---------------------------------------------------------------------
