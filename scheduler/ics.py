@@ -140,6 +140,10 @@ def booking_invitation(booking: Booking, *, method: str) -> bytes:
     """The booking as an iMIP message for e-mail: METHOD:REQUEST for a confirmed or moved
     booking, METHOD:CANCEL when it ends; same UID, rising SEQUENCE, so the client's
     calendar updates the one event."""
+    if method == "REQUEST" and booking.status not in ICS_STATUS:
+        # An invitation carries only TENTATIVE or CONFIRMED: a cancelled, declined or expired
+        # booking (or one still unconfirmed) is never offered to a calendar as an event to keep.
+        raise ValueError(f"a {booking.status} booking cannot be sent as METHOD:REQUEST")
     calendar = _calendar(method)
     event = client_event(booking, stamp=booking.updated_at)
     if method == "CANCEL":

@@ -1,16 +1,37 @@
 """What each notification says: turns an outbox row into a channel `Message`, in the
-recipient's language, with the calendar file and the client's OpenPGP key for e-mail."""
+recipient's language, with the calendar file and the OpenPGP key for e-mail.
+
+Rendered when the message is sent, from the booking as it is then (the outbox does not
+send one that a later change overtook). Encryption is never dropped silently: a client
+who gave a key and whose key no longer works gets a notice without content, with the
+link; an e-mail to the coach that carries a client's message or contact details is
+encrypted to the coach's key, or, when the client asked for encryption and the coach
+has no working key, carries neither, only the link to the booking in the workspace."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import ics
 from .channels.base import Message
+from .channels.email import key_problem
 from .models import Booking, Notification
 
 Kind = Notification.Kind
+
+# Subjects of e-mails to the coach that travel beside encrypted content (or none): the
+# Subject is never encrypted, so it names neither the client nor the time.
+COACH_NEUTRAL_SUBJECTS = {
+    Kind.COACH_REQUEST_WAITING: gettext_lazy("A request is waiting for your answer"),
+    Kind.COACH_NEW_BOOKING: gettext_lazy("A new booking"),
+    Kind.CANCELLED: gettext_lazy("A booking was cancelled"),
+    Kind.RESCHEDULED: gettext_lazy("A booking was moved"),
+    Kind.COACH_DELIVERY_FAILED: gettext_lazy("A message could not be delivered"),
+    Kind.COACH_KEY_UNUSABLE: gettext_lazy("A client's OpenPGP key no longer works"),
+}
 
 # Kinds whose e-mail carries the event, and with which iMIP method.
 CALENDAR_METHODS = {
@@ -140,6 +161,16 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
     elif kind == Kind.COACH_DELIVERY_FAILED:
         subject = _("A message to %(client)s could not be delivered") % values
         intro = _("The message about %(type)s on %(day)s could not be delivered: %(error)s") % values
+    elif kind == Kind.COACH_KEY_UNUSABLE:
+        subject = _("The OpenPGP key of %(client)s no longer works") % values
+        intro = (
+            _(
+                "The OpenPGP key %(client)s gave for %(type)s on %(day)s, %(time)s no longer works: %(error)s\n"
+                "Instead of their messages they get a notice without content, with the link to their booking. "
+                "Please ask them for a current key."
+            )
+            % values
+        )
     elif kind == Kind.CANCELLED:
         subject = _("Cancelled: %(client)s, %(day)s") % values
         intro = _("%(client)s has cancelled %(type)s on %(day)s, %(time)s.") % values
@@ -150,7 +181,58 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
         subject = _("New booking: %(client)s, %(day)s") % values
         intro = _("%(client)s has booked %(type)s on %(day)s, %(time)s.") % values
     details = _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s") % values
-    return subject, f"{intro}\n\n{details}"
+    link = _("In your workspace: %(link)s") % {"link": workspace_url(booking)}
+    return subject, f"{intro}\n\n{details}\n\n{link}"
+
+
+def workspace_url(booking: Booking) -> str:
+    """The booking's page in the coach's workspace (behind the coach's login)."""
+    return settings.SITE_URL + reverse("coach:booking", args=[booking.uuid])
+
+
+def _coach_link_only_texts(notification: Notification, booking: Booking, coach_key_problem: str) -> tuple[str, str]:
+    """An e-mail to the coach without the client's message or contact details: only what
+    happened, in words naming nobody, and the link to the booking in the workspace."""
+    subject = str(COACH_NEUTRAL_SUBJECTS.get(notification.kind, _("A message about a booking")))
+    values = {"link": workspace_url(booking), "reason": coach_key_problem}
+    if coach_key_problem:
+        why = _(
+            "Your OpenPGP key in the settings no longer works (%(reason)s), so this e-mail carries neither the "
+            "client's message nor their contact details."
+        )
+    else:
+        why = _(
+            "The client asked for encrypted messages, and your settings hold no OpenPGP key of yours, so this "
+            "e-mail carries neither their message nor their contact details. Add your key in the settings to "
+            "receive them encrypted."
+        )
+    body = _("%(subject)s.\n\n%(why)s\n\nRead it in your workspace: %(link)s") % {
+        "subject": subject,
+        "why": why % values,
+        "link": values["link"],
+    }
+    return subject, body
+
+
+def _client_key_notice(notification: Notification, booking: Booking) -> tuple[str, str]:
+    """What a client whose OpenPGP key no longer works gets instead of the message: nothing
+    of it (no time, no type, no text of the coach), only the link."""
+    subject = _("A message about your appointment")
+    body = _(
+        "Hello,\n\nthere is news about your appointment. It would have been encrypted to your OpenPGP key, "
+        "but that key no longer works (it may have expired or been revoked), so this e-mail says nothing more."
+        "\n\nPlease read it here: %(link)s"
+    ) % {"link": _template_link(notification, booking)}
+    return subject, body
+
+
+def client_key_problem(notification: Notification) -> str:
+    """Why the client's OpenPGP key cannot encrypt this e-mail now, or "" (also when the
+    message is not an e-mail to a client who gave a key)."""
+    booking = notification.booking
+    if notification.audience != Notification.Audience.CLIENT or notification.channel != "email":
+        return ""
+    return key_problem(booking.pgp_public_key) if booking.pgp_public_key else ""
 
 
 def _template_link(notification: Notification, booking: Booking) -> str:
@@ -159,19 +241,36 @@ def _template_link(notification: Notification, booking: Booking) -> str:
     return ics.booking_manage_url(booking)
 
 
-def render(notification: Notification) -> Message:
+def render(notification: Notification, *, client_key_problem: str = "") -> Message:
+    """The message as it is to be sent now. `client_key_problem` (see client_key_problem()):
+    the client's key no longer works, so they get the notice without content."""
     booking = notification.booking
     to_client = notification.audience == Notification.Audience.CLIENT
+    email = notification.channel == "email"
     language = booking.coach.language_for_clients(booking.language) if to_client else booking.coach.language
+    pgp_public_key, method = "", None
     with translation.override(language):
-        subject, text = (_client_texts if to_client else _coach_texts)(notification, booking)
+        if to_client and email and booking.pgp_public_key and client_key_problem:
+            subject, text = _client_key_notice(notification, booking)
+        elif to_client:
+            subject, text = _client_texts(notification, booking)
+            method = CALENDAR_METHODS.get(notification.kind)
+            pgp_public_key = booking.pgp_public_key if email else ""
+            if pgp_public_key:
+                # The subject travels unencrypted: it must not tell what or when.
+                subject = _("A message about your appointment")
+        else:
+            coach_key = booking.coach.pgp_public_key
+            coach_key_problem = key_problem(coach_key) if coach_key else ""
+            if coach_key and not coach_key_problem:
+                subject, text = _coach_texts(notification, booking)
+                pgp_public_key = coach_key
+                subject = str(COACH_NEUTRAL_SUBJECTS.get(notification.kind, subject))
+            elif booking.pgp_public_key or coach_key:
+                subject, text = _coach_link_only_texts(notification, booking, coach_key_problem)
+            else:
+                subject, text = _coach_texts(notification, booking)
         day, time = _when(booking, booking.time_zone)
-        method = CALENDAR_METHODS.get(notification.kind) if to_client else None
-        email = notification.channel == "email"
-        pgp_public_key = booking.pgp_public_key if email and to_client else ""
-        if pgp_public_key:
-            # The subject travels unencrypted: it must not tell what or when.
-            subject = _("A message about your appointment")
         html = render_to_string("notifications/message.html", {"subject": subject, "text": text, "language": language})
     return Message(
         recipient=notification.recipient,
@@ -186,4 +285,5 @@ def render(notification: Notification) -> Message:
         # The confirmation's template carries the link that proves the address, not the booking's.
         template_params=(day, time, booking.appointment_type.name, _template_link(notification, booking)),
         reference=str(notification.pk),
+        key=str(notification.uuid),
     )

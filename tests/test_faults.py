@@ -4,10 +4,13 @@ half-written or sent twice.
 (a) Redis stopped during a booking: test_a_* (a real web process, worker and redis-server).
 (b) The database connection lost mid-request: test_b_* (PostgreSQL: the backend is terminated
     in the middle of the booking transaction; SQLite: the file stays locked).
-(c) Gateway timeouts: test_c_* (a gateway that does not answer in time, then does).
+(c) Gateway timeouts: test_c_* (a gateway that does not answer in time: the outcome is unknown,
+    the message is not sent again by itself; the coach sends it again).
 (d) An external ICS feed that hangs: test_d_* (a server that never answers, one that trickles).
 (e) A worker killed: tests/scheduler/test_outbox_faults.py::test_worker_killed_in_the_middle_of_a_send
-    (SIGKILL while the gateway holds the request; the next worker sends it, once).
+    (SIGKILL while the gateway holds the request: the row becomes "unknown", nothing is sent
+    again until the coach asks) and tests/scheduler/test_outbox_crash.py (killed after the mail
+    server accepted the message: never a second copy).
 """
 
 import os
@@ -61,6 +64,7 @@ def api_body(kind, **changes) -> dict:
         "channel": "email",
         "language": "en",
         "message": MESSAGE,
+        "privacy_consent": True,
         **changes,
     }
 
@@ -342,7 +346,11 @@ def gateway(settings, monkeypatch):
     server.server_close()
 
 
-def test_c_gateway_timeout_is_retried_later_and_sent_once(kind, gateway):
+def test_c_gateway_timeout_leaves_the_outcome_unknown_and_the_coach_sends_it_again(kind, gateway):
+    """The Gateway took the request and did not answer in time: it may have the message,
+    and it offers no idempotency key. So the message is not sent again by itself (that was
+    a duplicate whenever the Gateway had delivered it); the coach sees "may not have
+    arrived" and can send it again."""
     request = services.BookingRequest(
         start=kind.start, name="Eva", email="eva@example.org", channel="threema", threema_id="ABCD1234", message=MESSAGE
     )
@@ -351,20 +359,23 @@ def test_c_gateway_timeout_is_retried_later_and_sent_once(kind, gateway):
     gateway.hold.set()  # the gateway takes the request and does not answer
 
     started = clock.monotonic()
-    assert services.notification_send(notification_id=row.pk) == "retry"
+    assert services.notification_send(notification_id=row.pk) == "unknown"
     assert clock.monotonic() - started < 5  # bounded by the backend's timeout
     assert gateway.arrived.is_set() and gateway.delivered == []
     row.refresh_from_db()
-    assert (row.status, row.attempts) == (Notification.Status.PENDING, 1)
-    assert row.scheduled_for > timezone.now()  # backoff
-    assert "time" in row.last_error.lower()
+    assert (row.status, row.attempts) == (Notification.Status.UNKNOWN, 1)
+    assert "may have arrived" in row.last_error
+    assert services.notifications_sweep() == 0  # the sweeper does not send it either
+    assert services.notification_send(notification_id=row.pk) == "skipped"
 
     gateway.hold.clear()
-    assert services.notification_send(notification_id=row.pk, now=row.scheduled_for) == "sent"
+    with transaction.atomic():
+        services.notification_retry(notification=row)  # the coach's "send again"
+    assert services.notification_send(notification_id=row.pk) == "sent"
     row.refresh_from_db()
-    assert (row.status, row.attempts, row.provider_message_id) == (Notification.Status.SENT, 2, "0123456789abcdef")
+    assert (row.status, row.attempts, row.provider_message_id) == (Notification.Status.SENT, 1, "0123456789abcdef")
     assert len(gateway.delivered) == 1
-    assert services.notification_send(notification_id=row.pk, now=row.scheduled_for) == "skipped"  # never twice
+    assert services.notification_send(notification_id=row.pk) == "skipped"  # never twice
 
 
 # --- (d) An external ICS feed that hangs ----------------------------------------------

@@ -10,7 +10,8 @@ from ..models import Booking, Coach, ExternalCalendar, Notification
 
 # The dashboard's agenda: today and the next 14 days.
 AGENDA_DAYS = 15
-# Failed messages listed on the dashboard at most (the oldest are the least useful).
+# Failed messages (and those that may not have arrived) listed on the dashboard at most
+# (the oldest are the least useful).
 FAILED_SHOWN = 50
 
 Status = Booking.Status
@@ -72,12 +73,17 @@ def coach_booking(*, coach: Coach, booking_uuid) -> Booking | None:
     return coach_bookings(coach=coach).filter(uuid=booking_uuid).first()
 
 
+# The coach's alerts about another message: true whatever the booking did since (the
+# outbox never marks them superseded).
+ALERT_KINDS = (Notification.Kind.COACH_DELIVERY_FAILED, Notification.Kind.COACH_KEY_UNUSABLE)
+
+
 def _retryable(now: datetime) -> Q:
-    """A failed message worth sending again: its appointment has not ended, and a message
-    to the client still describes the booking as it is (a confirmation that failed before
-    the booking was cancelled must not arrive after)."""
-    return Q(status=Notification.Status.FAILED, booking__end__gt=now) & (
-        Q(audience=Notification.Audience.COACH) | Q(sequence=F("booking__sequence"))
+    """A message worth sending again: it failed, or may not have arrived; its appointment
+    has not ended; and it still describes the booking as it is (a confirmation that failed
+    before the booking was cancelled must not arrive after; the outbox would not send it)."""
+    return Q(status__in=(Notification.Status.FAILED, Notification.Status.UNKNOWN), booking__end__gt=now) & (
+        Q(kind__in=ALERT_KINDS) | Q(sequence=F("booking__sequence"))
     )
 
 
@@ -90,7 +96,8 @@ def booking_notifications(*, booking: Booking, now: datetime) -> QuerySet[Notifi
 
 
 def coach_notifications_failed(*, coach: Coach, now: datetime) -> QuerySet[Notification]:
-    """Failed messages the coach can still send again, the newest first."""
+    """Messages that failed or may not have arrived and that the coach can still send again,
+    the newest first (the dashboard's problems)."""
     return (
         Notification.objects.filter(_retryable(now), booking__coach=coach)
         .select_related("booking__client", "booking__appointment_type")

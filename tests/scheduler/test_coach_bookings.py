@@ -520,3 +520,30 @@ def test_an_out_of_date_message_is_not_sent_again(coach_client, failed, sent):
     response = coach_client.post(f"/coach/bookings/{failed.booking.uuid}/messages/{failed.pk}/retry/", follow=True)
     assert "This message is out of date" in page_of(response)
     assert Notification.objects.get(pk=failed.pk).status == Status.FAILED and sent == []
+
+
+def test_a_message_that_may_not_have_arrived_can_be_sent_again(
+    coach_client, failed, sent, django_capture_on_commit_callbacks
+):
+    Notification.objects.filter(pk=failed.pk).update(status=Status.UNKNOWN, last_error="no answer in time")
+    page = page_of(coach_client.get(f"/coach/bookings/{failed.booking.uuid}/"))
+    assert '<span class="badge unknown">may not have arrived</span>' in page
+    assert "it may have arrived, or not. Ask the client, or send it again." in page
+    assert f"/messages/{failed.pk}/retry/" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coach_client.post(f"/coach/bookings/{failed.booking.uuid}/messages/{failed.pk}/retry/", follow=True)
+    assert "The message to ABCD1234 is being sent again." in page_of(response)
+    failed.refresh_from_db()
+    assert failed.status == Status.SENT and len(sent) == 1
+
+
+def test_a_superseded_message_shows_why_it_was_not_sent_and_cannot_be_sent(coach_client, failed, sent):
+    Notification.objects.filter(pk=failed.pk).update(status=Status.SUPERSEDED, last_error="")
+    page = page_of(coach_client.get(f"/coach/bookings/{failed.booking.uuid}/"))
+    assert '<span class="badge superseded">overtaken by a later change</span>' in page
+    assert "Not sent: the booking changed after this was written" in page
+    assert f"/messages/{failed.pk}/retry/" not in page
+    response = coach_client.post(f"/coach/bookings/{failed.booking.uuid}/messages/{failed.pk}/retry/", follow=True)
+    assert "This message has not failed (any more)" in page_of(response)
+    assert Notification.objects.get(pk=failed.pk).status == Status.SUPERSEDED and sent == []

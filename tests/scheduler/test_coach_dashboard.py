@@ -201,3 +201,21 @@ def test_the_dashboard_needs_the_same_queries_whatever_it_shows(coach_client, co
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = coach_client.get("/coach/")
     assert response.text.count("/confirm/") == 12
+
+
+def test_messages_that_may_not_have_arrived_are_problems_with_a_send_again_button(coach_client, coach):
+    booking = booking_of(coach, local(4, 10), client=ClientFactory(coach=coach, name="Tom"))
+    unknown = NotificationFactory(
+        booking=booking,
+        status=Notification.Status.UNKNOWN,
+        last_error="The sending stopped before the provider's answer was known.",
+    )
+    # Overtaken by a later change: not sent, and nothing to do about it.
+    NotificationFactory(booking=booking, kind="request_received", status=Notification.Status.SUPERSEDED)
+
+    html = coach_client.get("/coach/").text
+    section = html.split('id="failed-heading"')[1].split('id="calendars-heading"')[0]
+    assert "Messages that could not be delivered or may not have arrived" in section
+    assert "<strong>may not have arrived</strong>: The sending stopped" in section
+    assert f'action="/coach/bookings/{booking.uuid}/messages/{unknown.pk}/retry/"' in section
+    assert section.count("/retry/") == 1

@@ -33,6 +33,7 @@ def test_booking_messages_are_sent_by_the_worker(broker, start_worker, client, t
         "channel": "email",
         "language": "en",
         "message": "I would like to talk about my next step at work, please.",
+        "privacy_consent": True,
     }
     response = client.post("/api/coaches/anna/bookings", body, content_type="application/json")
     assert response.status_code == 201

@@ -1,6 +1,6 @@
 """The coach's bookings: the list with its filters, one booking with its messages, and
 what the coach does with it (confirm or decline a request, cancel, move, send a failed
-message again). Every write goes through a service; the client is told by the service."""
+message, or one that may not have arrived, again). Every write goes through a service; the client is told by the service."""
 
 from urllib.parse import urlencode
 
@@ -200,7 +200,7 @@ def notification_retry(request, booking_uuid, notification_id):
     if notification.can_retry:
         services.notification_retry(notification=notification)
         messages.success(request, RETRIED % {"recipient": notification.recipient})
-    elif notification.status != notification.Status.FAILED:
+    elif notification.status not in (notification.Status.FAILED, notification.Status.UNKNOWN):
         messages.info(request, NOT_FAILED)
     else:
         messages.error(request, OUT_OF_DATE)
