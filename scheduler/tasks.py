@@ -36,7 +36,8 @@ def send_notifications(notification_ids: list[int]) -> list[str]:
 
 @shared_task
 def sweep_notifications() -> int:
-    """Every minute (beat): reminders and retries that are due, rows of dead workers."""
+    """Every minute (beat): reminders and retries that are due; rows a dead worker left
+    "sending" become "may not have arrived" (never sent again by themselves)."""
     return services.notifications_sweep()
 
 
