@@ -77,6 +77,7 @@ def post(client: http.client.HTTPConnection, path: str, start: str, index: int) 
         "email": f"c{index}@example.org",
         "channel": "email",
         "message": MESSAGE,
+        "privacy_consent": True,
     }
     began = clock.perf_counter()
     client.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})

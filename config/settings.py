@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.UnstorableInputMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -351,7 +353,8 @@ if PRODUCTION:
 # and beat keep this configuration instead of installing their own.
 LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# Outside development no log line names a person (e-mail addresses, phone numbers masked).
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, mask_personal=not DEBUG)
 # Python's warnings become log records too (one line each), not raw text on stderr.
 logging.captureWarnings(True)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,6 +2,7 @@ import functools
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
@@ -18,6 +19,7 @@ from .models import (
     Notification,
     WeeklyHours,
 )
+from .timebounds import validate_in_bounds
 
 
 class AppointmentTypeInline(admin.TabularInline):
@@ -94,6 +96,8 @@ class BookingAdmin(admin.ModelAdmin):
     raw_id_fields = ["client"]
     readonly_fields = ["uuid", "token", "sequence", "created_at", "updated_at"]
     actions = ["confirm", "decline", "cancel"]
+    # Year 1 or 9999 in the date fields would overflow when stored (scheduler/timebounds.py).
+    formfield_overrides = {models.DateTimeField: {"validators": [validate_in_bounds]}}
 
     @admin.action(description=_("Confirm the selected requests"))
     def confirm(self, request, queryset):

@@ -11,16 +11,22 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
 
-from . import ics, phrases, ratelimit, selectors, services
+from config.middleware import unstorable, unstorable_message
+
+from . import ics, phrases, ratelimit, selectors, services, timebounds
 from .models import Booking, time_zone_names
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
 MAX_RANGE_DAYS = 62
+# The form's words (forms/booking.py), so the API and the page say the same.
+PRIVACY_CONSENT_REQUIRED = _lazy("Please agree so that your booking can be stored.")
 
 api = NinjaAPI(title="Sprechzeit API", version="1", urls_namespace="api")
 
@@ -136,10 +142,17 @@ def _parse_date(value: str | None, name: str, errors: dict[str, str]) -> date | 
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         errors[name] = _("Give a date as YYYY-MM-DD.")
         return None
+    if not timebounds.date_in_bounds(parsed):
+        errors[name] = _("Give a date between %(earliest)s and %(latest)s.") % {
+            "earliest": timebounds.EARLIEST.isoformat(),
+            "latest": timebounds.LATEST.isoformat(),
+        }
+        return None
+    return parsed
 
 
 @api.get(
@@ -226,6 +239,16 @@ class BookingIn(Schema):
     pgp_public_key: str = ""
     language: str = ""
     timezone: str = ""
+    # As on the form: the client agrees to the privacy notice, or nothing is stored.
+    privacy_consent: bool = False
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def storable(cls, value):
+        # A NUL or a lone surrogate (JSON allows both) would reach the database and fail there.
+        if isinstance(value, str) and unstorable(value):
+            raise PydanticCustomError("unstorable", unstorable_message())
+        return value
 
 
 class BookingOut(Schema):
@@ -296,6 +319,10 @@ def create_booking(request, slug: str, payload: BookingIn):
         ) from None
     if start.tzinfo is None:
         raise InvalidParameters({"start": _("The start needs a time zone offset, e.g. +01:00.")})
+    # In UTC (PostgreSQL stores offsets below 16 hours only) and in the years anything is booked in.
+    start = timebounds.instant_in_bounds(start)
+    if start is None:
+        raise InvalidParameters({"start": _("This time cannot be booked. Please choose one of the times shown.")})
     booking_request = services.BookingRequest(
         start=start,
         name=payload.name,
@@ -308,7 +335,16 @@ def create_booking(request, slug: str, payload: BookingIn):
         pgp_public_key=payload.pgp_public_key,
         language=payload.language,
         time_zone=payload.timezone,
+        privacy_consent=payload.privacy_consent,
     )
+    if not payload.privacy_consent:
+        # Told together with every other field's problem, as the form does.
+        errors = {"privacy_consent": str(PRIVACY_CONSENT_REQUIRED)}
+        try:
+            services.booking_request_clean(appointment_type=appointment_type, request=booking_request)
+        except DjangoValidationError as exc:
+            errors = _field_errors(exc) | errors
+        raise InvalidParameters(errors)
     try:
         booking = services.booking_create(appointment_type=appointment_type, request=booking_request)
     except DjangoValidationError as exc:
@@ -352,6 +388,8 @@ def cancel_booking(request, token: str):
         note = body.get("note", "") if isinstance(body, dict) else ""
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameters({"request": _('The body must be JSON, e.g. {"note": "..."}.')}) from None
+    if unstorable(str(note)):
+        raise InvalidParameters({"note": unstorable_message()})
     try:
         booking = services.booking_cancel(booking=booking, note=str(note)[:2000])
     except DjangoValidationError as exc:

@@ -86,7 +86,8 @@ def flatmap_body(context, body):
             "start": st.sampled_from(STARTS).flatmap(
                 lambda start: st.sampled_from(ZONES).map(lambda zone: start.astimezone(ZoneInfo(zone)).isoformat())
             ),
-            "name": st.sampled_from(["Eva Muster", "Jürgen Groß"]),
+            # A NUL byte and a lone surrogate: a 400 at the field, never a 500 from the database.
+            "name": st.sampled_from(["Eva Muster", "Jürgen Groß", "Eva\x00", "\ud800"]),
             "email": st.sampled_from(["eva@example.org", "juergen@example.de"]),
             "channel": st.sampled_from(["phone", "email", "threema", "whatsapp"]),
             "message": st.just("Ich möchte über meinen nächsten beruflichen Schritt sprechen."),
@@ -96,6 +97,7 @@ def flatmap_body(context, body):
             "pgp_public_key": st.just(""),
             "language": st.sampled_from(["de", "en"]),
             "timezone": st.sampled_from(ZONES),
+            "privacy_consent": st.booleans(),
         },
     )
 

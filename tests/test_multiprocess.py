@@ -139,6 +139,7 @@ def test_two_web_instances_and_two_workers_book_and_send_exactly_once(services_e
             "channel": "email",
             "language": "en",
             "message": "I would like to talk about my next step at work, please.",
+            "privacy_consent": True,
         }
         response = httpx.post(f"{webs[index % 2].base_url}/api/coaches/multi/bookings", json=body, timeout=60)
         return response.status_code, response.json().get("token")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Weekday, WeeklyHours
 from ..services.availability import HoursWindow, weekly_hours_overlapping
+from ..timebounds import validate_in_bounds
 
 
 def _time_field(label, *, required_message=None) -> forms.TimeField:
@@ -29,6 +30,7 @@ def _date_field(label, *, required_message=None, help_text="") -> forms.DateFiel
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Give a date like 2026-03-31."), "required": required_message},
+        validators=[validate_in_bounds],  # year 1 or 9999 would overflow a step later
     )
 
 
@@ -38,7 +40,17 @@ def _datetime_field(label) -> forms.DateTimeField:
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": _("Give a date and time like 2026-03-31 14:00.")},
+        validators=[validate_in_bounds],
     )
+
+
+class _IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no integer column holds before asking the database (which fails on them)."""
+
+    def _check_values(self, value):
+        if any(not str(pk).isdigit() or len(str(pk)) > 18 for pk in value):
+            raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": ""})
+        return super()._check_values(value)
 
 
 class WeeklyHoursForm(forms.Form):
@@ -52,7 +64,7 @@ class WeeklyHoursForm(forms.Form):
     )
     start = _time_field(_("From"), required_message=_("Give the start time."))
     end = _time_field(_("Until"), required_message=_("Give the end time."))
-    appointment_types = forms.ModelMultipleChoiceField(
+    appointment_types = _IdsChoiceField(
         label=_("Only for"),
         queryset=None,
         required=False,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import phrases
 from ..models import Channel, time_zone_names
 from ..services import BookingRequest
+from ..timebounds import instant_in_bounds
 
 # Offered first in the time zone list; the rest follows alphabetically.
 COMMON_ZONES = (
@@ -74,7 +75,8 @@ def parse_start(value: str | None) -> datetime | None:
         except ValueError:
             continue
         if parsed.tzinfo is not None and parsed.utcoffset() is not None:
-            return parsed
+            # In UTC and within the years anything can be booked in (scheduler/timebounds.py).
+            return instant_in_bounds(parsed)
     return None
 
 
@@ -89,6 +91,7 @@ class BookingForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Your e-mail address"),
+        max_length=254,  # the column's length (Client.email); EmailField alone allows 320
         help_text=_("You receive the confirmation and the link to change or cancel your appointment here."),
         error_messages={
             "required": _("Please enter your e-mail address."),

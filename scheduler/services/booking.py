@@ -73,6 +73,12 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
         value = request.email.strip()
         if not value:
             raise ValidationError(_("Please enter your e-mail address."))
+        # validate_email allows 320 characters; the address is stored in a column of 254 (RFC 5321).
+        maximum = Client._meta.get_field("email").max_length
+        if len(value) > maximum:
+            raise ValidationError(
+                _("Please use an e-mail address of at most %(maximum)d characters.") % {"maximum": maximum}
+            )
         try:
             validate_email(value)
         except ValidationError:

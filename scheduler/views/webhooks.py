@@ -29,10 +29,15 @@ def threema_callback(request):
         sender_key = threema.GatewayBackend().public_key(data["from"]).hex()
         plain = threema.decrypt_callback_box(data, settings.THREEMA_PRIVATE_KEY, sender_key)
     except Exception:  # an undecryptable box is the sender's problem; the Gateway must not retry
-        logger.warning("threema callback from %s could not be decrypted", data.get("from"))
+        # Without the sender's Threema ID: logs name nobody (the message id finds the callback).
+        logger.warning("threema callback %s could not be decrypted", data.get("messageId", "?")[:32])
         return HttpResponse("ok")
     if plain[:1] == bytes([threema.MESSAGE_TYPE_DELIVERY_RECEIPT]):
-        status, message_ids = threema.parse_delivery_receipt(plain)
+        try:
+            status, message_ids = threema.parse_delivery_receipt(plain)
+        except ValueError as exc:  # correctly signed, but not a receipt anyone can read
+            logger.warning("threema callback %s: malformed delivery receipt (%s)", data.get("messageId", "?")[:32], exc)
+            return HttpResponseBadRequest("malformed delivery receipt")
         for message_id in message_ids:
             services.notification_delivery_update(
                 channel="threema",

@@ -38,6 +38,7 @@ def body(slot_start, **changes):
         "message": "Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         "language": "de",
         "timezone": "America/New_York",
+        "privacy_consent": True,
         **changes,
     }
 

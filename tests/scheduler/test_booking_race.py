@@ -86,6 +86,7 @@ def test_fifty_simultaneous_http_bookings_of_one_slot(slot, live_server, setting
             "email": f"c{index}@example.org",
             "channel": "email",
             "message": "Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
+            "privacy_consent": True,
         }
         return httpx.post(url, json=body, timeout=60).status_code
 

@@ -88,6 +88,7 @@ def booking_body(w, owner) -> dict:
         "email": "mallory@example.org",
         "channel": "email",
         "message": "Ich möchte einen Termin bei einem anderen Coach buchen, über diese Adresse.",
+        "privacy_consent": True,
     }
 
 

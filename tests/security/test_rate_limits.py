@@ -56,6 +56,7 @@ def api_attempt(burst, *, email: str, address: str = "127.0.0.1"):
         "email": email,
         "channel": "email",
         "message": MESSAGE,
+        "privacy_consent": True,
     }
     with client_from(address) as http:
         return http.post(f"{burst.url}/api/coaches/anna/bookings", json=body)

@@ -1,0 +1,42 @@
+"""The dates and instants Sprechzeit accepts from outside (the booking form, the API, query
+strings). Python's dates reach from year 1 to 9999, but one step past either end (an offset,
+a day added, a month's grid) overflows and would answer 500; and PostgreSQL stores only
+offsets below 16 hours. Nothing can be booked or shown that far out, so input outside these
+bounds is refused like any other bad value, and an instant is kept in UTC."""
+
+from datetime import UTC, date, datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def date_in_bounds(value: date) -> bool:
+    return EARLIEST <= value <= LATEST
+
+
+def instant_in_bounds(value: datetime) -> datetime | None:
+    """`value` (aware) as a UTC instant, or None when it lies outside the bounds."""
+    try:
+        instant = value.astimezone(UTC)
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return None
+    return instant if date_in_bounds(instant.date()) else None
+
+
+def validate_in_bounds(value: date | datetime | None) -> None:
+    """A form field validator: a date or an aware date and time within the bounds."""
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        ok = instant_in_bounds(value) is not None if value.tzinfo else date_in_bounds(value.date())
+    else:
+        ok = date_in_bounds(value)
+    if not ok:
+        raise ValidationError(
+            _("Give a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+            code="out_of_bounds",
+        )
