@@ -8,7 +8,7 @@ default 127.0.0.1), PORT (default 8000), WEB_CONCURRENCY (worker processes, defa
 import os
 
 from config.logging import logging_config
-from config.settings import LOG_FORMAT, LOG_LEVEL
+from config.settings import DEBUG, LOG_FORMAT, LOG_LEVEL
 
 # Loopback by default: the TLS proxy in front runs on the same machine, and nobody else
 # should reach gunicorn directly (past the proxy, X-Forwarded-For and -Proto are whatever
@@ -39,7 +39,7 @@ control_socket_disable = True
 # formatters mask the tokens in paths). The request line without its query string; the
 # JSON lines add the atoms as fields.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
-logconfig_dict = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+logconfig_dict = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, mask_personal=not DEBUG)
 logconfig_dict["handlers"]["access"] = logconfig_dict["handlers"]["console"] | {"stream": "ext://sys.stdout"}
 logconfig_dict["loggers"] |= {
     "gunicorn.error": {"handlers": ["console"], "propagate": False},

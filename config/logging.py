@@ -11,7 +11,8 @@ request's headers or cookies never reach the log by accident.
 
 Both formats mask the capability tokens in URL paths (`/b/<token>/`, feed links, the API's
 booking, allauth's password reset key): whoever reads the logs must not be able to open a
-client's booking or subscribe to a coach's calendar.
+client's booking or subscribe to a coach's calendar. Unless DEBUG is on (`mask_personal`),
+they mask e-mail addresses and phone numbers too: a log names nobody.
 """
 
 import json
@@ -53,6 +54,17 @@ SECRET_IN_PATH = re.compile(
 SECOND_SECRET_IN_PATH = re.compile(rf"""(/{SECRET_MARK}/confirm/)[^/?#\s"'\\]+""")
 
 
+# Personal details a log line may carry (a recipient, a sender): masked outside development.
+EMAIL_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_NUMBER = re.compile(r"(?<![\w+])\+\d[\d ()/-]{5,20}\d")
+EMAIL_MARK, PHONE_MARK = "<e-mail>", "<phone>"
+
+
+def mask_personal(text: str) -> str:
+    """`text` with every e-mail address and international phone number replaced by a mark."""
+    return PHONE_NUMBER.sub(PHONE_MARK, EMAIL_ADDRESS.sub(EMAIL_MARK, text))
+
+
 def mask_secret_paths(text: str) -> str:
     """`text` with the secret segment of every path in it replaced by SECRET_MARK."""
     masked = SECRET_IN_PATH.sub(rf"\g<1>{SECRET_MARK}", text)
@@ -60,14 +72,23 @@ def mask_secret_paths(text: str) -> str:
 
 
 class PlainFormatter(logging.Formatter):
-    """Python's line format, with secret paths masked."""
+    """Python's line format, with secret paths masked (and personal details: `mask_personal`)."""
+
+    def __init__(self, *args, mask_personal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mask_personal = mask_personal
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_secret_paths(super().format(record))
+        text = mask_secret_paths(super().format(record))
+        return mask_personal(text) if self.mask_personal else text
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, on one line."""
+
+    def __init__(self, *args, mask_personal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mask_personal = mask_personal
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -93,11 +114,14 @@ class JsonFormatter(logging.Formatter):
             entry["stack"] = self.formatStack(record.stack_info)
         # Masked field by field: in the JSON text a newline is "\n", no longer a boundary.
         entry = {key: mask_secret_paths(value) if isinstance(value, str) else value for key, value in entry.items()}
+        if self.mask_personal:
+            entry = {key: mask_personal(value) if isinstance(value, str) else value for key, value in entry.items()}
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def logging_config(*, log_format: str, level: str) -> dict:
-    """The `logging.config.dictConfig` of Django, Celery and (extended) gunicorn."""
+def logging_config(*, log_format: str, level: str, mask_personal: bool = True) -> dict:
+    """The `logging.config.dictConfig` of Django, Celery and (extended) gunicorn.
+    `mask_personal`: mask e-mail addresses and phone numbers (settings: unless DEBUG)."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
     return {
@@ -105,10 +129,11 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "disable_existing_loggers": False,
         "formatters": {
             "plain": {
-                "class": "config.logging.PlainFormatter",
-                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "()": "config.logging.PlainFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "mask_personal": mask_personal,
             },
-            "json": {"()": "config.logging.JsonFormatter"},
+            "json": {"()": "config.logging.JsonFormatter", "mask_personal": mask_personal},
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
         "root": {"handlers": ["console"], "level": level},

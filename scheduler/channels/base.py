@@ -78,7 +78,10 @@ class ConsoleBackend(Backend):
     kind = "console"
 
     def send(self, message: Message) -> str:
-        logger.info("[%s] to %s: %s\n%s", self.kind, message.recipient, message.subject, message.text)
+        if settings.DEBUG:
+            logger.info("[%s] to %s: %s\n%s", self.kind, message.recipient, message.subject, message.text)
+        else:  # production logs name no recipient and carry no message text
+            logger.info("[%s] message %s not sent (recipient and text not logged)", self.kind, message.reference)
         return f"console-{message.reference}"
 
 

@@ -9,6 +9,8 @@ recipient's address and the provider's last error, so those are what is cleared.
 
 from datetime import datetime
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -52,8 +54,22 @@ def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
         client.bookings.update(
             client_name=client.name, phone="", threema_id="", whatsapp="", pgp_public_key="", updated_at=now
         )
+        admin_log_scrub(model=Client, pks=[client.pk])
+        admin_log_scrub(model=Booking, pks=client.bookings.values_list("pk", flat=True))
+        admin_log_scrub(
+            model=Notification, pks=Notification.objects.filter(booking__client=client).values_list("pk", flat=True)
+        )
         count += 1
     return count
+
+
+def admin_log_scrub(*, model, pks) -> int:
+    """Delete the admin's history entries of these objects: each keeps the object's name as
+    it was (a client's "Name <address>", a message's recipient), which outlives the object's
+    anonymisation otherwise. Returns how many went."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    entries = LogEntry.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in pks])
+    return entries.delete()[0]
 
 
 def client_account_delete(*, user, now: datetime | None = None) -> None:
@@ -66,4 +82,5 @@ def client_account_delete(*, user, now: datetime | None = None) -> None:
             booking_cancel(booking=booking, now=now)
         bookings_anonymise(bookings=Booking.objects.filter(pk__in=bookings.values("pk")), now=now)
         clients_anonymise(clients=Client.objects.filter(pk__in=user_clients(user=user).values("pk")), now=now)
+        admin_log_scrub(model=type(user), pks=[user.pk])  # its entries are named by the address
         user.delete()

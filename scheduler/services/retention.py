@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..models import Coach, Notification
-from .privacy import bookings_anonymise, clients_anonymise
+from .privacy import admin_log_scrub, bookings_anonymise, clients_anonymise
 
 # Notifications store no message text (it is rendered when sent), only the recipient's
 # address and the provider's last error: those are kept this long, for the coach's questions.
@@ -53,6 +53,8 @@ def retention_purge(*, now: datetime | None = None) -> PurgeReport:
         scheduled_for__lt=now - NOTIFICATION_DETAILS_KEPT,
     )
     report.notifications = stale.count()
+    # The admin's history names a message by its recipient ("Confirmation → eva@example.org").
+    admin_log_scrub(model=Notification, pks=stale.filter(audience=Audience.CLIENT).values_list("pk", flat=True))
     stale.filter(audience=Audience.CLIENT).update(recipient="", last_error="")
     stale.update(last_error="")
     return report

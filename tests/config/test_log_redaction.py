@@ -206,3 +206,66 @@ def test_gunicorn_logs_no_token(log_format, access_format, transactional_db, tmp
     # The lines are there, with the rest of the path.
     assert output.count(f"/b/{SECRET_MARK}/") >= 3, output
     assert f"Not Found: /b/{SECRET_MARK}/" in output, output
+
+
+# --- logs name nobody outside development ----------------------------------------------------
+
+PERSONAL_LINE = "e-mail <abc@mail.example> sent to eva.muster+termine@example.org; call +49 170 1234567 (ECHOECHO)"
+
+
+def formatted(log_format: str, mask: bool, text: str) -> str:
+    config = logging_config(log_format=log_format, level="INFO", mask_personal=mask)
+    logging.config.dictConfig(config | {"disable_existing_loggers": False})
+    formatter = logging.getLogger().handlers[0].formatter
+    return formatter.format(logging.LogRecord("sprechzeit.channels", logging.INFO, __file__, 1, text, None, None))
+
+
+@pytest.mark.parametrize("log_format", LOG_FORMATS)
+def test_addresses_and_phone_numbers_are_masked_unless_asked(log_format, settings):
+    try:
+        line = formatted(log_format, True, PERSONAL_LINE)
+        assert "eva.muster" not in line and "example.org" not in line and "1234567" not in line
+        assert "<e-mail>" in line and "<phone>" in line
+        assert "<phone>" in formatted(log_format, True, "to +491701234567")
+        # Development keeps them: a developer reads their own test messages.
+        assert "eva.muster+termine@example.org" in formatted(log_format, False, PERSONAL_LINE)
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+
+
+def test_production_masks_and_development_does_not(tmp_path):
+    from tests.config.test_settings import PRODUCTION_ENV, run_python
+
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([f.get('mask_personal') for f in settings.LOGGING['formatters'].values()]))"
+    )
+    production = run_python(code, PRODUCTION_ENV, tmp_path)
+    assert production.returncode == 0, production.stderr
+    assert json.loads(production.stdout) == [True, True]
+    development = run_python(code, {}, tmp_path)
+    assert json.loads(development.stdout) == [False, False]
+
+
+@pytest.mark.parametrize("channel", ["threema", "whatsapp"])
+def test_console_channels_log_no_recipient_and_no_text_unless_debug(settings, caplog, channel):
+    """Without credentials a channel writes its messages to the log: in production (DEBUG
+    off) that log said to whom and what."""
+    from django.utils.module_loading import import_string
+
+    from scheduler.channels.base import Message
+
+    backend = import_string(f"scheduler.channels.{channel}.ConsoleBackend")()
+    message = Message(
+        recipient="ECHOECHO" if channel == "threema" else "+491701234567", text="Mein Burnout", reference="7"
+    )
+    settings.DEBUG = False
+    with caplog.at_level(logging.INFO, logger="sprechzeit.channels"):
+        backend.send(message)
+    assert message.recipient not in caplog.text and "Burnout" not in caplog.text
+    assert "message 7" in caplog.text
+    caplog.clear()
+    settings.DEBUG = True
+    with caplog.at_level(logging.INFO, logger="sprechzeit.channels"):
+        backend.send(message)
+    assert message.recipient in caplog.text and "Burnout" in caplog.text

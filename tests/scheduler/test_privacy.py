@@ -181,3 +181,47 @@ def test_a_booking_stores_when_and_to_which_notice_its_client_agreed(client):
     coach.save()
     booking.refresh_from_db()
     assert booking.privacy_consent_version == agreed != coach.privacy_version()
+
+
+# --- nothing names a deleted client ------------------------------------------------------
+
+
+def rows_naming(*needles: str) -> list[str]:
+    """Every row of every table whose text columns contain one of `needles`."""
+    from django.apps import apps
+    from django.db import models
+    from django.db.models import Q
+
+    found = []
+    for model in apps.get_models():
+        columns = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
+        if not columns:
+            continue
+        query = Q()
+        for column in columns:
+            for needle in needles:
+                query |= Q(**{f"{column}__icontains": needle})
+        found += [f"{model._meta.label} {row.pk}" for row in model.objects.filter(query)]
+    return found
+
+
+def test_after_an_account_deletion_no_row_names_the_client():
+    """The admin's history kept "Kim Muster <kim@example.org>" as the name of the client and
+    the recipient of its messages after everything else was anonymised."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    user = UserFactory(email="kim@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    booking = BookingFactory(
+        client__email="kim@example.org", client__name="Kim Muster", start=timezone.now() + timedelta(days=3)
+    )
+    notification = NotificationFactory(booking=booking, recipient="kim@example.org")
+    staff = UserFactory(email="admin@example.net", is_staff=True, is_superuser=True)
+    for obj in (booking.client, booking, notification, user):
+        LogEntry.objects.log_actions(user_id=staff.pk, queryset=[obj], action_flag=CHANGE, change_message="[]")
+    assert rows_naming("kim@example.org", "Kim Muster")  # the test sees what it looks for
+
+    client_account_delete(user=user)
+
+    assert rows_naming("kim@example.org", "Kim Muster") == []
+    assert LogEntry.objects.filter(user=staff).count() == 0

@@ -130,3 +130,23 @@ def test_beat_runs_the_purge_every_day():
     coach = CoachFactory(retention_months=1)
     ended(coach, ClientFactory(coach=coach), days_ago=40)
     assert purge_expired_data() == {"bookings": 1, "clients": 1, "notifications": 0}
+
+
+def test_the_admins_history_goes_with_the_clients_details():
+    """A client past the retention period: no row names them, the admin's history included."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    from tests.factories import UserFactory
+    from tests.scheduler.test_privacy import rows_naming
+
+    now = timezone.now()
+    booking = BookingFactory(client__email="old@example.org", client__name="Olga Alt", start=now - timedelta(days=800))
+    notification = NotificationFactory(booking=booking, recipient="old@example.org", status="sent")
+    staff = UserFactory(email="admin@example.net", is_staff=True)
+    for obj in (booking.client, booking, notification):
+        LogEntry.objects.log_actions(user_id=staff.pk, queryset=[obj], action_flag=CHANGE, change_message="[]")
+    assert rows_naming("old@example.org", "Olga Alt")
+
+    retention_purge(now=now)
+
+    assert rows_naming("old@example.org", "Olga Alt") == []
