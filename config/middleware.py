@@ -74,5 +74,5 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.path_info.startswith(NO_STORE_PREFIXES):
-            response["Cache-Control"] = "no-store"
+            response["Cache-Control"] = "private, no-store"
         return response

@@ -82,5 +82,6 @@ def client_account_delete(*, user, now: datetime | None = None) -> None:
             booking_cancel(booking=booking, now=now)
         bookings_anonymise(bookings=Booking.objects.filter(pk__in=bookings.values("pk")), now=now)
         clients_anonymise(clients=Client.objects.filter(pk__in=user_clients(user=user).values("pk")), now=now)
-        admin_log_scrub(model=type(user), pks=[user.pk])  # its entries are named by the address
+        # Its entries are named by the address; `user` may be request.user, a lazy object.
+        admin_log_scrub(model=user._meta.model, pks=[user.pk])
         user.delete()

@@ -28,7 +28,7 @@ def test_workspace_pages_are_never_stored(client, world, who, path):
         client.force_login({"anna": world.anna.user, "kim": world.kim.user, "staff": world.staff}[who])
     response = client.get(path)
     assert response.status_code in (200, 302), response.status_code
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_public_pages_keep_their_caching(client, world):
