@@ -30,7 +30,6 @@ import httpx
 import pytest
 import redis
 from django.db import connection, transaction
-from django.utils import timezone
 
 from scheduler import services
 from scheduler.channels.threema import GatewayBackend

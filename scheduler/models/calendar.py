@@ -227,6 +227,7 @@ class AppointmentType(models.Model):
     approval = models.CharField(
         _("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER
     )
+
     class AddressConfirmation(models.TextChoices):
         REQUESTS = "requests", _("for requests (bookings that need your approval)")
         ALWAYS = "always", _("for every booking")

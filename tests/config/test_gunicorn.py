@@ -47,7 +47,6 @@ def test_defaults_two_workers_per_core_plus_one_and_recycling_with_jitter():
     assert int(values["graceful_timeout"]) > 0
 
 
-
 def test_only_the_container_listens_on_every_interface():
     """The Docker image sets WEB_HOST=0.0.0.0 on purpose (its published port is the only way
     in); no other way of running the web process binds anything but loopback."""

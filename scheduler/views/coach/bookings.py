@@ -1,6 +1,7 @@
 """The coach's bookings: the list with its filters, one booking with its messages, and
 what the coach does with it (confirm or decline a request, cancel, move, send a failed
-message, or one that may not have arrived, again). Every write goes through a service; the client is told by the service."""
+message, or one that may not have arrived, again). Every write goes through a service;
+the client is told by the service."""
 
 from urllib.parse import urlencode
 
