@@ -46,7 +46,10 @@ def retention_purge(*, now: datetime | None = None) -> PurgeReport:
             report.bookings += bookings_anonymise(bookings=coach.bookings.filter(end__lt=cutoff), now=now)
             expired_clients = coach.clients.annotate(last_end=Max("bookings__end")).filter(last_end__lt=cutoff)
             report.clients += clients_anonymise(clients=expired_clients, now=now)
-    finished = (Notification.Status.SENT, Notification.Status.FAILED, Notification.Status.OBSOLETE)
+    # Every state a message stays in unless someone acts: "may not have arrived" waits for the
+    # coach, but not for longer than the rest.
+    Status = Notification.Status
+    finished = (Status.SENT, Status.FAILED, Status.OBSOLETE, Status.SUPERSEDED, Status.UNKNOWN)
     stale = Notification.objects.filter(
         Q(audience=Audience.CLIENT) & ~Q(recipient="") | ~Q(last_error=""),
         status__in=finished,

@@ -150,3 +150,12 @@ def test_the_admins_history_goes_with_the_clients_details():
     retention_purge(now=now)
 
     assert rows_naming("old@example.org", "Olga Alt") == []
+
+
+@pytest.mark.parametrize("status", ["superseded", "unknown"])
+def test_superseded_and_unknown_messages_lose_their_recipient_after_30_days_too(status):
+    booking = BookingFactory(start=NOW + timedelta(days=3))
+    old = NotificationFactory(booking=booking, status=status, scheduled_for=NOW - timedelta(days=31))
+    retention_purge(now=NOW)
+    old.refresh_from_db()
+    assert old.recipient == ""
