@@ -72,7 +72,7 @@ def test_a_key_that_stopped_working_gets_a_notice_without_content_and_the_coach_
     assert (alert.audience, alert.recipient, alert.sequence) == ("coach", "coach@example.org", row.pk)
     # The client gave a key and the coach has none: the coach's e-mail names nobody either.
     alert_mail = render(alert)
-    assert "OpenPGP key" in alert_mail.subject and "Eva" not in alert_mail.text
+    assert "OpenPGP" in alert_mail.subject and "Eva" not in alert_mail.text
     assert f"/coach/bookings/{booking.uuid}/" in alert_mail.text
 
 
