@@ -32,8 +32,9 @@ TRICKY = [
     "x" * 72 + "\\" + "y" * 90,  # a backslash right where the line folds
     "a" * 73 + "^" + "é" * 60,
     "\t Tab und ein ; am Ende;",
-    # Controls calendar apps stumble over: removed, the line-like ones as line breaks.
-    "Vertikal\x0bTab\x0cSeite\u2028Zeile\u2029Absatz\x85NEL \x00\x1b[31m\x7f\x9b Ende",
+    # Controls calendar apps stumble over: removed, the line-like ones as line breaks. (No NUL:
+    # no database column holds one, and the site refuses it before it is stored.)
+    "Vertikal\x0bTab\x0cSeite\u2028Zeile\u2029Absatz\x85NEL \x1b[31m\x7f\x9b Ende",
 ]
 characters = st.characters(blacklist_categories=("Cs",))
 PROPERTY = settings(max_examples=300, deadline=None, database=None)
