@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from scheduler import ics
 from scheduler.models import Booking, Coach
 from scheduler.selectors.privacy import user_bookings, user_data_export, user_emails_verified, user_feed_bookings
 from scheduler.services.privacy import client_account_delete
-from scheduler.validators import parse_openpgp_key
+from scheduler.validators import openpgp_key_summary
 from scheduler.views.feeds import calendar_response, etag_of
 
 from .forms import ClientProfileForm
@@ -31,18 +30,6 @@ from .services import client_feed_rotate, client_records_update
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _key_summary(armored: str) -> dict | None:
-    """The stored key's fingerprint in groups of four, or why it cannot be used (any more)."""
-    if not armored:
-        return None
-    try:
-        key = parse_openpgp_key(armored)
-    except ValidationError as exc:
-        return {"problem": exc.messages[0]}
-    fingerprint = key.fingerprint
-    return {"fingerprint": " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))}
 
 
 @login_required
@@ -58,7 +45,7 @@ def me(request):
         "past": [booking for booking in reversed(bookings) if booking.end < now],
         "emails": user_emails_verified(user=request.user),
         "profile": profile,
-        "key": _key_summary(profile.pgp_public_key if profile else ""),
+        "key": openpgp_key_summary(profile.pgp_public_key if profile else ""),
         "feed_url": _feed_url(request, profile),
     }
     return _private(render(request, "account/me.html", context))

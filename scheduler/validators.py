@@ -187,3 +187,21 @@ def parse_openpgp_key(value: str, *, now: datetime | None = None) -> OpenPGPKey:
         user_ids=tuple(str(uid) for uid in user_ids),
         expires_at=min(ends, default=None),
     )
+
+
+def openpgp_key_summary(armored: str) -> dict | None:
+    """A stored key as a page shows it: its fingerprint in groups of four, its user IDs and
+    until when it can encrypt, or why it cannot (any more): a key checked when it was stored
+    may have expired or been revoked since."""
+    if not armored:
+        return None
+    try:
+        key = parse_openpgp_key(armored)
+    except ValidationError as exc:
+        return {"problem": exc.messages[0]}
+    fingerprint = key.fingerprint
+    return {
+        "fingerprint": " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4)),
+        "user_ids": key.user_ids,
+        "expires_at": key.expires_at,
+    }

@@ -21,31 +21,13 @@ from ...services.coach import (
     external_calendar_delete,
     external_calendar_set_active,
 )
-from ...validators import parse_openpgp_key
+from ...validators import openpgp_key_summary
 from ..public import add_service_errors, see_other
 from . import coach_required
 
 
 def _settings_url(anchor: str) -> str:
     return reverse("coach:settings") + "#" + anchor
-
-
-def _stored_key(armored: str) -> dict | None:
-    """The coach's stored key as the page shows it: its fingerprint in groups of four and
-    until when it can encrypt, or why it cannot (any more): a key checked when it was
-    stored may have expired or been revoked since."""
-    if not armored:
-        return None
-    try:
-        key = parse_openpgp_key(armored)
-    except ValidationError as exc:
-        return {"problem": exc.messages[0]}
-    fingerprint = key.fingerprint
-    return {
-        "fingerprint": " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4)),
-        "user_ids": key.user_ids,
-        "expires_at": key.expires_at,
-    }
 
 
 def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None):
@@ -60,7 +42,7 @@ def _settings_page(request, *, profile_form=None, channels_form=None, calendar_f
         "channels_form": channels_form or CoachChannelsForm(coach=coach),
         "calendar_form": calendar_form or ExternalCalendarForm(),
         "key_form": key_form or CoachKeyForm(),
-        "stored_key": _stored_key(coach.pgp_public_key),
+        "stored_key": openpgp_key_summary(coach.pgp_public_key),
         "calendars": coach_external_calendars(coach=coach),
         "feed_url": coach_feed_url(coach=coach),
         "busy_feed_url": busy_feed_url,
