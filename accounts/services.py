@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from scheduler.models import new_token
+from scheduler.models.common import new_token
 from scheduler.selectors.privacy import user_clients
 
 from .models import ClientProfile

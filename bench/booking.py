@@ -48,7 +48,8 @@ from django.core.management import call_command
 from django.utils import timezone
 call_command("migrate", verbosity=0)
 from scheduler import selectors
-from scheduler.models import AppointmentType, Channel, Coach, WeeklyHours
+from scheduler.models import AppointmentType, Coach, WeeklyHours
+from scheduler.models.common import Channel
 from accounts.models import User
 user = User.objects.create_user(email="bench@example.org")
 coach = Coach.objects.create(user=user, slug="bench", display_name="Bench", time_zone="Europe/Berlin")

@@ -27,7 +27,7 @@ import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.availability import Interval, SlotRules, WeeklyWindow, bookable_slots, is_bookable
+from scheduler.slot_engine import Interval, SlotRules, WeeklyWindow, bookable_slots, is_bookable
 
 SEED = 20260301
 ZONE = ZoneInfo("Europe/Berlin")

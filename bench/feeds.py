@@ -10,6 +10,7 @@ from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.api import setup_django
+from scheduler.services.external_calendars import external_calendar_import
 
 EVENTS = 5000
 IMPORTED = 2000
@@ -75,7 +76,6 @@ def bench_feeds(repeat: int = 30) -> dict:
     from django.test import Client as HttpClient
     from django.test.utils import override_settings
 
-    from scheduler import services
     from scheduler.models import ExternalCalendar
 
     coach = _populate()
@@ -121,7 +121,7 @@ def bench_feeds(repeat: int = 30) -> dict:
                 ExternalCalendar.objects.filter(pk=calendar.pk).update(etag="", last_modified="")
                 calendar.refresh_from_db()
                 began = clock.perf_counter()
-                stored = services.external_calendar_import(calendar=calendar)
+                stored = external_calendar_import(calendar=calendar)
                 imports.append((clock.perf_counter() - began) * 1000)
     finally:
         server.shutdown()

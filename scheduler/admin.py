@@ -6,7 +6,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from . import services
 from .models import (
     AppointmentType,
     BlockedPeriod,
@@ -19,6 +18,8 @@ from .models import (
     Notification,
     WeeklyHours,
 )
+from .outbox.write import notification_retry
+from .services.booking import booking_cancel, booking_confirm, booking_decline
 from .timebounds import validate_in_bounds
 
 
@@ -105,7 +106,7 @@ class BookingAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            services.booking_confirm,
+            booking_confirm,
             ngettext_lazy("%(count)d request confirmed.", "%(count)d requests confirmed.", "count"),
         )
 
@@ -115,7 +116,7 @@ class BookingAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            services.booking_decline,
+            booking_decline,
             ngettext_lazy("%(count)d request declined.", "%(count)d requests declined.", "count"),
         )
 
@@ -126,7 +127,7 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             # The coach (or the operator on their behalf) cancels: only the client is told.
-            functools.partial(services.booking_cancel, by_coach=True),
+            functools.partial(booking_cancel, by_coach=True),
             ngettext_lazy("%(count)d booking cancelled.", "%(count)d bookings cancelled.", "count"),
         )
 
@@ -150,7 +151,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         failed = queryset.filter(status=Notification.Status.FAILED)
         for notification in failed:
-            services.notification_retry(notification=notification)
+            notification_retry(notification=notification)
         self.message_user(
             request,
             ngettext("%(count)d message queued again.", "%(count)d messages queued again.", len(failed))

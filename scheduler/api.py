@@ -20,8 +20,14 @@ from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
 
-from . import ics, phrases, ratelimit, selectors, services, timebounds
-from .models import Booking, time_zone_names
+from . import ics, phrases, ratelimit, timebounds
+from .models import Booking
+from .models.common import time_zone_names
+from .selectors.bookings import bookings_with_details
+from .selectors.coaches import appointment_type_bookable, appointment_types_bookable, coaches
+from .selectors.slots import slots_bookable
+from .selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
+from .services.booking import BookingRequest, SlotTaken, booking_cancel, booking_create, booking_request_clean
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
 MAX_RANGE_DAYS = 62
@@ -124,7 +130,7 @@ class SlotsOut(BaseModel):
     tags=["booking"],
 )
 def list_types(request, slug: str):
-    coach = get_object_or_404(selectors.coaches(), slug=slug)
+    coach = get_object_or_404(coaches(), slug=slug)
     return [
         AppointmentTypeOut(
             slug=t.slug,
@@ -134,7 +140,7 @@ def list_types(request, slug: str):
             channels=t.allowed_channels,
             needs_approval=t.approval,
         )
-        for t in selectors.appointment_types_bookable(coach=coach)
+        for t in appointment_types_bookable(coach=coach)
     ]
 
 
@@ -164,14 +170,14 @@ def _parse_date(value: str | None, name: str, errors: dict[str, str]) -> date | 
 def list_slots(request, slug: str, type: str, start: str | None = None, end: str | None = None, tz: str | None = None):
     """`start` and `end` are local dates in `tz` (both included; default: the next 31 days in the
     coach's zone); at most 62 days at once. Times are ISO 8601 with the visitor's offset."""
-    key = selectors.slots_answer_key(coach=slug, type=type, start=start, end=end, tz=tz)
-    body, versions = selectors.slots_answer_cached(key=key)
+    key = slots_answer_key(coach=slug, type=type, start=start, end=end, tz=tz)
+    body, versions = slots_answer_cached(key=key)
     if body is not None:
         return HttpResponse(body, content_type="application/json; charset=utf-8")
     # The bookable type as the booking endpoint finds it (cached per process); the coach
     # is looked up on its own only to tell an unknown coach (404) from an unknown type (400).
-    appointment_type = selectors.appointment_type_bookable(coach_slug=slug, type_slug=type)
-    coach = appointment_type.coach if appointment_type else get_object_or_404(selectors.coaches(), slug=slug)
+    appointment_type = appointment_type_bookable(coach_slug=slug, type_slug=type)
+    coach = appointment_type.coach if appointment_type else get_object_or_404(coaches(), slug=slug)
     errors: dict[str, str] = {}
     zone = coach.zone
     if tz is not None:
@@ -193,14 +199,14 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
     if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
         raise InvalidParameters({"end": _("Ask for at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}})
 
-    slots = selectors.slots_bookable(
+    slots = slots_bookable(
         appointment_type=appointment_type,
         range_start=datetime.combine(first_day, time(0), tzinfo=zone),
         range_end=datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone),
         now=timezone.now(),
     )
     body = _slots_json(slots, appointment_type=appointment_type, first_day=first_day, last_day=last_day, zone=zone)
-    selectors.slots_answer_keep(key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type)
+    slots_answer_keep(key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type)
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
@@ -304,9 +310,9 @@ def _too_many(request, seconds: int, detail: str):
 def create_booking(request, slug: str, payload: BookingIn):
     """The channel decides which contact field is required: `phone` for phone, `threema_id` for
     threema, `whatsapp` for whatsapp. 409 means someone else got the slot first."""
-    appointment_type = selectors.appointment_type_bookable(coach_slug=slug, type_slug=payload.type)
+    appointment_type = appointment_type_bookable(coach_slug=slug, type_slug=payload.type)
     if appointment_type is None:
-        get_object_or_404(selectors.coaches(), slug=slug)
+        get_object_or_404(coaches(), slug=slug)
     if wait := ratelimit.booking_attempt_limited(request, payload.email):
         return _too_many(request, wait, _("Too many booking attempts. Please wait a moment and try again."))
     if appointment_type is None:
@@ -323,7 +329,7 @@ def create_booking(request, slug: str, payload: BookingIn):
     start = timebounds.instant_in_bounds(start)
     if start is None:
         raise InvalidParameters({"start": _("This time cannot be booked. Please choose one of the times shown.")})
-    booking_request = services.BookingRequest(
+    booking_request = BookingRequest(
         start=start,
         name=payload.name,
         email=payload.email,
@@ -341,21 +347,21 @@ def create_booking(request, slug: str, payload: BookingIn):
         # Told together with every other field's problem, as the form does.
         errors = {"privacy_consent": str(PRIVACY_CONSENT_REQUIRED)}
         try:
-            services.booking_request_clean(appointment_type=appointment_type, request=booking_request)
+            booking_request_clean(appointment_type=appointment_type, request=booking_request)
         except DjangoValidationError as exc:
             errors = _field_errors(exc) | errors
         raise InvalidParameters(errors)
     try:
-        booking = services.booking_create(appointment_type=appointment_type, request=booking_request)
+        booking = booking_create(appointment_type=appointment_type, request=booking_request)
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
-    except services.SlotTaken:
+    except SlotTaken:
         return Status(409, {"detail": _("This time was just taken. Please choose another one.")})
     return Status(201, _booking_out(booking))
 
 
 def _booking_by_token(token: str) -> Booking:
-    return get_object_or_404(selectors.bookings_with_details(), token=token)
+    return get_object_or_404(bookings_with_details(), token=token)
 
 
 @api.get(
@@ -391,7 +397,7 @@ def cancel_booking(request, token: str):
     if unstorable(str(note)):
         raise InvalidParameters({"note": unstorable_message()})
     try:
-        booking = services.booking_cancel(booking=booking, note=str(note)[:2000])
+        booking = booking_cancel(booking=booking, note=str(note)[:2000])
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
     return _booking_out(booking)

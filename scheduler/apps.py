@@ -7,4 +7,10 @@ class SchedulerConfig(AppConfig):
     verbose_name = _("Scheduling")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import (  # noqa: F401  (tasks: registered for outbox/queue.py's lookup by name)
+            checks,  # noqa: F401  (registers the deploy checks)
+            receivers,
+            tasks,
+        )
+
+        receivers.connect()

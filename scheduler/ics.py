@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from .models import BlockedPeriod, Booking, Channel
+from .models import BlockedPeriod, Booking
+from .models.common import Channel
 from .phrases import CHANNEL_LABELS_FOR_COACH
 from .selectors.feeds import FeedBooking
 

@@ -6,7 +6,8 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from .models import AppointmentType, Booking, Channel, Coach
+from .models import AppointmentType, Booking, Coach
+from .models.common import Channel
 
 NO_CALLS_WITHOUT_APPOINTMENT = _("I don't take calls without an appointment — book a time here.")
 

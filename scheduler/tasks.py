@@ -4,27 +4,31 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from . import services
+from .outbox.queue import notifications_dispatch_retry
+from .outbox.send import notification_send, notifications_sweep
+from .services.booking import bookings_expire_due
+from .services.external_calendars import external_calendars_import_all
 from .services.retention import retention_purge
+from .services.worker_checks import worker_check_answer
 
 
 @shared_task
 def answer_worker_check(check_id: int) -> None:
-    services.worker_check_answer(check_id=check_id, worker=answer_worker_check.request.hostname or "")
+    worker_check_answer(check_id=check_id, worker=answer_worker_check.request.hostname or "")
 
 
 @shared_task
 def expire_requests() -> int:
     """Every minute (beat): requests the coach did not answer in time free their slots."""
-    return services.bookings_expire_due()
+    return bookings_expire_due()
 
 
 @shared_task
 def send_notification(notification_id: int) -> str:
-    outcome = services.notification_send(notification_id=notification_id)
+    outcome = notification_send(notification_id=notification_id)
     if outcome == "retry":
         # A short countdown (at most minutes), never a long ETA; the sweeper is the safety net.
-        services.notifications_dispatch_retry(notification_id=notification_id)
+        notifications_dispatch_retry(notification_id=notification_id)
     return outcome
 
 
@@ -38,13 +42,13 @@ def send_notifications(notification_ids: list[int]) -> list[str]:
 def sweep_notifications() -> int:
     """Every minute (beat): reminders and retries that are due; rows a dead worker left
     "sending" become "may not have arrived" (never sent again by themselves)."""
-    return services.notifications_sweep()
+    return notifications_sweep()
 
 
 @shared_task
 def import_external_calendars() -> int:
     """Every 15 minutes (beat): the coaches' other calendars, as busy time."""
-    return services.external_calendars_import_all()
+    return external_calendars_import_all()
 
 
 @shared_task

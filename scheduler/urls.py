@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import feeds, keys, manage, ops, privacy, public, webhooks
+from .views import client_booking as manage
+from .views import feeds, keys, ops, privacy, public, webhooks
 
 app_name = "scheduler"
 

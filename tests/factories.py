@@ -3,7 +3,8 @@ from datetime import time, timedelta
 import factory
 from django.contrib.auth import get_user_model
 
-from scheduler.models import AppointmentType, BlockedPeriod, Booking, Channel, Client, Coach, WeeklyHours
+from scheduler.models import AppointmentType, BlockedPeriod, Booking, Client, Coach, WeeklyHours
+from scheduler.models.common import Channel
 
 
 class UserFactory(factory.django.DjangoModelFactory):

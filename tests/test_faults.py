@@ -31,9 +31,12 @@ import pytest
 import redis
 from django.db import connection, transaction
 
-from scheduler import services
 from scheduler.channels.threema import GatewayBackend
 from scheduler.models import AppointmentType, Booking, Client, ExternalCalendar, Notification
+from scheduler.outbox.send import notification_send, notifications_sweep
+from scheduler.outbox.write import notification_retry
+from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.external_calendars import external_calendars_import_all
 from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.scheduler.test_calendar_import import EXPECTED, NOW, serve, stored
@@ -350,31 +353,31 @@ def test_c_gateway_timeout_leaves_the_outcome_unknown_and_the_coach_sends_it_aga
     and it offers no idempotency key. So the message is not sent again by itself (that was
     a duplicate whenever the Gateway had delivered it); the coach sees "may not have
     arrived" and can send it again."""
-    request = services.BookingRequest(
+    request = BookingRequest(
         start=kind.start, name="Eva", email="eva@example.org", channel="threema", threema_id="ABCD1234", message=MESSAGE
     )
-    booking = services.booking_create(appointment_type=kind, request=request)
+    booking = booking_create(appointment_type=kind, request=request)
     row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
     gateway.hold.set()  # the gateway takes the request and does not answer
 
     started = clock.monotonic()
-    assert services.notification_send(notification_id=row.pk) == "unknown"
+    assert notification_send(notification_id=row.pk) == "unknown"
     assert clock.monotonic() - started < 5  # bounded by the backend's timeout
     assert gateway.arrived.is_set() and gateway.delivered == []
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Notification.Status.UNKNOWN, 1)
     assert "may have arrived" in row.last_error
-    assert services.notifications_sweep() == 0  # the sweeper does not send it either
-    assert services.notification_send(notification_id=row.pk) == "skipped"
+    assert notifications_sweep() == 0  # the sweeper does not send it either
+    assert notification_send(notification_id=row.pk) == "skipped"
 
     gateway.hold.clear()
     with transaction.atomic():
-        services.notification_retry(notification=row)  # the coach's "send again"
-    assert services.notification_send(notification_id=row.pk) == "sent"
+        notification_retry(notification=row)  # the coach's "send again"
+    assert notification_send(notification_id=row.pk) == "sent"
     row.refresh_from_db()
     assert (row.status, row.attempts, row.provider_message_id) == (Notification.Status.SENT, 1, "0123456789abcdef")
     assert len(gateway.delivered) == 1
-    assert services.notification_send(notification_id=row.pk) == "skipped"  # never twice
+    assert notification_send(notification_id=row.pk) == "skipped"  # never twice
 
 
 # --- (d) An external ICS feed that hangs ----------------------------------------------
@@ -425,7 +428,7 @@ def test_d_calendar_feed_that_hangs_times_out_and_keeps_the_last_good_data(db, s
     AppointmentTypeFactory(coach=coach, horizon=timedelta(days=28))
     calendar = ExternalCalendar.objects.create(coach=coach, name="Work", url=httpserver.url_for("/work.ics"))
     serve(httpserver)
-    services.external_calendars_import_all(now=NOW)
+    external_calendars_import_all(now=NOW)
     assert stored(calendar) == EXPECTED
 
     feed = HangingFeed(behaviour)
@@ -433,7 +436,7 @@ def test_d_calendar_feed_that_hangs_times_out_and_keeps_the_last_good_data(db, s
         ExternalCalendar.objects.filter(pk=calendar.pk).update(url=feed.url)
         later = NOW + timedelta(minutes=15)
         started = clock.monotonic()
-        assert services.external_calendars_import_all(now=later) == len(EXPECTED)  # the beat job's service
+        assert external_calendars_import_all(now=later) == len(EXPECTED)  # the beat job's service
         took = clock.monotonic() - started
     finally:
         feed.stop()

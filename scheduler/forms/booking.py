@@ -11,8 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import phrases
-from ..models import Channel, time_zone_names
-from ..services import BookingRequest
+from ..models.common import Channel, time_zone_names
+from ..services.booking import BookingRequest
 from ..timebounds import instant_in_bounds
 
 # Offered first in the time zone list; the rest follows alphabetically.

@@ -4,7 +4,7 @@ a decline or a cancellation."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Channel
+from ..models.common import Channel
 
 NOTE_MAX_LENGTH = 2000
 

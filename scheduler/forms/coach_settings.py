@@ -5,8 +5,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Channel, Coach, validate_time_zone
-from ..models.calendar import MAX_NOTE_LENGTH, NOTE_LANGUAGES
+from ..models import Coach
+from ..models.coach import MAX_NOTE_LENGTH, NOTE_LANGUAGES
+from ..models.common import Channel, validate_time_zone
 from ..phrases import CHANNEL_LABELS_FOR_COACH, channel_privacy_note_default
 from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
 from .appointment_types import HOUR, DurationInUnitsField

@@ -3,7 +3,7 @@
 import datetime
 import django.core.validators
 import django.db.models.deletion
-import scheduler.models
+import scheduler.models.common
 import uuid
 from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
@@ -48,12 +48,12 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=60, verbose_name='address')),
                 ('name', models.CharField(max_length=120, verbose_name='name')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
-                ('duration', models.DurationField(validators=[scheduler.models.validate_duration_positive], verbose_name='duration')),
-                ('buffer_before', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.validate_duration_not_negative], verbose_name='buffer before')),
-                ('buffer_after', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.validate_duration_not_negative], verbose_name='buffer after')),
-                ('minimum_notice', models.DurationField(default=datetime.timedelta(seconds=7200), validators=[scheduler.models.validate_duration_not_negative], verbose_name='minimum notice')),
-                ('horizon', models.DurationField(default=datetime.timedelta(days=180), validators=[scheduler.models.validate_duration_positive], verbose_name='bookable how far ahead')),
-                ('slot_step', models.DurationField(default=datetime.timedelta(seconds=900), validators=[scheduler.models.validate_duration_positive], verbose_name='a slot starts every')),
+                ('duration', models.DurationField(validators=[scheduler.models.common.validate_duration_positive], verbose_name='duration')),
+                ('buffer_before', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.common.validate_duration_not_negative], verbose_name='buffer before')),
+                ('buffer_after', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.common.validate_duration_not_negative], verbose_name='buffer after')),
+                ('minimum_notice', models.DurationField(default=datetime.timedelta(seconds=7200), validators=[scheduler.models.common.validate_duration_not_negative], verbose_name='minimum notice')),
+                ('horizon', models.DurationField(default=datetime.timedelta(days=180), validators=[scheduler.models.common.validate_duration_positive], verbose_name='bookable how far ahead')),
+                ('slot_step', models.DurationField(default=datetime.timedelta(seconds=900), validators=[scheduler.models.common.validate_duration_positive], verbose_name='a slot starts every')),
                 ('daily_cap', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='at most per day')),
                 ('weekly_cap', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='at most per week')),
                 ('approval', models.CharField(choices=[('never', 'never'), ('new_clients', "for a new client's first booking"), ('always', 'always')], default='never', max_length=12, verbose_name="needs the coach's approval")),
@@ -82,15 +82,15 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('slug', models.SlugField(max_length=60, unique=True, verbose_name='address of the booking page')),
                 ('display_name', models.CharField(max_length=120, verbose_name='name shown to clients')),
-                ('time_zone', models.CharField(default='Europe/Berlin', max_length=64, validators=[scheduler.models.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(default='Europe/Berlin', max_length=64, validators=[scheduler.models.common.validate_time_zone], verbose_name='time zone')),
                 ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', max_length=8, verbose_name='language')),
                 ('address_form', models.CharField(choices=[('sie', 'formal (Sie)'), ('du', 'informal (du)')], default='sie', max_length=3, verbose_name='German form of address')),
                 ('policy', models.TextField(blank=True, verbose_name='contact policy')),
                 ('reply_windows', models.CharField(blank=True, help_text='When you answer messages and requests, e.g. “Tue and Thu 17–18h”.', max_length=200, verbose_name='planned reply windows')),
                 ('minimum_message_length', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1)], verbose_name='minimum length of the personal message')),
-                ('answer_requests_before', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.validate_duration_not_negative], verbose_name='answer booking requests at the latest this long before the appointment')),
+                ('answer_requests_before', models.DurationField(default=datetime.timedelta(0), validators=[scheduler.models.common.validate_duration_not_negative], verbose_name='answer booking requests at the latest this long before the appointment')),
                 ('busy_feed_enabled', models.BooleanField(default=False, verbose_name='publish a busy-only calendar feed')),
-                ('feed_token', models.CharField(default=scheduler.models.new_token, editable=False, max_length=64, unique=True)),
+                ('feed_token', models.CharField(default=scheduler.models.common.new_token, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='coach', to=settings.AUTH_USER_MODEL)),
             ],
@@ -123,7 +123,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('token', models.CharField(default=scheduler.models.new_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=scheduler.models.common.new_token, editable=False, max_length=64, unique=True)),
                 ('start', models.DateTimeField(verbose_name='start')),
                 ('end', models.DateTimeField(verbose_name='end')),
                 ('blocked_start', models.DateTimeField()),
@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('phone', 'The coach calls you'), ('email', 'E-mail'), ('threema', 'Threema'), ('whatsapp', 'WhatsApp')], max_length=10, verbose_name='channel')),
                 ('message', models.TextField(verbose_name='personal message')),
                 ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', max_length=8, verbose_name='language')),
-                ('time_zone', models.CharField(default='Europe/Berlin', max_length=64, validators=[scheduler.models.validate_time_zone], verbose_name="client's time zone")),
+                ('time_zone', models.CharField(default='Europe/Berlin', max_length=64, validators=[scheduler.models.common.validate_time_zone], verbose_name="client's time zone")),
                 ('respond_by', models.DateTimeField(blank=True, null=True, verbose_name='answer by')),
                 ('status_note', models.TextField(blank=True, verbose_name='note')),
                 ('privacy_consent_at', models.DateTimeField(blank=True, null=True)),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import scheduler.models.calendar
+import scheduler.models.coach
 from django.db import migrations, models
 
 
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='appointmenttype',
             name='reminders',
-            field=models.JSONField(blank=True, default=scheduler.models.calendar.default_reminders, help_text='When clients are reminded, in minutes before the appointment, e.g. [1440, 60].', verbose_name='reminders (minutes before)'),
+            field=models.JSONField(blank=True, default=scheduler.models.coach.default_reminders, help_text='When clients are reminded, in minutes before the appointment, e.g. [1440, 60].', verbose_name='reminders (minutes before)'),
         ),
         migrations.CreateModel(
             name='Notification',

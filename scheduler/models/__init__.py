@@ -1,34 +1,19 @@
 """Data of the booking tool: coaches, what they offer, when, what was booked and
 what was sent. Models hold data and their invariants (`clean()` and database
-constraints); the rules of *when* a slot is bookable live in `availability.py`,
-writes in `services.py`, reads in `selectors.py`."""
+constraints); when a slot is bookable is the engine's (slot_engine.py), writes are in
+services/, reads in selectors/. Django finds the models through this package."""
 
 from .booking import Booking, Client
-from .calendar import AppointmentType, BlockedPeriod, Coach, DateOverride, ExternalBusy, ExternalCalendar, WeeklyHours
-from .common import (
-    RESERVED_SLUGS,
-    Channel,
-    Weekday,
-    new_token,
-    time_zone_names,
-    validate_duration_not_negative,
-    validate_duration_positive,
-    validate_time_zone,
-)
+from .coach import AppointmentType, Coach
+from .coach_availability import BlockedPeriod, DateOverride, WeeklyHours
+from .external_calendar import ExternalBusy, ExternalCalendar
 from .notification import Notification
 from .ops import WorkerCheck
-from .signals import (  # also connects the receivers
-    availability_changed,
-    coach_settings_changed,
-    coach_settings_version,
-)
 
 __all__ = [
-    "RESERVED_SLUGS",
     "AppointmentType",
     "BlockedPeriod",
     "Booking",
-    "Channel",
     "Client",
     "Coach",
     "DateOverride",
@@ -36,14 +21,5 @@ __all__ = [
     "ExternalCalendar",
     "Notification",
     "WeeklyHours",
-    "Weekday",
     "WorkerCheck",
-    "availability_changed",
-    "coach_settings_changed",
-    "coach_settings_version",
-    "new_token",
-    "time_zone_names",
-    "validate_duration_not_negative",
-    "validate_duration_positive",
-    "validate_time_zone",
 ]

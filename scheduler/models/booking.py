@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import AppointmentType, Coach
+from .coach import AppointmentType, Coach
 from .common import Channel, new_token, validate_time_zone
 
 

@@ -5,9 +5,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 
-from ..availability import Interval
 from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
-from .booking import slots_bookable
+from ..slot_engine import Interval
+from .slots import slots_bookable
 
 PREVIEW_DAYS = 14
 

@@ -8,9 +8,9 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Q, When
 
-from ..availability import Interval, merge_intervals
 from ..models import AppointmentType, BlockedPeriod, Booking, Coach, ExternalBusy
-from .booking import coaches
+from ..slot_engine import Interval, merge_intervals
+from .coaches import coaches
 
 # Cancelled bookings stay this long in the coach's feed, so subscribed calendars see the cancellation.
 CANCELLED_IN_FEED = timedelta(days=30)

@@ -22,9 +22,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from ..availability import Interval
+from ..cache_versions import AVAILABILITY_VERSION_KEY, SETTINGS_VERSION_KEY, versions_current
 from ..models import AppointmentType
-from ..models.signals import AVAILABILITY_VERSION_KEY, SETTINGS_VERSION_KEY, versions_current
+from ..slot_engine import Interval
 
 logger = logging.getLogger("sprechzeit.cache")
 

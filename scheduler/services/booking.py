@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..availability import is_bookable
-from ..models import AppointmentType, Booking, Channel, Client, Coach, availability_changed, time_zone_names
-from ..selectors import availability_inputs
+from ..cache_versions import availability_changed
+from ..models import AppointmentType, Booking, Client, Coach
+from ..models.common import Channel, time_zone_names
+from ..outbox.write import booking_notify
+from ..selectors.slots import availability_inputs
+from ..slot_engine import is_bookable
 from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
-from .outbox import booking_notify
 
 
 class SlotTaken(Exception):

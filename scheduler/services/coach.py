@@ -1,4 +1,4 @@
-"""Writes of coaches and of the operator's checks."""
+"""Writes of coaches: creating one, their profile, key, channels and feeds."""
 
 import copy
 from datetime import timedelta
@@ -10,30 +10,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from ..models import Coach, ExternalCalendar, WorkerCheck, availability_changed, new_token
-from ..models.calendar import NOTE_LANGUAGES
+from ..models import Coach
+from ..models.coach import NOTE_LANGUAGES
+from ..models.common import new_token
 from ..phrases import channel_privacy_note_default
-
-
-def worker_check_request() -> WorkerCheck:
-    """Record a worker check and queue it; a worker answers it once it is committed."""
-    from ..tasks import answer_worker_check
-
-    with transaction.atomic():
-        check = WorkerCheck.objects.create()
-        answer_worker_check.delay_on_commit(check.pk)
-    return check
-
-
-def worker_check_answer(*, check_id: int, worker: str) -> None:
-    # Conditional update: a redelivered task leaves the first answer in place.
-    WorkerCheck.objects.filter(pk=check_id, answered_at__isnull=True).update(
-        answered_at=timezone.now(), worker=worker[:255]
-    )
 
 
 def coach_create(
@@ -207,34 +190,3 @@ def coach_channels_update(
                 appointment_type.allowed_channels = kept
                 appointment_type.save(update_fields=["allowed_channels"])
     return changed
-
-
-def external_calendar_create(*, coach: Coach, name: str, url: str) -> ExternalCalendar:
-    """Another calendar of the coach to import as busy time (at the next import run).
-    Raises ValidationError per field for a missing name or an address that is not http(s)."""
-    calendar = ExternalCalendar(coach=coach, name=name, url=url)
-    calendar.full_clean()
-    calendar.save()
-    return calendar
-
-
-def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) -> ExternalCalendar:
-    """Turn the import on or off. Off also removes the calendar's busy times, so they stop
-    blocking slots; on again fetches the whole calendar at the next import."""
-    with transaction.atomic():
-        calendar.active = active
-        fields = ["active"]
-        if not active:
-            calendar.busy.all().delete()
-            availability_changed()
-            calendar.etag = calendar.last_modified = ""
-            calendar.parsed_at = None
-            fields += ["etag", "last_modified", "parsed_at"]
-        calendar.save(update_fields=fields)
-    return calendar
-
-
-def external_calendar_delete(*, calendar: ExternalCalendar) -> None:
-    """Forget the calendar and the busy times imported from it."""
-    calendar.delete()
-    availability_changed()

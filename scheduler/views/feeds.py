@@ -14,7 +14,9 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
-from .. import ics, selectors
+from .. import ics
+from ..selectors.coaches import coaches
+from ..selectors.feeds import coach_busy_intervals, coach_by_feed_token, coach_feed_content, coach_feed_fingerprint
 
 FEED_CACHE_SECONDS = 3600
 # How long the cache remembers since when a coach's feed is as it is; a forgotten date
@@ -85,18 +87,18 @@ def strong_last_modified(modified: int | None) -> datetime | None:
 
 @require_safe
 def coach_feed(request, token):
-    coach = selectors.coach_by_feed_token(token)
+    coach = coach_by_feed_token(token)
     if coach is None:
         raise Http404
     now = timezone.now()
     # Calendar apps poll every few minutes: an unchanged feed comes from the cache, with
     # its ETag, so a 304 does not hash megabytes again.
-    fingerprint = selectors.coach_feed_fingerprint(coach=coach, now=now)
+    fingerprint = coach_feed_fingerprint(coach=coach, now=now)
     version = hashlib.sha256(fingerprint.key.encode()).hexdigest()
     cache_key = "coach-feed:" + version
     cached = _cache_call(cache.get, cache_key)
     if cached is None:
-        bookings, blocked = selectors.coach_feed_content(coach=coach, now=now)
+        bookings, blocked = coach_feed_content(coach=coach, now=now)
         body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
         cached = (body, etag_of(body))
         _cache_call(cache.set, cache_key, cached, FEED_CACHE_SECONDS)
@@ -107,7 +109,7 @@ def coach_feed(request, token):
 
 @require_safe
 def busy_feed(request, coach_slug):
-    coach = get_object_or_404(selectors.coaches(), slug=coach_slug, busy_feed_enabled=True)
-    intervals = selectors.coach_busy_intervals(coach=coach, now=timezone.now())
+    coach = get_object_or_404(coaches(), slug=coach_slug, busy_feed_enabled=True)
+    intervals = coach_busy_intervals(coach=coach, now=timezone.now())
     body = ics.busy_feed(coach=coach, intervals=intervals, stamp=coach.created_at)
     return calendar_response(request, body, etag=etag_of(body), last_modified=None, private=False)

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import phrases, ratelimit, wkd
-from ..forms import BookingForm, parse_start, zone_or_default
-from .public import _bookable_type, _type_context, slot_picker
+from ..forms.booking import BookingForm, parse_start, zone_or_default
+from .public import _bookable_type, _type_context
+from .slot_picker import slot_picker
 
 # Sent back as typed, never shown again: the CSRF token comes fresh with the page.
 NOT_KEPT = ("csrfmiddlewaretoken",)

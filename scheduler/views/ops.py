@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.celery import app as celery_app
 
-from .. import services
 from ..models import WorkerCheck
+from ..services.worker_checks import worker_check_request
 
 
 @never_cache
@@ -38,7 +38,7 @@ def healthz(request):
 @require_POST
 @staff_member_required
 def worker_check_create(request):
-    check = services.worker_check_request()
+    check = worker_check_request()
     return JsonResponse({"check": check.pk}, status=202)
 
 

@@ -9,8 +9,8 @@ from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbid
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import services
 from ..channels import threema, whatsapp
+from ..outbox.send import notification_delivery_update
 
 logger = logging.getLogger("sprechzeit.webhooks")
 
@@ -39,7 +39,7 @@ def threema_callback(request):
             logger.warning("threema callback %s: malformed delivery receipt (%s)", data.get("messageId", "?")[:32], exc)
             return HttpResponseBadRequest("malformed delivery receipt")
         for message_id in message_ids:
-            services.notification_delivery_update(
+            notification_delivery_update(
                 channel="threema",
                 provider_message_id=message_id,
                 status=threema.RECEIPT_STATUSES.get(status, "received"),
@@ -63,7 +63,7 @@ def whatsapp_webhook(request):
     except ValueError:
         return HttpResponseBadRequest("not json")
     for message_id, status, error in whatsapp.parse_statuses(payload):
-        services.notification_delivery_update(
+        notification_delivery_update(
             channel="whatsapp", provider_message_id=message_id, status=status, error=error or ""
         )
     return HttpResponse("ok")

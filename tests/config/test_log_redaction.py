@@ -23,7 +23,7 @@ from gunicorn.glogging import SafeAtoms
 
 from config.gunicorn import access_log_format
 from config.logging import SECRET_MARK, logging_config
-from scheduler.models import new_token
+from scheduler.models.common import new_token
 from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import BookingFactory
 

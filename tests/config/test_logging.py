@@ -11,7 +11,7 @@ import pytest
 from django.test import RequestFactory
 
 from config.logging import SECRET_MARK, JsonFormatter, logging_config
-from scheduler.models import new_token
+from scheduler.models.common import new_token
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

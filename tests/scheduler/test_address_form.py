@@ -6,10 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import services
 from scheduler.models import Coach, Notification
-from scheduler.notify import render
-from scheduler.services import BookingRequest
+from scheduler.outbox.texts import render
+from scheduler.services.booking import BookingRequest, booking_create
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ def confirmation(address_form):
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         language="de",
     )
-    booking = services.booking_create(appointment_type=kind, request=request, now=datetime(2026, 5, 20, tzinfo=BERLIN))
+    booking = booking_create(appointment_type=kind, request=request, now=datetime(2026, 5, 20, tzinfo=BERLIN))
     return render(booking.notifications.get(kind=Notification.Kind.CONFIRMED))
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.availability import (
+from scheduler.slot_engine import (
     Interval,
     SlotRules,
     WeeklyWindow,

@@ -14,9 +14,8 @@ import httpx
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from scheduler import services
 from scheduler.models import Booking
-from scheduler.services import BookingRequest, SlotTaken
+from scheduler.services.booking import BookingRequest, SlotTaken, booking_create
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +60,7 @@ def test_fifty_simultaneous_bookings_of_one_slot(slot):
             message="Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
         )
         try:
-            services.booking_create(appointment_type=kind, request=request)
+            booking_create(appointment_type=kind, request=request)
             return "booked"
         except SlotTaken:
             return "taken"

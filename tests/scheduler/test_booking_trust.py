@@ -10,10 +10,19 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 
-from scheduler import services
 from scheduler.channels.base import MemoryBackend
 from scheduler.models import AppointmentType, Booking, Client, Notification
-from scheduler.services import BookingRequest, SlotTaken
+from scheduler.outbox.send import notification_send
+from scheduler.services.booking import (
+    BookingRequest,
+    SlotTaken,
+    booking_address_confirm,
+    booking_cancel,
+    booking_confirm,
+    booking_create,
+    booking_reschedule,
+    bookings_expire_due,
+)
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +76,13 @@ def request_for(**changes) -> BookingRequest:
 
 
 def create(kind, *, address_proved=False, **changes) -> Booking:
-    return services.booking_create(appointment_type=kind, request=request_for(**changes), address_proved=address_proved)
+    return booking_create(appointment_type=kind, request=request_for(**changes), address_proved=address_proved)
 
 
 def send_all() -> None:
     """Send every due message now (what the worker does after commit)."""
     for pk in Notification.objects.filter(status=Notification.Status.PENDING).values_list("pk", flat=True):
-        services.notification_send(notification_id=pk)
+        notification_send(notification_id=pk)
 
 
 def messages_to(recipient: str) -> list:
@@ -92,7 +101,7 @@ def test_a_stranger_using_a_clients_address_cannot_redirect_their_messages(kind)
     send_all()
     MemoryBackend.outbox = []
 
-    services.booking_cancel(booking=victim, note="Leider krank.", by_coach=True)
+    booking_cancel(booking=victim, note="Leider krank.", by_coach=True)
     send_all()
     (cancellation,) = [m for m in MemoryBackend.outbox if victim.token in m.text]
     assert cancellation.recipient == "VICTIM01"
@@ -117,7 +126,7 @@ def test_a_stranger_with_a_known_clients_address_is_a_new_client(kind):
     kind.approval = AppointmentType.Approval.NEW_CLIENTS
     kind.save()
     known = create(kind, address_proved=True)
-    services.booking_confirm(booking=known)
+    booking_confirm(booking=known)
     stranger = create(kind, start=at(10), name="Mallory", threema_id="ATTACK01")
     assert stranger.status == Booking.Status.REQUESTED
     # The known client, proved again, books without approval.
@@ -127,7 +136,7 @@ def test_a_stranger_with_a_known_clients_address_is_a_new_client(kind):
 def test_a_confirmed_booking_without_a_proved_address_makes_nobody_known(kind):
     kind.approval = AppointmentType.Approval.NEW_CLIENTS
     kind.save()
-    services.booking_confirm(booking=create(kind))  # the coach confirmed someone who typed this address
+    booking_confirm(booking=create(kind))  # the coach confirmed someone who typed this address
     assert create(kind, start=at(10)).status == Booking.Status.REQUESTED
 
 
@@ -260,18 +269,18 @@ def test_a_wrong_confirmation_secret_is_a_404(request_kind, client):
 def test_without_confirmation_the_booking_expires_and_frees_its_slot(request_kind, settings):
     booking = create(request_kind)
     later = booking.hold_until + timedelta(seconds=1)
-    assert services.bookings_expire_due(now=later) == 1
+    assert bookings_expire_due(now=later) == 1
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
     assert not booking.notifications.exclude(kind=Kind.ADDRESS_CONFIRMATION).exists()  # nobody told
     with pytest.raises(ValidationError):
-        services.booking_address_confirm(booking=booking, now=later)
+        booking_address_confirm(booking=booking, now=later)
 
 
 def test_a_booking_after_the_hold_takes_the_slot_even_before_the_sweep(request_kind):
     booking = create(request_kind)
     later = booking.hold_until + timedelta(seconds=1)
-    other = services.booking_create(
+    other = booking_create(
         appointment_type=request_kind, request=request_for(email="other@example.org", name="Other"), now=later
     )
     booking.refresh_from_db()
@@ -280,14 +289,14 @@ def test_a_booking_after_the_hold_takes_the_slot_even_before_the_sweep(request_k
 
 def test_cancelling_an_unconfirmed_booking_tells_nobody(request_kind):
     booking = create(request_kind)
-    services.booking_cancel(booking=booking)
+    booking_cancel(booking=booking)
     assert list(booking.notifications.values_list("kind", flat=True)) == [Kind.ADDRESS_CONFIRMATION]
 
 
 def test_an_unconfirmed_booking_cannot_be_moved(request_kind):
     booking = create(request_kind)
     with pytest.raises(ValidationError, match="confirm your address"):
-        services.booking_reschedule(booking=booking, start=at(10))
+        booking_reschedule(booking=booking, start=at(10))
 
 
 def test_a_type_without_approval_can_ask_for_confirmation_too(kind):
@@ -296,7 +305,7 @@ def test_a_type_without_approval_can_ask_for_confirmation_too(kind):
     booking = create(kind, channel="email", threema_id="")
     assert booking.status == Booking.Status.UNCONFIRMED
     assert booking.notifications.get().recipient == "vera@example.org"
-    booking = services.booking_address_confirm(booking=booking)
+    booking = booking_address_confirm(booking=booking)
     assert booking.status == Booking.Status.CONFIRMED
 
 
@@ -320,9 +329,9 @@ def test_on_whatsapp_the_confirmation_template_carries_the_confirmation_link(req
 
 
 def test_an_expired_hold_makes_kept_slot_answers_stale(request_kind):
-    from scheduler.models.signals import AVAILABILITY_VERSION_KEY, versions_current
+    from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
 
     booking = create(request_kind)
     before = versions_current([AVAILABILITY_VERSION_KEY])
-    services.bookings_expire_due(now=booking.hold_until + timedelta(seconds=1))
+    bookings_expire_due(now=booking.hold_until + timedelta(seconds=1))
     assert versions_current([AVAILABILITY_VERSION_KEY]) != before

@@ -9,9 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from werkzeug import Response
 
-from scheduler import safe_http, selectors, services, tasks
+from scheduler import safe_http, tasks
 from scheduler.models import ExternalBusy, ExternalCalendar
-from scheduler.services import calendar_import
+from scheduler.selectors.slots import slots_bookable
+from scheduler.services import external_calendars as calendar_import
+from scheduler.services.external_calendars import external_calendar_import, external_calendars_import_all
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +164,7 @@ def serve(httpserver, body=ICS, **headers):
 def test_feed_becomes_exact_busy_intervals(calendar, httpserver):
     serve(httpserver)
 
-    assert services.external_calendar_import(calendar=calendar, now=NOW) == len(EXPECTED)
+    assert external_calendar_import(calendar=calendar, now=NOW) == len(EXPECTED)
 
     assert stored(calendar) == EXPECTED
     calendar.refresh_from_db()
@@ -174,7 +176,7 @@ def test_feed_becomes_exact_busy_intervals(calendar, httpserver):
 
 def test_a_new_import_replaces_the_previous_intervals(calendar, httpserver):
     serve(httpserver)
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     other = ExternalCalendar.objects.create(coach=calendar.coach, name="Private", url=calendar.url)
     ExternalBusy.objects.create(
         coach=calendar.coach, calendar=other, start=utc(2026, 3, 20, 9), end=utc(2026, 3, 20, 10)
@@ -182,7 +184,7 @@ def test_a_new_import_replaces_the_previous_intervals(calendar, httpserver):
     httpserver.clear()
     serve(httpserver, body=ICS.replace("DTSTART:20260318T090000Z", "DTSTART:20260319T090000Z"))
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     # The call moved by a day: its old time is gone …
     moved = (utc(2026, 3, 19, 9), utc(2026, 3, 19, 10), "utc@test@20260319T090000Z")
@@ -196,7 +198,7 @@ def monday(day):
 
 
 def starts(kind, day):
-    slots = selectors.slots_bookable(
+    slots = slots_bookable(
         appointment_type=kind, range_start=monday(day), range_end=monday(day + timedelta(days=1)), now=NOW
     )
     return [slot.start.astimezone(BERLIN).strftime("%H:%M") for slot in slots]
@@ -209,7 +211,7 @@ def test_imported_busy_times_remove_slots(calendar, kind, httpserver):
     all_starts = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
     assert starts(kind, date(2026, 3, 16)) == all_starts
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     # 10:00–11:00 Berlin on both sides of the change to summer time
     assert starts(kind, date(2026, 3, 16)) == ["09:00", "09:30", "11:00", "11:30"]
@@ -233,11 +235,11 @@ def test_unchanged_feed_is_not_downloaded_again(calendar, httpserver):
         return Response(ICS, content_type="text/calendar", headers={"ETag": '"v1"'})
 
     httpserver.expect_request("/work.ics").respond_with_handler(handler)
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     ids = sorted(calendar.busy.values_list("pk", flat=True))
     later = NOW + timedelta(minutes=15)
 
-    assert services.external_calendar_import(calendar=calendar, now=later) == len(EXPECTED)
+    assert external_calendar_import(calendar=calendar, now=later) == len(EXPECTED)
 
     assert seen == [None, '"v1"']
     assert sorted(calendar.busy.values_list("pk", flat=True)) == ids  # not rewritten
@@ -246,19 +248,19 @@ def test_unchanged_feed_is_not_downloaded_again(calendar, httpserver):
     assert calendar.etag == '"v1"'
 
     # A day later the expansion window has moved: the body is asked for again.
-    services.external_calendar_import(calendar=calendar, now=NOW + timedelta(days=1, minutes=1))
+    external_calendar_import(calendar=calendar, now=NOW + timedelta(days=1, minutes=1))
     assert seen[-1] is None
 
 
 def test_last_modified_is_sent_back(calendar, httpserver):
     serve(httpserver, **{"Last-Modified": "Sun, 15 Mar 2026 10:00:00 GMT"})
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     httpserver.clear()
     httpserver.expect_request(
         "/work.ics", headers={"If-Modified-Since": "Sun, 15 Mar 2026 10:00:00 GMT"}
     ).respond_with_data("", status=304)
 
-    services.external_calendar_import(calendar=calendar, now=NOW + timedelta(minutes=15))
+    external_calendar_import(calendar=calendar, now=NOW + timedelta(minutes=15))
 
     httpserver.check_assertions()
     assert stored(calendar) == EXPECTED
@@ -283,12 +285,12 @@ def big_stream():
 )
 def test_broken_feed_keeps_the_last_good_intervals(calendar, httpserver, respond, error):
     serve(httpserver)
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     httpserver.clear()
     respond(httpserver.expect_request("/work.ics"))
     later = NOW + timedelta(minutes=15)
 
-    assert services.external_calendar_import(calendar=calendar, now=later) == len(EXPECTED)
+    assert external_calendar_import(calendar=calendar, now=later) == len(EXPECTED)
 
     assert stored(calendar) == EXPECTED
     calendar.refresh_from_db()
@@ -300,11 +302,11 @@ def test_broken_feed_keeps_the_last_good_intervals(calendar, httpserver, respond
 def test_success_clears_the_error(calendar, httpserver):
     httpserver.expect_oneshot_request("/work.ics").respond_with_data("oops", status=503)
     serve(httpserver)
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     calendar.refresh_from_db()
     assert calendar.last_error
 
-    services.external_calendar_import(calendar=calendar, now=NOW + timedelta(minutes=15))
+    external_calendar_import(calendar=calendar, now=NOW + timedelta(minutes=15))
 
     calendar.refresh_from_db()
     assert calendar.last_error == ""
@@ -318,7 +320,7 @@ def test_unreachable_server_is_a_clear_error(calendar, httpserver):
     calendar.url = f"http://127.0.0.1:{port}/work.ics"
     calendar.save()
 
-    assert services.external_calendar_import(calendar=calendar, now=NOW) == 0
+    assert external_calendar_import(calendar=calendar, now=NOW) == 0
 
     calendar.refresh_from_db()
     assert calendar.last_error == "The calendar server could not be reached."
@@ -333,12 +335,12 @@ def test_redirects_are_followed_up_to_three(calendar, httpserver):
     calendar.url = httpserver.url_for("/hop0")
     calendar.save()
 
-    assert services.external_calendar_import(calendar=calendar, now=NOW) == len(EXPECTED)
+    assert external_calendar_import(calendar=calendar, now=NOW) == len(EXPECTED)
 
     httpserver.expect_request("/hop-1").respond_with_data("", status=301, headers={"Location": "/hop0"})
     calendar.url = httpserver.url_for("/hop-1")
     calendar.save()
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
     calendar.refresh_from_db()
     assert calendar.last_error == "The calendar address redirects too often."
 
@@ -349,7 +351,7 @@ def test_one_broken_calendar_does_not_stop_the_others(calendar, coach, httpserve
     broken = ExternalCalendar.objects.create(coach=coach, name="Broken", url=httpserver.url_for("/broken.ics"))
     inactive = ExternalCalendar.objects.create(coach=coach, name="Old", url=calendar.url, active=False)
 
-    assert services.external_calendars_import_all(now=NOW) == len(EXPECTED)
+    assert external_calendars_import_all(now=NOW) == len(EXPECTED)
 
     broken.refresh_from_db()
     inactive.refresh_from_db()
@@ -366,7 +368,7 @@ def test_one_broken_calendar_does_not_stop_the_others(calendar, coach, httpserve
         return real(calendar=calendar, now=now)
 
     monkeypatch.setattr(calendar_import, "external_calendar_import", explode)
-    assert services.external_calendars_import_all(now=NOW) == len(EXPECTED)
+    assert external_calendars_import_all(now=NOW) == len(EXPECTED)
     broken.refresh_from_db()
     assert broken.last_error == "The calendar could not be imported because of an error on our side."
 
@@ -378,7 +380,7 @@ def test_private_addresses_are_refused(calendar, httpserver, settings, host):
     calendar.url = f"http://{host}:{httpserver.port}/work.ics"
     calendar.save()
 
-    assert services.external_calendar_import(calendar=calendar, now=NOW) == 0
+    assert external_calendar_import(calendar=calendar, now=NOW) == 0
 
     assert httpserver.log == []  # no request reached the server
     calendar.refresh_from_db()
@@ -391,7 +393,7 @@ def test_localhost_without_port_is_refused(calendar, settings):
     calendar.url = "http://localhost/"
     calendar.save()
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     calendar.refresh_from_db()
     assert "private or local network" in calendar.last_error
@@ -415,7 +417,7 @@ def test_each_redirect_is_checked_again(calendar, httpserver, settings, monkeypa
     calendar.url = f"http://calendar.example:{httpserver.port}/work.ics"
     calendar.save()
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     assert [request.path for request, _ in httpserver.log] == ["/work.ics"]
     calendar.refresh_from_db()
@@ -429,7 +431,7 @@ def test_other_schemes_are_refused(calendar):
     assert "url" in raised.value.message_dict
     calendar.save()
 
-    assert services.external_calendar_import(calendar=calendar, now=NOW) == 0
+    assert external_calendar_import(calendar=calendar, now=NOW) == 0
 
     calendar.refresh_from_db()
     assert calendar.last_error == "Give an address that starts with http:// or https://."
@@ -444,7 +446,7 @@ def test_clean_accepts_only_http(coach, url):
 
 def test_task_calls_the_service(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "external_calendars_import_all", lambda **kwargs: calls.append(kwargs) or 7)
+    monkeypatch.setattr(tasks, "external_calendars_import_all", lambda **kwargs: calls.append(kwargs) or 7)
 
     assert tasks.import_external_calendars() == 7
 
@@ -467,7 +469,7 @@ def test_a_name_that_changes_its_address_after_the_check_is_refused(calendar, ht
     calendar.url = f"http://rebind.example:{httpserver.port}/work.ics"
     calendar.save()
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     assert httpserver.log == []
     calendar.refresh_from_db()
@@ -483,7 +485,7 @@ def test_a_server_that_does_not_answer_in_time(calendar, httpserver, settings):
 
     httpserver.expect_request("/work.ics").respond_with_handler(slow)
 
-    services.external_calendar_import(calendar=calendar, now=NOW)
+    external_calendar_import(calendar=calendar, now=NOW)
 
     calendar.refresh_from_db()
     assert calendar.last_error == "The calendar server did not answer in time."

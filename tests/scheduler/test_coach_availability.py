@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
-from scheduler.selectors.booking import slots_bookable
+from scheduler.selectors.slots import slots_bookable
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from scheduler import services, tasks
+from scheduler import tasks
 from scheduler.channels.base import MemoryBackend
 from scheduler.models import Booking, Notification
-from scheduler.notify import render
+from scheduler.outbox.send import notifications_sweep
+from scheduler.outbox.texts import render
 from tests.factories import (
     AppointmentTypeFactory,
     BookingFactory,
@@ -503,7 +504,7 @@ def test_a_retried_message_goes_out_even_when_the_broker_is_down(coach_client, f
     failed.refresh_from_db()
     assert failed.status == Status.PENDING and sent == []
     monkeypatch.setattr(tasks.send_notifications, "delay", lambda ids: tasks.send_notifications(ids))
-    assert services.notifications_sweep() == 1  # the broker is back: the sweeper queues it
+    assert notifications_sweep() == 1  # the broker is back: the sweeper queues it
     failed.refresh_from_db()
     assert failed.status == Status.SENT and len(sent) == 1
 

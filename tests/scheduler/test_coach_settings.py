@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from scheduler.models import Booking, Channel, Coach, ExternalBusy, ExternalCalendar
+from scheduler.models import Booking, Coach, ExternalBusy, ExternalCalendar
+from scheduler.models.common import Channel
 from scheduler.phrases import CHANNEL_PRIVACY_NOTES, channel_privacy_note_default
 from tests.factories import (
     AppointmentTypeFactory,

@@ -10,8 +10,11 @@ import vobject
 from django.core.management import call_command
 from django.utils import timezone
 
-from scheduler import ics, selectors, services
+from scheduler import ics
 from scheduler.models import Booking
+from scheduler.selectors.feeds import coach_feed_content
+from scheduler.services.booking import booking_cancel, booking_decline
+from scheduler.services.coach import coach_feed_rotate
 from tests.factories import BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +75,7 @@ def test_coach_feed_has_every_booking_with_details(client, coach):
 
 def test_a_cancelled_booking_stays_as_cancelled_with_a_higher_sequence(client, coach):
     booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
-    services.booking_cancel(booking=booking)
+    booking_cancel(booking=booking)
     event = next(e for e in parse(client.get(feed_url(coach))).vevent_list if e.uid.value == ics.booking_uid(booking))
     assert event.status.value == "CANCELLED" and event.sequence.value == "1"
 
@@ -113,7 +116,7 @@ def test_etag_and_last_modified_revalidate_with_304(client, coach, clock):
 def test_a_change_changes_both_validators(client, coach, clock):
     booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
     first = dated(client, coach, clock)
-    services.booking_cancel(booking=booking)
+    booking_cancel(booking=booking)
     second = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
     assert second.status_code == 200 and second["ETag"] != first["ETag"]
     assert "Last-Modified" not in second  # changed in this very second
@@ -144,7 +147,7 @@ def test_two_changes_in_one_second_are_told_apart(client, coach, clock):
 
 
 def _decline_the_request(coach, request):
-    services.booking_decline(booking=request)
+    booking_decline(booking=request)
 
 
 def _delete_the_blocked_period(coach, request):
@@ -262,9 +265,9 @@ def test_unconfirmed_bookings_are_not_the_coachs_but_their_time_is_busy(client, 
         status=Booking.Status.UNCONFIRMED,
         hold_until=timezone.now() + timedelta(minutes=30),
     )
-    services.booking_cancel(booking=withdrawn)
+    booking_cancel(booking=withdrawn)
     confirmed_then_cancelled = BookingFactory(appointment_type__coach=coach, start=upcoming(6))
-    services.booking_cancel(booking=confirmed_then_cancelled)
+    booking_cancel(booking=confirmed_then_cancelled)
     private = client.get(feed_url(coach))
     uids = {event.uid.value for event in getattr(parse(private), "vevent_list", [])}
     assert uids == {ics.booking_uid(confirmed_then_cancelled)}
@@ -277,7 +280,7 @@ def test_unconfirmed_bookings_are_not_the_coachs_but_their_time_is_busy(client, 
 
 def test_rotating_the_token_revokes_the_old_url(client, coach):
     old = feed_url(coach)
-    services.coach_feed_rotate(coach=coach)
+    coach_feed_rotate(coach=coach)
     assert client.get(old).status_code == 404
     assert client.get(feed_url(coach)).status_code == 200
 
@@ -326,7 +329,7 @@ def test_the_booking_file_and_the_invitations_parse_elsewhere_too(client, coach)
     assert request.method.value == "REQUEST"
     assert request.vevent.organizer.value == f"mailto:{coach.user.email}"
     assert request.vevent.attendee.value == f"mailto:{booking.client.email}"
-    services.booking_cancel(booking=booking)
+    booking_cancel(booking=booking)
     booking.refresh_from_db()
     cancel = vobject.readOne(ics.booking_invitation(booking, method="CANCEL").decode())
     assert cancel.method.value == "CANCEL" and cancel.vevent.status.value == "CANCELLED"
@@ -368,7 +371,7 @@ def test_the_feed_reads_its_bookings_and_blocked_periods_in_one_query_each(coach
         )
     BlockedPeriodFactory(coach=coach, title="Urlaub", start=upcoming(9, 8), end=upcoming(9, 18))
     with django_assert_num_queries(2):
-        bookings, blocked = selectors.coach_feed_content(coach=coach, now=timezone.now())
+        bookings, blocked = coach_feed_content(coach=coach, now=timezone.now())
     assert [period.title for period in blocked] == ["Urlaub"]
     models = {booking.uuid: booking for booking in Booking.objects.select_related("client", "appointment_type")}
     assert len(bookings) == len(models) == 4

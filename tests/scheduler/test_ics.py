@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from scheduler import ics, selectors
-from scheduler.models import Booking, Channel
+from scheduler import ics
+from scheduler.models import Booking
+from scheduler.models.common import Channel
+from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content
 from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -171,7 +173,7 @@ def description(booking) -> str:
 
 
 def fast_coach_feed(coach) -> bytes:
-    bookings, blocked = selectors.coach_feed_content(coach=coach, now=timezone.now())
+    bookings, blocked = coach_feed_content(coach=coach, now=timezone.now())
     return ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=STAMP)
 
 
@@ -302,7 +304,7 @@ def test_every_text_a_calendar_gets_is_without_controls(db, settings):
         "client feed": ics.client_feed(bookings=bookings, zone_name="Europe/Berlin"),
         "coach feed": fast_coach_feed(coach),
         "busy feed": ics.busy_feed(
-            coach=coach, intervals=selectors.coach_busy_intervals(coach=coach, now=timezone.now()), stamp=STAMP
+            coach=coach, intervals=coach_busy_intervals(coach=coach, now=timezone.now()), stamp=STAMP
         ),
     }
     for name, body in bodies.items():

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from scheduler.models import BlockedPeriod, DateOverride, WeeklyHours, new_token
+from scheduler.models import BlockedPeriod, DateOverride, WeeklyHours
+from scheduler.models.common import new_token
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
 
 pytestmark = pytest.mark.django_db

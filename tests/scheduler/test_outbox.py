@@ -7,11 +7,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, transaction
 
-from scheduler import services, tasks
+from scheduler import tasks
 from scheduler.channels.base import Backend, DeliveryError, MemoryBackend
 from scheduler.models import AppointmentType, Booking, Notification
-from scheduler.notify import render
-from scheduler.services import BookingRequest
+from scheduler.outbox.queue import notifications_dispatch
+from scheduler.outbox.send import notification_send, notifications_sweep
+from scheduler.outbox.texts import render
+from scheduler.outbox.write import booking_notify, notification_retry
+from scheduler.services.booking import (
+    BookingRequest,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+    bookings_expire_due,
+)
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +74,7 @@ def book(kind, **changes):
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         language="de",
     )
-    return services.booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
+    return booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
 
 
 def rows(booking):
@@ -115,13 +124,13 @@ def test_the_client_is_reached_on_their_channel(kind, changes, channel, recipien
 def test_a_change_cannot_write_its_messages_twice(kind):
     booking = book(kind)
     with pytest.raises(IntegrityError), transaction.atomic():
-        services.booking_notify(booking=booking, event="created_confirmed", now=NOW)
+        booking_notify(booking=booking, event="created_confirmed", now=NOW)
 
 
 def test_cancel_and_reschedule_tell_both(kind):
     booking = book(kind)
-    services.booking_reschedule(booking=booking, start=datetime.combine(MONDAY, time(10), tzinfo=BERLIN), now=NOW)
-    services.booking_cancel(booking=booking, now=NOW)
+    booking_reschedule(booking=booking, start=datetime.combine(MONDAY, time(10), tzinfo=BERLIN), now=NOW)
+    booking_cancel(booking=booking, now=NOW)
     kinds = {(n.kind, n.audience, n.sequence) for n in booking.notifications.exclude(kind=Kind.REMINDER)}
     assert {(Kind.RESCHEDULED, "client", 1), (Kind.RESCHEDULED, "coach", 1)} <= kinds
     assert {(Kind.CANCELLED, "client", 2), (Kind.CANCELLED, "coach", 2)} <= kinds
@@ -130,8 +139,8 @@ def test_cancel_and_reschedule_tell_both(kind):
 def test_sent_once_even_when_the_task_arrives_twice(kind, backends):
     booking = book(kind)
     confirmed = booking.notifications.get(kind=Kind.CONFIRMED)
-    assert services.notification_send(notification_id=confirmed.pk) == "sent"
-    assert services.notification_send(notification_id=confirmed.pk) == "skipped"
+    assert notification_send(notification_id=confirmed.pk) == "sent"
+    assert notification_send(notification_id=confirmed.pk) == "skipped"
     confirmed.refresh_from_db()
     assert confirmed.status == Status.SENT and confirmed.attempts == 1 and confirmed.sent_at
     assert [m.reference for m in MemoryBackend.outbox] == [str(confirmed.pk)]
@@ -140,16 +149,16 @@ def test_sent_once_even_when_the_task_arrives_twice(kind, backends):
 def test_a_reminder_is_not_sent_before_its_time(kind):
     booking = book(kind)
     reminder = booking.notifications.filter(kind=Kind.REMINDER).first()
-    assert services.notification_send(notification_id=reminder.pk, now=NOW) == "skipped"
-    assert services.notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "sent"
+    assert notification_send(notification_id=reminder.pk, now=NOW) == "skipped"
+    assert notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "sent"
 
 
 def test_reminders_of_a_moved_or_cancelled_booking_are_obsolete(kind):
     booking = book(kind)
     old = list(booking.notifications.filter(kind=Kind.REMINDER))
-    services.booking_cancel(booking=booking, now=NOW)
+    booking_cancel(booking=booking, now=NOW)
     for reminder in old:
-        assert services.notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "obsolete"
+        assert notification_send(notification_id=reminder.pk, now=reminder.scheduled_for) == "obsolete"
     assert MemoryBackend.outbox == []
 
 
@@ -161,7 +170,7 @@ def test_transient_failures_retry_with_backoff_then_send(kind, settings, backend
     moment = NOW
     outcomes = []
     for _ in range(3):
-        outcomes.append(services.notification_send(notification_id=row.pk, now=moment))
+        outcomes.append(notification_send(notification_id=row.pk, now=moment))
         row.refresh_from_db()
         moment = max(moment, row.scheduled_for)
     assert outcomes == ["retry", "retry", "sent"]
@@ -170,7 +179,7 @@ def test_transient_failures_retry_with_backoff_then_send(kind, settings, backend
 
 
 def test_backoff_grows():
-    from scheduler.services.outbox import _backoff
+    from scheduler.outbox.send import _backoff
 
     assert _backoff(1) < _backoff(3) < _backoff(5)  # ranges ±50 %: 10–30 s, 40–120 s, 160–480 s
     assert _backoff(30) <= timedelta(minutes=45)
@@ -181,7 +190,7 @@ def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends
     ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
     booking = book(kind, channel="threema", threema_id="ABCD1234")
     row = booking.notifications.get(kind=Kind.CONFIRMED)
-    assert services.notification_send(notification_id=row.pk) == "failed"
+    assert notification_send(notification_id=row.pk) == "failed"
     row.refresh_from_db()
     assert row.status == Status.FAILED and "not found" in row.last_error
     alert = booking.notifications.get(kind=Kind.COACH_DELIVERY_FAILED)
@@ -197,7 +206,7 @@ def test_six_transient_failures_are_a_failure(kind, settings):
     outcomes = []
     for _ in range(6):
         row.refresh_from_db()
-        outcomes.append(services.notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
+        outcomes.append(notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
     assert outcomes == ["retry"] * 5 + ["failed"]
 
 
@@ -207,15 +216,15 @@ def test_the_sweeper_marks_rows_of_dead_workers_unknown_and_dispatches_due_ones(
     coach_row = booking.notifications.get(kind=Kind.COACH_NEW_BOOKING)
     Notification.objects.filter(pk=confirmed.pk).update(status=Status.SENDING, claimed_at=NOW - timedelta(minutes=10))
     backends.clear()
-    assert services.notifications_sweep(now=NOW) == 0  # both were queued at commit just now
-    assert services.notifications_sweep(now=NOW + timedelta(minutes=3)) == 1
+    assert notifications_sweep(now=NOW) == 0  # both were queued at commit just now
+    assert notifications_sweep(now=NOW + timedelta(minutes=3)) == 1
     assert backends == [coach_row.pk]
     # Whether the dead worker handed it over is unknown: it is not sent again by itself.
     confirmed.refresh_from_db()
     assert confirmed.status == Status.UNKNOWN and "may not have arrived" in confirmed.last_error
     # Dispatched just now: the next sweep leaves them to the queue.
     backends.clear()
-    assert services.notifications_sweep(now=NOW + timedelta(minutes=3)) == 0
+    assert notifications_sweep(now=NOW + timedelta(minutes=3)) == 0
 
 
 def test_a_broker_outage_loses_nothing(kind, monkeypatch):
@@ -226,10 +235,10 @@ def test_a_broker_outage_loses_nothing(kind, monkeypatch):
     booking = book(kind)
     due = booking.notifications.filter(scheduled_for__lte=NOW)
     Notification.objects.update(dispatched_at=None)
-    services.notifications_dispatch(ids=list(due.values_list("pk", flat=True)))  # after commit, broker down
+    notifications_dispatch(ids=list(due.values_list("pk", flat=True)))  # after commit, broker down
     assert due.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 2
     monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
-    assert services.notifications_sweep(now=NOW) == 2  # the broker is back: the sweeper sends them
+    assert notifications_sweep(now=NOW) == 2  # the broker is back: the sweeper sends them
     assert due.filter(dispatched_at__isnull=True).count() == 0
 
 
@@ -263,7 +272,7 @@ def test_messages_speak_the_clients_language_and_carry_the_calendar(kind, openpg
     assert '<html lang="de">' in message.html
     assert message.calendar_method == "REQUEST" and b"BEGIN:VEVENT" in message.calendar
     assert "BEGIN PGP PUBLIC KEY BLOCK" in message.pgp_public_key
-    services.booking_cancel(booking=booking, now=NOW)
+    booking_cancel(booking=booking, now=NOW)
     cancelled = render(Notification.objects.get(booking=booking, kind=Kind.CANCELLED, audience="client"))
     assert cancelled.calendar_method == "CANCEL" and b"SEQUENCE:1" in cancelled.calendar
 
@@ -294,7 +303,7 @@ def test_retry_of_a_failed_message(kind, backends):
     row = booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(status=Status.FAILED, attempts=6)
     with transaction.atomic():
-        services.notification_retry(notification=row)
+        notification_retry(notification=row)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.PENDING, 0)
 
@@ -303,7 +312,7 @@ def test_expired_request_tells_the_client(kind):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
     booking = book(kind)
-    services.bookings_expire_due(now=booking.start)
+    bookings_expire_due(now=booking.start)
     assert booking.notifications.filter(kind=Kind.DECLINED, audience="client").exists()
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.EXPIRED
 
@@ -331,7 +340,7 @@ def test_gateway_answering_503_twice_then_200_sends_once(kind, settings, httpser
     outcomes = []
     while not outcomes or outcomes[-1] == "retry":
         row.refresh_from_db()
-        outcomes.append(services.notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
+        outcomes.append(notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for)))
     row.refresh_from_db()
     assert outcomes == ["retry", "retry", "sent"]
     assert (row.attempts, row.provider_message_id, received) == (3, "0123456789abcdef", ["ABCD1234"] * 3)

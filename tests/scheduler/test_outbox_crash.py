@@ -18,9 +18,11 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 from django.utils import timezone
 
-from scheduler import services, tasks
+from scheduler import tasks
 from scheduler.channels.base import Backend, DeliveryError
 from scheduler.models import Notification
+from scheduler.outbox.send import notification_send, notifications_sweep
+from scheduler.outbox.write import notification_retry
 from tests.conftest import BASE_DIR, database_url
 from tests.scheduler.test_channel_email import Sink, free_port, parse
 from tests.scheduler.test_outbox import NOW, book
@@ -85,7 +87,7 @@ def worker_sends(env: dict, notification_id: int) -> subprocess.Popen:
     """A worker process that sends one notification (what `send_notifications` does)."""
     code = (
         "import django; django.setup(); from scheduler import services;"
-        f"services.notification_send(notification_id={notification_id})"
+        f"notification_send(notification_id={notification_id})"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=BASE_DIR, env=env)
 
@@ -115,7 +117,7 @@ def test_a_worker_killed_after_the_server_accepted_the_message_sends_no_second_c
 
     # The beat's sweeper, past SENDING_TIMEOUT, with a worker ready to send what it queues.
     monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: tasks.send_notifications(pks))
-    services.notifications_sweep(now=timezone.now() + timedelta(minutes=6))
+    notifications_sweep(now=timezone.now() + timedelta(minutes=6))
 
     assert len(holding_sink.to("eva@example.org")) == 1  # no second copy (the coach's message went out)
     assert len(holding_sink.to("coach@example.org")) == 1
@@ -127,7 +129,7 @@ def test_a_worker_killed_after_the_server_accepted_the_message_sends_no_second_c
     # The coach decides: "send again" sends it, with the same Message-ID, so a mail client
     # that has the first copy can tell it is the same message.
     with transaction.atomic():
-        services.notification_retry(notification=row)
+        notification_retry(notification=row)
     row.refresh_from_db()
     assert row.status == Status.SENT
     assert [parse(e.content)["Message-ID"] for e in holding_sink.to("eva@example.org")] == [first["Message-ID"]] * 2
@@ -150,7 +152,7 @@ class Slow(Backend):
     then = None
 
     def send(self, message):
-        services.notifications_sweep(now=timezone.now() + timedelta(minutes=6))
+        notifications_sweep(now=timezone.now() + timedelta(minutes=6))
         assert Notification.objects.get(pk=int(message.reference)).status == Status.UNKNOWN
         if isinstance(Slow.then, Exception):
             raise Slow.then
@@ -169,17 +171,17 @@ def test_an_attempt_without_an_answer_is_unknown_and_not_repeated(
     whatsapp_booking, settings, queue_runs_at_once, django_capture_on_commit_callbacks
 ):
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
-    assert services.notification_send(notification_id=row.pk, now=NOW) == "unknown"
+    assert notification_send(notification_id=row.pk, now=NOW) == "unknown"
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.UNKNOWN, 1) and "may have arrived" in row.last_error
-    services.notifications_sweep(now=NOW + timedelta(hours=1))
+    notifications_sweep(now=NOW + timedelta(hours=1))
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.UNKNOWN, 1)  # the sweeper does not send it again
     assert not whatsapp_booking.notifications.filter(kind=Kind.COACH_DELIVERY_FAILED).exists()
 
     settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "scheduler.channels.base.MemoryBackend"}
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_retry(notification=row)  # the coach's "send again"
+        notification_retry(notification=row)  # the coach's "send again"
     row.refresh_from_db()
     assert row.status == Status.SENT and row.last_error == ""
 
@@ -190,7 +192,7 @@ def test_a_late_success_after_the_row_was_marked_unknown_is_recorded_as_sent(wha
     Slow.then = None
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
-    assert services.notification_send(notification_id=row.pk) == "sent"
+    assert notification_send(notification_id=row.pk) == "sent"
     row.refresh_from_db()
     assert (row.status, row.provider_message_id) == (Status.SENT, "wamid.LATE")  # true: it was sent
 
@@ -201,7 +203,7 @@ def test_a_late_failure_after_the_row_was_marked_unknown_is_known_again(whatsapp
     Slow.then = DeliveryError("WhatsApp has a temporary problem (HTTP 503).")
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
-    assert services.notification_send(notification_id=row.pk) == "retry"  # it did not go out: try again
+    assert notification_send(notification_id=row.pk) == "retry"  # it did not go out: try again
     row.refresh_from_db()
     assert row.status == Status.PENDING and "503" in row.last_error
 
@@ -212,8 +214,8 @@ class CoachRetriesMeanwhile(Backend):
 
     def send(self, message):
         row = Notification.objects.get(pk=int(message.reference))
-        services.notifications_sweep(now=timezone.now() + timedelta(minutes=6))
-        services.notification_retry(notification=row)
+        notifications_sweep(now=timezone.now() + timedelta(minutes=6))
+        notification_retry(notification=row)
         Notification.objects.filter(pk=row.pk).update(status=Status.SENDING, claimed_at=timezone.now(), attempts=1)
         raise DeliveryError("WhatsApp has a temporary problem (HTTP 503).")
 
@@ -226,6 +228,6 @@ def test_a_late_answer_leaves_a_later_attempt_alone(whatsapp_booking, settings):
     }
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
-    assert services.notification_send(notification_id=row.pk) == "skipped"
+    assert notification_send(notification_id=row.pk) == "skipped"
     row.refresh_from_db()
     assert row.status == Status.SENDING and "503" not in row.last_error  # the new attempt's row, untouched

@@ -9,9 +9,9 @@ import email.policy
 import pytest
 from django.core import mail
 
-from scheduler import services
 from scheduler.models import Booking, Notification
-from scheduler.notify import render
+from scheduler.outbox.texts import render
+from scheduler.services.booking import booking_cancel
 from tests.conftest import gpg
 from tests.scheduler.test_outbox import NOW, book
 from tests.scheduler.test_outbox_truth import kind, send  # noqa: F401 (kind: a fixture)
@@ -127,7 +127,7 @@ def test_with_the_coachs_key_the_coachs_email_is_encrypted_to_it(kind, openpgp_k
 
 def test_client_with_a_key_and_coach_without_one_the_coach_gets_only_the_link(kind, openpgp_keys):  # noqa: F811
     booking = book(kind, pgp_public_key=openpgp_keys["valid"], channel="phone", phone="0170 1234567")
-    services.booking_cancel(booking=booking, now=NOW)  # the client cancels: the coach is told
+    booking_cancel(booking=booking, now=NOW)  # the client cancels: the coach is told
     for row in booking.notifications.filter(audience="coach"):
         message = render(row)
         assert message.pgp_public_key == ""

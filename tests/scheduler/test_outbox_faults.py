@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import transaction
 
 from config.celery import app as celery_app
-from scheduler import services
 from scheduler.models import Notification
-from scheduler.services import BookingRequest
+from scheduler.outbox.write import notification_retry
+from scheduler.services.booking import BookingRequest, booking_create
 from tests.conftest import database_url, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
@@ -101,7 +101,7 @@ def sweep_later(env: dict, minutes: int) -> None:
     code = (
         "import django; django.setup(); from datetime import timedelta; from django.utils import timezone;"
         "from scheduler import services;"
-        f"services.notifications_sweep(now=timezone.now() + timedelta(minutes={minutes}))"
+        f"notifications_sweep(now=timezone.now() + timedelta(minutes={minutes}))"
     )
     subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60)
 
@@ -124,7 +124,7 @@ def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_
         threema_id="ABCD1234",
         message="Ich möchte über meinen nächsten Schritt sprechen.",
     )
-    booking = services.booking_create(appointment_type=kind, request=request)
+    booking = booking_create(appointment_type=kind, request=request)
     row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
 
     assert gateway.arrived.wait(60), first.log_path.read_text()
@@ -141,7 +141,7 @@ def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_
     assert row.status == Notification.Status.UNKNOWN and row.last_error  # in the coach's language
 
     with transaction.atomic():
-        services.notification_retry(notification=row)  # the coach's "send again", queued for the worker
+        notification_retry(notification=row)  # the coach's "send again", queued for the worker
 
     def sent():
         row.refresh_from_db()
@@ -168,9 +168,9 @@ def test_broker_down_at_booking_time(kind, start_worker, tmp_path):
         "import django; django.setup(); from datetime import datetime; from scheduler import services;"
         "from scheduler.models import AppointmentType;"
         "kind = AppointmentType.objects.get(slug='talk');"
-        f"request = services.BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"
+        f"request = BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"
         "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.');"
-        "print(services.booking_create(appointment_type=kind, request=request).token)"
+        "print(booking_create(appointment_type=kind, request=request).token)"
     )
     made = subprocess.run(
         [sys.executable, "-c", book], cwd=BASE_DIR, env=broker_env, capture_output=True, text=True, timeout=60

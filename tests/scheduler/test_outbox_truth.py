@@ -9,11 +9,19 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.db import transaction
 
-from scheduler import ics, services
+from scheduler import ics
 from scheduler.channels.base import MemoryBackend
 from scheduler.models import AppointmentType, Booking, Notification
-from scheduler.notify import render
+from scheduler.outbox.send import notification_delivery_update, notification_send
+from scheduler.outbox.texts import render
 from scheduler.services import booking as booking_service
+from scheduler.services.booking import (
+    booking_cancel,
+    booking_confirm,
+    booking_decline,
+    booking_reschedule,
+    bookings_expire_due,
+)
 from tests.scheduler.test_channel_email import smtp_sink  # noqa: F401 (a fixture)
 from tests.scheduler.test_outbox import BERLIN, MONDAY, NOW, backends, book  # noqa: F401 (backends: a fixture)
 
@@ -37,7 +45,7 @@ def at(hour: int) -> datetime:
 
 def send(row: Notification) -> str:
     row.refresh_from_db()
-    return services.notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for))
+    return notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for))
 
 
 def parse(raw: bytes):
@@ -55,7 +63,7 @@ def test_a_confirmation_refused_once_is_not_sent_after_the_cancellation(kind, sm
     assert send(confirmation) == "retry"
     smtp_sink.data_reply = None
 
-    services.booking_cancel(booking=booking, now=NOW)
+    booking_cancel(booking=booking, now=NOW)
     cancellation = booking.notifications.get(kind=Kind.CANCELLED, audience="client")
     assert send(cancellation) == "sent"
     assert send(confirmation) == "superseded"
@@ -74,9 +82,9 @@ def test_a_confirmation_refused_once_is_not_sent_after_the_cancellation(kind, sm
 
 def test_an_old_time_after_a_move_is_not_sent(kind, backends):  # noqa: F811
     booking = book(kind)
-    services.booking_reschedule(booking=booking, start=at(10), now=NOW)
+    booking_reschedule(booking=booking, start=at(10), now=NOW)
     first_move = booking.notifications.get(kind=Kind.RESCHEDULED, audience="client", sequence=1)
-    services.booking_reschedule(booking=booking, start=at(11), now=NOW)
+    booking_reschedule(booking=booking, start=at(11), now=NOW)
     second_move = booking.notifications.get(kind=Kind.RESCHEDULED, audience="client", sequence=2)
 
     assert send(first_move) == "superseded"
@@ -97,35 +105,35 @@ SCENARIOS = {
         book,
         Kind.CONFIRMED,
         "client",
-        lambda b: services.booking_cancel(booking=b, now=NOW),
+        lambda b: booking_cancel(booking=b, now=NOW),
         "superseded",
     ),
     "coach's new booking after the client cancelled": (
         book,
         Kind.COACH_NEW_BOOKING,
         "coach",
-        lambda b: services.booking_cancel(booking=b, now=NOW),
+        lambda b: booking_cancel(booking=b, now=NOW),
         "superseded",
     ),
     "request received after a decline": (
         "request",
         Kind.REQUEST_RECEIVED,
         "client",
-        lambda b: services.booking_decline(booking=b),
+        lambda b: booking_decline(booking=b),
         "superseded",
     ),
     "coach's request waiting after the client cancelled": (
         "request",
         Kind.COACH_REQUEST_WAITING,
         "coach",
-        lambda b: services.booking_cancel(booking=b, now=NOW),
+        lambda b: booking_cancel(booking=b, now=NOW),
         "superseded",
     ),
     "request received after the confirmation": (
         "request",
         Kind.REQUEST_RECEIVED,
         "client",
-        lambda b: services.booking_confirm(booking=b),
+        lambda b: booking_confirm(booking=b),
         "superseded",
     ),
     "address confirmation after the hold ran out": (
@@ -154,7 +162,7 @@ SCENARIOS = {
         book,
         Kind.REMINDER,
         "client",
-        lambda b: services.booking_cancel(booking=b, now=NOW),
+        lambda b: booking_cancel(booking=b, now=NOW),
         "obsolete",
     ),
 }
@@ -170,9 +178,9 @@ def test_each_kind_of_message_is_sent_only_while_it_is_true(kind, backends, scen
     else:
         booking = make(kind)
     if message_kind == Kind.DECLINED:
-        services.bookings_expire_due(now=booking.start)
+        bookings_expire_due(now=booking.start)
     if message_kind == Kind.CANCELLED:
-        services.booking_cancel(booking=booking, now=NOW)
+        booking_cancel(booking=booking, now=NOW)
     row = booking.notifications.filter(kind=message_kind, audience=audience).first()
     if change:
         change(Booking.objects.get(pk=booking.pk))
@@ -191,7 +199,7 @@ def test_the_coachs_alert_about_a_failed_message_is_true_after_any_change(kind, 
     booking = book(kind, channel="threema", threema_id="ABCD1234")
     assert send(booking.notifications.get(kind=Kind.CONFIRMED)) == "failed"
     alert = booking.notifications.get(kind=Kind.COACH_DELIVERY_FAILED)
-    services.booking_cancel(booking=booking, now=NOW)
+    booking_cancel(booking=booking, now=NOW)
     assert send(alert) == "sent"  # its sequence is the failed message's id, not the booking's
 
 
@@ -209,7 +217,7 @@ def test_a_moved_request_is_invited_as_tentative(kind, backends):  # noqa: F811
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
     booking = book(kind)
-    services.booking_reschedule(booking=booking, start=at(10), now=NOW)
+    booking_reschedule(booking=booking, start=at(10), now=NOW)
     message = render(booking.notifications.get(kind=Kind.RESCHEDULED, audience="client"))
     assert message.calendar_method == "REQUEST"
     assert b"STATUS:TENTATIVE" in message.calendar and b"CANCELLED" not in message.calendar
@@ -229,9 +237,7 @@ def sent_on_whatsapp(kind, backends):  # noqa: F811
 
 def report(status: str, error: str = "") -> str:
     with transaction.atomic():
-        services.notification_delivery_update(
-            channel="whatsapp", provider_message_id="wamid.ABC", status=status, error=error
-        )
+        notification_delivery_update(channel="whatsapp", provider_message_id="wamid.ABC", status=status, error=error)
     return Notification.objects.get(provider_message_id="wamid.ABC").delivery_status
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from scheduler.models import Notification
+from scheduler.services.booking import BookingRequest, booking_create
 from tests.conftest import wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
@@ -80,10 +81,9 @@ def test_instant_messages_go_through_the_worker_to_the_gateway(channel, start_wo
     day = datetime.now(BERLIN).date() + timedelta(days=7)
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
     kind = AppointmentTypeFactory(coach=coach, reminders=[])
-    from scheduler import services
 
     contact = {"threema_id": "ABCD1234"} if channel == "threema" else {"whatsapp": "+491701234567"}
-    request = services.BookingRequest(
+    request = BookingRequest(
         start=datetime.combine(day, time(10), tzinfo=BERLIN),
         name="Eva",
         email="eva@example.org",
@@ -91,7 +91,7 @@ def test_instant_messages_go_through_the_worker_to_the_gateway(channel, start_wo
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         **contact,
     )
-    booking = services.booking_create(appointment_type=kind, request=request)
+    booking = booking_create(appointment_type=kind, request=request)
     row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
 
     def sent():

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scheduler.models import ExternalBusy, ExternalCalendar
-from scheduler.services import calendar_import
-from scheduler.services.calendar_import import ImportFailed
+from scheduler.services import external_calendars as calendar_import
+from scheduler.services.external_calendars import ImportFailed
 from scheduler.validators import THREEMA_ID, normalize_phone, normalize_threema_id, parse_openpgp_key
 from tests.factories import AppointmentTypeFactory, CoachFactory
 

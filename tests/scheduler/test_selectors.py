@@ -3,9 +3,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import selectors
-from scheduler.availability import Interval
 from scheduler.models import Booking
+from scheduler.selectors.coaches import appointment_type_bookable
+from scheduler.selectors.slots import slots_bookable
+from scheduler.slot_engine import Interval
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,
@@ -31,7 +32,7 @@ def coach():
 
 
 def slots(appointment_type, first=MONDAY, days=1):
-    return selectors.slots_bookable(
+    return slots_bookable(
         appointment_type=appointment_type,
         range_start=berlin(first, 0),
         range_end=berlin(first + timedelta(days=days), 0),
@@ -113,7 +114,7 @@ def test_a_booking_left_out_neither_blocks_nor_counts(coach):
     WeeklyHoursFactory(coach=coach, start=time(9), end=time(11))
     booking = BookingFactory(appointment_type=kind, start=berlin(MONDAY, 9))
     assert slots(kind) == []
-    moved = selectors.slots_bookable(
+    moved = slots_bookable(
         appointment_type=kind,
         range_start=berlin(MONDAY, 0),
         range_end=berlin(MONDAY, 23),
@@ -165,39 +166,37 @@ def test_another_coachs_data_does_not_count(coach):
 def test_a_bookable_type_is_read_once_until_the_coachs_settings_change(coach, django_assert_num_queries):
     kind = AppointmentTypeFactory(coach=coach, slug="talk")
     with django_assert_num_queries(1):
-        found = selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
+        found = appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
     assert found == kind and found.coach.user.email == coach.user.email
     with django_assert_num_queries(0):
-        assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is found
+        assert appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is found
     kind.duration = timedelta(minutes=45)
     kind.save()
-    assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk").duration == timedelta(
-        minutes=45
-    )
+    assert appointment_type_bookable(coach_slug=coach.slug, type_slug="talk").duration == timedelta(minutes=45)
     kind.active = False
     kind.save()
-    assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is None
+    assert appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is None
 
 
 @pytest.mark.parametrize("change", ["coach", "user", "delete"])
 def test_a_write_of_coach_user_or_type_is_seen_at_once(coach, change):
     kind = AppointmentTypeFactory(coach=coach, slug="talk")
     old_slug = coach.slug
-    assert selectors.appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is not None
+    assert appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is not None
     if change == "coach":
         coach.slug = "renamed"
         coach.save()
-        assert selectors.appointment_type_bookable(coach_slug="renamed", type_slug="talk") is not None
+        assert appointment_type_bookable(coach_slug="renamed", type_slug="talk") is not None
     elif change == "user":
         coach.user.is_active = False
         coach.user.save()
     else:
         kind.delete()
-    assert selectors.appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is None
+    assert appointment_type_bookable(coach_slug=old_slug, type_slug="talk") is None
 
 
 def test_the_version_changes_again_after_commit(coach, django_capture_on_commit_callbacks):
-    from scheduler.models import coach_settings_version
+    from scheduler.cache_versions import coach_settings_version
 
     before = coach_settings_version()
     with django_capture_on_commit_callbacks(execute=True):
@@ -209,11 +208,11 @@ def test_the_version_changes_again_after_commit(coach, django_capture_on_commit_
 
 
 def test_a_bookable_type_is_read_again_after_its_time_to_live(coach, monkeypatch, django_assert_num_queries):
-    from scheduler.selectors import booking
+    from scheduler.selectors import coaches as booking
 
     AppointmentTypeFactory(coach=coach, slug="talk")
-    selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
+    appointment_type_bookable(coach_slug=coach.slug, type_slug="talk")
     later = booking.monotonic() + booking.BOOKABLE_TYPE_TTL + 1
     monkeypatch.setattr(booking, "monotonic", lambda: later)
     with django_assert_num_queries(1):  # e.g. after a write that sent no signal (QuerySet.update)
-        assert selectors.appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is not None
+        assert appointment_type_bookable(coach_slug=coach.slug, type_slug="talk") is not None

@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.models import Booking, DateOverride
-from scheduler.selectors.booking import slots_bookable
 from scheduler.selectors.coach_availability import (
     PREVIEW_DAYS,
     blocked_period_collisions,
@@ -12,6 +11,7 @@ from scheduler.selectors.coach_availability import (
     date_overrides_upcoming,
     slots_preview,
 )
+from scheduler.selectors.slots import slots_bookable
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,

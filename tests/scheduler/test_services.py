@@ -5,9 +5,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from scheduler import services
 from scheduler.models import AppointmentType, Booking, Client
-from scheduler.services import BookingRequest, SlotTaken
+from scheduler.services.booking import (
+    BookingRequest,
+    SlotTaken,
+    booking_cancel,
+    booking_confirm,
+    booking_create,
+    booking_decline,
+    booking_reschedule,
+    bookings_expire_due,
+)
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +43,7 @@ def request_for(**changes):
 
 
 def create(kind, address_proved=False, **changes):
-    return services.booking_create(
-        appointment_type=kind, request=request_for(**changes), now=NOW, address_proved=address_proved
-    )
+    return booking_create(appointment_type=kind, request=request_for(**changes), now=NOW, address_proved=address_proved)
 
 
 def field_errors(kind, **changes):
@@ -151,7 +157,7 @@ def test_a_client_is_reused_per_coach_and_email(kind):
     assert Client.objects.count() == 1
     other = AppointmentTypeFactory()  # another coach
     WeeklyHoursFactory(coach=other.coach, weekday=0)
-    services.booking_create(appointment_type=other, request=request_for(), now=NOW)
+    booking_create(appointment_type=other, request=request_for(), now=NOW)
     assert Client.objects.count() == 2
 
 
@@ -161,7 +167,7 @@ def test_approval_for_new_clients_only(kind):
     first = create(kind, address_proved=True)
     assert first.status == Booking.Status.REQUESTED
     assert first.respond_by == first.start
-    services.booking_confirm(booking=first)
+    booking_confirm(booking=first)
     assert create(kind, start=at(10), address_proved=True).status == Booking.Status.CONFIRMED
     # Someone else who only types the address is a new client.
     assert create(kind, start=at(11)).status == Booking.Status.REQUESTED
@@ -170,7 +176,7 @@ def test_approval_for_new_clients_only(kind):
 def test_approval_always(kind):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
-    services.booking_confirm(booking=create(kind))
+    booking_confirm(booking=create(kind))
     assert create(kind, start=at(10)).status == Booking.Status.REQUESTED
 
 
@@ -180,7 +186,7 @@ def test_request_blocks_the_slot_until_declined(kind):
     request = create(kind)
     with pytest.raises(SlotTaken):
         create(kind, email="b@example.org")
-    services.booking_decline(booking=request, note="Leider ausgebucht.")
+    booking_decline(booking=request, note="Leider ausgebucht.")
     request.refresh_from_db()
     assert request.status == Booking.Status.DECLINED and request.status_note == "Leider ausgebucht."
     assert create(kind, email="b@example.org").status == Booking.Status.REQUESTED
@@ -198,42 +204,42 @@ def test_unanswered_requests_expire_and_free_the_slot(kind):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
     request = create(kind)
-    assert services.bookings_expire_due(now=at(8, 59)) == 0
-    assert services.bookings_expire_due(now=at(9)) == 1
+    assert bookings_expire_due(now=at(8, 59)) == 0
+    assert bookings_expire_due(now=at(9)) == 1
     request.refresh_from_db()
     assert request.status == Booking.Status.EXPIRED
     assert request.sequence == 1
-    assert services.bookings_expire_due(now=at(9)) == 0  # nothing twice
+    assert bookings_expire_due(now=at(9)) == 0  # nothing twice
 
 
 def test_confirm_and_decline_only_requests(kind):
     booking = create(kind)
     with pytest.raises(ValidationError, match="Only a request"):
-        services.booking_confirm(booking=booking)
+        booking_confirm(booking=booking)
     with pytest.raises(ValidationError, match="Only a request"):
-        services.booking_decline(booking=booking)
+        booking_decline(booking=booking)
 
 
 def test_cancel_frees_the_slot_and_raises_the_sequence(kind):
     booking = create(kind)
-    cancelled = services.booking_cancel(booking=booking, note="Krank", now=NOW)
+    cancelled = booking_cancel(booking=booking, note="Krank", now=NOW)
     assert cancelled.status == Booking.Status.CANCELLED
     assert cancelled.sequence == 1
     assert create(kind, email="next@example.org").start == at(9)
     with pytest.raises(ValidationError, match="no longer active"):
-        services.booking_cancel(booking=cancelled, now=NOW)
+        booking_cancel(booking=cancelled, now=NOW)
 
 
 def test_cannot_cancel_once_begun(kind):
     booking = create(kind)
     with pytest.raises(ValidationError, match="already begun"):
-        services.booking_cancel(booking=booking, now=at(9, 5))
+        booking_cancel(booking=booking, now=at(9, 5))
 
 
 def test_reschedule_moves_the_same_booking(kind):
     booking = create(kind)
     token = booking.token
-    moved = services.booking_reschedule(booking=booking, start=at(11), now=NOW)
+    moved = booking_reschedule(booking=booking, start=at(11), now=NOW)
     assert (moved.pk, moved.token, moved.start, moved.sequence) == (booking.pk, token, at(11), 1)
     assert create(kind, email="next@example.org").start == at(9)  # old slot free again
 
@@ -242,16 +248,16 @@ def test_reschedule_within_its_own_span_is_allowed(kind):
     kind.buffer_after = timedelta(minutes=30)
     kind.save()
     booking = create(kind, start=at(9))
-    assert services.booking_reschedule(booking=booking, start=at(9, 30), now=NOW).start == at(9, 30)
+    assert booking_reschedule(booking=booking, start=at(9, 30), now=NOW).start == at(9, 30)
 
 
 def test_reschedule_onto_a_taken_or_unoffered_slot(kind):
     booking = create(kind)
     create(kind, start=at(10), email="other@example.org")
     with pytest.raises(SlotTaken):
-        services.booking_reschedule(booking=booking, start=at(10), now=NOW)
+        booking_reschedule(booking=booking, start=at(10), now=NOW)
     with pytest.raises(ValidationError):
-        services.booking_reschedule(booking=booking, start=at(10, 15), now=NOW)
+        booking_reschedule(booking=booking, start=at(10, 15), now=NOW)
     booking.refresh_from_db()
     assert booking.start == at(9) and booking.sequence == 0
 

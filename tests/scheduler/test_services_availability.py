@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
-from scheduler.services.availability import (
+from scheduler.services.coach_availability import (
     BlockedPeriodCollides,
     HoursWindow,
     blocked_period_delete,

@@ -10,12 +10,14 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from scheduler import selectors, services
-from scheduler.availability import Interval
 from scheduler.models import Booking, ExternalBusy, ExternalCalendar
-from scheduler.services import availability as availability_services
+from scheduler.selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
 from scheduler.services import coach as coach_services
-from scheduler.services.availability import HoursWindow
+from scheduler.services import coach_availability as availability_services
+from scheduler.services.booking import booking_cancel
+from scheduler.services.coach_availability import HoursWindow
+from scheduler.services.external_calendars import external_calendar_import
+from scheduler.slot_engine import Interval
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,
@@ -88,7 +90,7 @@ def test_a_question_without_start_is_computed_each_time(client, coaching, django
 
 def cancel_booking(coaching):
     booking = BookingFactory(appointment_type=coaching, start=at(10))
-    return lambda: services.booking_cancel(booking=booking, by_coach=True)
+    return lambda: booking_cancel(booking=booking, by_coach=True)
 
 
 def import_busy_then(change):
@@ -203,21 +205,21 @@ def test_an_imported_calendar_is_seen_at_once(client, coaching, httpserver, sett
     calendar = ExternalCalendar.objects.create(coach=coaching.coach, name="Work", url=httpserver.url_for("/work.ics"))
     assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
 
-    services.external_calendar_import(calendar=calendar)
+    external_calendar_import(calendar=calendar)
 
     assert starts(ask(client)) == ["09:00", "11:00"]
 
 
 def test_a_write_between_reading_the_versions_and_keeping_the_answer_leaves_it_unused(client, coaching):
     # A request reads the versions, then the data; a booking commits in between.
-    key = selectors.slots_answer_key(coach="anna", **PARAMS)
-    _, versions = selectors.slots_answer_cached(key=key)
+    key = slots_answer_key(coach="anna", **PARAMS)
+    _, versions = slots_answer_cached(key=key)
     stale = ask(client)
     cache.delete(key)
     BookingFactory(appointment_type=coaching, start=at(10))
-    selectors.slots_answer_keep(key=key, versions=versions, body=stale[1], slots=[], appointment_type=coaching)
+    slots_answer_keep(key=key, versions=versions, body=stale[1], slots=[], appointment_type=coaching)
 
-    assert selectors.slots_answer_cached(key=key)[0] is None
+    assert slots_answer_cached(key=key)[0] is None
     assert starts(ask(client)) == ["09:00", "11:00"]
 
 
@@ -231,39 +233,39 @@ def test_an_answer_is_kept_until_its_first_slot_comes_within_the_minimum_notice(
     now = timezone.now()
     coaching.minimum_notice = timedelta(hours=2)
     first = Interval(now + timedelta(hours=2, seconds=30), now + timedelta(hours=3))
-    key = selectors.slots_answer_key(coach="anna", **PARAMS)
-    _, versions = selectors.slots_answer_cached(key=key)
+    key = slots_answer_key(coach="anna", **PARAMS)
+    _, versions = slots_answer_cached(key=key)
 
     with time_machine.travel(now, tick=False) as traveller:
-        selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[first], appointment_type=coaching)
+        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[first], appointment_type=coaching)
         traveller.shift(timedelta(seconds=29))
-        assert selectors.slots_answer_cached(key=key)[0] == b"[]"
+        assert slots_answer_cached(key=key)[0] == b"[]"
         traveller.shift(timedelta(seconds=2))  # 10:00 is now less than two hours away
-        assert selectors.slots_answer_cached(key=key)[0] is None
+        assert slots_answer_cached(key=key)[0] is None
 
 
 def test_an_answer_whose_first_slot_is_due_now_is_not_kept(coaching):
     coaching.minimum_notice = timedelta(hours=2)
     now = timezone.now()
     due = Interval(now + timedelta(hours=2), now + timedelta(hours=3))
-    key = selectors.slots_answer_key(coach="anna", **PARAMS)
-    _, versions = selectors.slots_answer_cached(key=key)
+    key = slots_answer_key(coach="anna", **PARAMS)
+    _, versions = slots_answer_cached(key=key)
 
-    selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[due], appointment_type=coaching)
+    slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[due], appointment_type=coaching)
 
-    assert selectors.slots_answer_cached(key=key)[0] is None
+    assert slots_answer_cached(key=key)[0] is None
 
 
 def test_an_empty_answer_is_kept_at_most_a_minute(coaching, clock_driven_cache):
-    key = selectors.slots_answer_key(coach="anna", **PARAMS)
-    _, versions = selectors.slots_answer_cached(key=key)
+    key = slots_answer_key(coach="anna", **PARAMS)
+    _, versions = slots_answer_cached(key=key)
 
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        selectors.slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching)
+        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching)
         traveller.shift(timedelta(seconds=59))
-        assert selectors.slots_answer_cached(key=key)[0] == b"[]"
+        assert slots_answer_cached(key=key)[0] == b"[]"
         traveller.shift(timedelta(seconds=2))
-        assert selectors.slots_answer_cached(key=key)[0] is None
+        assert slots_answer_cached(key=key)[0] is None
 
 
 def test_errors_are_never_kept(client, coaching):

@@ -18,9 +18,10 @@ from django.utils import timezone
 from nacl.public import PrivateKey
 from werkzeug import Response
 
-from scheduler import services, tasks
+from scheduler import tasks
 from scheduler.channels import threema, whatsapp
 from scheduler.models import Notification
+from scheduler.outbox.write import notification_retry
 from tests.factories import BookingFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def attempt(pk, providers) -> str:
     providers.release()
     if result.successful() and result.result == "unknown":
         # A send that timed out may have arrived: it waits for the coach's "send again".
-        services.notification_retry(notification=Notification.objects.get(pk=pk))
+        notification_retry(notification=Notification.objects.get(pk=pk))
     return result.result if result.successful() else f"raised {type(result.result).__name__}"
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.apps import apps
 
 from accounts import services as account_services
-from scheduler import services
-from scheduler.models import common, new_token
+from scheduler.models import common
+from scheduler.models.common import new_token
+from scheduler.services.coach import coach_feed_rotate
 
 from .conftest import make_client, make_coach
 
@@ -63,7 +64,7 @@ def test_saved_objects_and_rotations_get_fresh_strong_tokens():
     kim = make_client("kim", anna)
     saved = [anna.booking.token, ben.booking.token, kim.booking.token, anna.coach.feed_token, ben.coach.feed_token]
     saved.append(kim.profile.feed_token)
-    saved.append(services.coach_feed_rotate(coach=anna.coach).feed_token)
+    saved.append(coach_feed_rotate(coach=anna.coach).feed_token)
     saved.append(account_services.client_feed_rotate(user=kim.user).feed_token)
     assert len(set(saved)) == len(saved)  # the rotated ones differ from the old ones too
     assert all(random_bits(token) >= MIN_BITS for token in saved)

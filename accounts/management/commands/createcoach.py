@@ -3,7 +3,7 @@ from getpass import getpass
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from scheduler.services import coach_create
+from scheduler.services.coach import coach_create
 
 
 class Command(BaseCommand):

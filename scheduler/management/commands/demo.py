@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from scheduler.models import AppointmentType, Channel, Coach, WeeklyHours
+from scheduler.models import AppointmentType, Coach, WeeklyHours
+from scheduler.models.common import Channel
 
 DEMO_EMAIL = "coach@example.com"
 DEMO_PASSWORD = "demo-pass-123"

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from scheduler import services
 from scheduler.models import Coach
+
+from ...services.coach import coach_feed_rotate, coach_feed_url
 
 
 class Command(BaseCommand):
@@ -16,5 +17,5 @@ class Command(BaseCommand):
         if coach is None:
             raise CommandError(f"No coach with the address {options['coach_slug']!r}.")
         if options["rotate"]:
-            coach = services.coach_feed_rotate(coach=coach)
-        self.stdout.write(services.coach_feed_url(coach=coach))
+            coach = coach_feed_rotate(coach=coach)
+        self.stdout.write(coach_feed_url(coach=coach))

@@ -9,11 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ...forms.availability import BlockedPeriodForm, DateOverrideForm, WeeklyHoursFormSet
-from ...selectors import coach_availability as selectors
-from ...selectors.booking import appointment_types_bookable
-from ...services import availability as services
-from ..public import see_other
+from ...forms.coach_availability import BlockedPeriodForm, DateOverrideForm, WeeklyHoursFormSet
+from ...selectors.coach_availability import (
+    appointment_types_of,
+    blocked_periods_upcoming,
+    date_overrides_upcoming,
+    slots_preview,
+    weekly_hours_of,
+)
+from ...selectors.coaches import appointment_types_bookable
+from ...services import coach_availability as availability_services
+from ...services.coach_availability import (
+    BlockedPeriodCollides,
+    blocked_period_save,
+    date_override_create,
+    weekly_hours_replace,
+)
+from ..shared import see_other
 from . import coach_required
 
 SAVED_HOURS = _("Your weekly hours are saved.")
@@ -32,7 +44,7 @@ def _render(request, template, context):
 @require_http_methods(["GET", "HEAD", "POST"])
 def weekly_hours(request):
     coach = request.coach
-    types = selectors.appointment_types_of(coach=coach)
+    types = appointment_types_of(coach=coach)
     initial = [
         {
             "weekday": row.weekday,
@@ -40,13 +52,13 @@ def weekly_hours(request):
             "end": row.end,
             "appointment_types": list(row.appointment_types.all()),
         }
-        for row in selectors.weekly_hours_of(coach=coach)
+        for row in weekly_hours_of(coach=coach)
     ]
     data = request.POST if request.method == "POST" else None
     formset = WeeklyHoursFormSet(data, initial=initial, prefix="hours", form_kwargs={"appointment_types": types})
     if formset.is_bound and formset.is_valid():
         # The formset checks what the service does, so a valid formset is saved.
-        services.weekly_hours_replace(coach=coach, windows=formset.windows())
+        weekly_hours_replace(coach=coach, windows=formset.windows())
         messages.success(request, SAVED_HOURS)
         return see_other(reverse("coach:availability"))
     return _render(request, "weekly_hours.html", {"formset": formset, "has_types": types.exists()})
@@ -61,13 +73,13 @@ def date_overrides(request):
         data = form.cleaned_data
         try:
             # A closed day comes without times (the form sees to that).
-            services.date_override_create(coach=coach, day=data["date"], start=data["start"], end=data["end"])
+            date_override_create(coach=coach, day=data["date"], start=data["start"], end=data["end"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, SAVED_OVERRIDE)
             return see_other(reverse("coach:availability_overrides"))
-    overrides = selectors.date_overrides_upcoming(coach=coach, now=timezone.now())
+    overrides = date_overrides_upcoming(coach=coach, now=timezone.now())
     return _render(request, "date_overrides.html", {"form": form, "overrides": overrides})
 
 
@@ -75,7 +87,7 @@ def date_overrides(request):
 @require_POST
 def date_override_delete(request, pk):
     override = get_object_or_404(request.coach.date_overrides, pk=pk)
-    services.date_override_delete(override=override)
+    availability_services.date_override_delete(override=override)
     messages.success(request, DELETED_OVERRIDE)
     return see_other(reverse("coach:availability_overrides"))
 
@@ -83,7 +95,7 @@ def date_override_delete(request, pk):
 @coach_required
 @require_safe
 def blocked_periods(request):
-    periods = selectors.blocked_periods_upcoming(coach=request.coach, now=timezone.now())
+    periods = blocked_periods_upcoming(coach=request.coach, now=timezone.now())
     return _render(request, "blocked_periods.html", {"periods": periods})
 
 
@@ -96,7 +108,7 @@ def _blocked_period_form(request, period):
     if form.is_bound and form.is_valid():
         decision = form.decision()
         try:
-            saved = services.blocked_period_save(
+            saved = blocked_period_save(
                 coach=coach,
                 period=period,
                 **form.period_values(),
@@ -104,7 +116,7 @@ def _blocked_period_form(request, period):
                 cancel_bookings=decision == "cancel",
                 note=form.cleaned_data["cancel_note"],
             )
-        except services.BlockedPeriodCollides as exc:
+        except BlockedPeriodCollides as exc:
             collisions = exc.bookings
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -130,7 +142,7 @@ def blocked_period_edit(request, pk):
 @require_POST
 def blocked_period_delete(request, pk):
     period = get_object_or_404(request.coach.blocked_periods, pk=pk)
-    services.blocked_period_delete(period=period)
+    availability_services.blocked_period_delete(period=period)
     messages.success(request, DELETED_PERIOD)
     return see_other(reverse("coach:availability_blocked"))
 
@@ -141,7 +153,7 @@ def preview(request):
     """The next days' bookable slots of one type, from the engine clients are served by."""
     types = list(appointment_types_bookable(coach=request.coach))
     chosen = next((t for t in types if t.slug == request.GET.get("type")), types[0] if types else None)
-    days = selectors.slots_preview(appointment_type=chosen, now=timezone.now()) if chosen else []
+    days = slots_preview(appointment_type=chosen, now=timezone.now()) if chosen else []
     return _render(request, "preview.html", {"types": types, "chosen": chosen, "days": days})
 
 

@@ -16,12 +16,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ... import phrases, services
-from ...forms import parse_start
+from ... import phrases
+from ...forms.booking import parse_start
 from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm
 from ...models import Booking
-from ...selectors import coach_bookings as selectors
-from ..public import see_other, slot_picker
+from ...outbox import write as outbox_write
+from ...selectors.coach_bookings import (
+    booking_notifications,
+    coach_booking,
+    coach_bookings_filtered,
+    coach_notification,
+)
+from ...services import booking as booking_services
+from ...services.booking import SlotTaken
+from ..shared import see_other
+from ..slot_picker import slot_picker
 from . import coach_required
 
 PAGE_SIZE = 50
@@ -46,7 +55,7 @@ def note_form(booking: Booking, action: str, data=None) -> BookingNoteForm:
 
 
 def _booking(request, booking_uuid) -> Booking:
-    booking = selectors.coach_booking(coach=request.coach, booking_uuid=booking_uuid)
+    booking = coach_booking(coach=request.coach, booking_uuid=booking_uuid)
     if booking is None:
         raise Http404
     return booking
@@ -79,7 +88,7 @@ def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=No
     context = {
         "section": "bookings",
         "booking": booking,
-        "notifications": selectors.booking_notifications(booking=booking, now=now),
+        "notifications": booking_notifications(booking=booking, now=now),
         "changeable": booking.is_active and booking.start > now,
         "decline_form": decline_form or note_form(booking, "decline"),
         "cancel_form": cancel_form or note_form(booking, "cancel"),
@@ -93,7 +102,7 @@ def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=No
 def booking_list(request):
     form = BookingFilterForm(request.GET)
     filters = form.filters()
-    bookings = selectors.coach_bookings_filtered(coach=request.coach, now=timezone.now(), **filters)
+    bookings = coach_bookings_filtered(coach=request.coach, now=timezone.now(), **filters)
     page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "section": "bookings",
@@ -116,7 +125,7 @@ def booking_detail(request, booking_uuid):
 @require_POST
 def booking_confirm(request, booking_uuid):
     booking = _booking(request, booking_uuid)
-    return _act(request, booking, lambda: services.booking_confirm(booking=booking), CONFIRMED)
+    return _act(request, booking, lambda: booking_services.booking_confirm(booking=booking), CONFIRMED)
 
 
 @coach_required
@@ -127,7 +136,7 @@ def booking_decline(request, booking_uuid):
     if not form.is_valid():
         return _detail_page(request, booking, decline_form=form, status=400)
     note = form.cleaned_data["note"]
-    return _act(request, booking, lambda: services.booking_decline(booking=booking, note=note), DECLINED)
+    return _act(request, booking, lambda: booking_services.booking_decline(booking=booking, note=note), DECLINED)
 
 
 @coach_required
@@ -138,7 +147,9 @@ def booking_cancel(request, booking_uuid):
     if not form.is_valid():
         return _detail_page(request, booking, cancel_form=form, status=400)
     note = form.cleaned_data["note"]
-    return _act(request, booking, lambda: services.booking_cancel(booking=booking, note=note, by_coach=True), CANCELLED)
+    return _act(
+        request, booking, lambda: booking_services.booking_cancel(booking=booking, note=note, by_coach=True), CANCELLED
+    )
 
 
 @coach_required
@@ -154,10 +165,10 @@ def booking_reschedule(request, booking_uuid):
         try:
             if start is None:
                 raise ValidationError(phrases.SLOT_GONE)
-            services.booking_reschedule(booking=booking, start=start, by_coach=True)
+            booking_services.booking_reschedule(booking=booking, start=start, by_coach=True)
         except ValidationError as exc:
             errors, status = exc.messages, 400
-        except services.SlotTaken:
+        except SlotTaken:
             errors, status = [phrases.SLOT_TAKEN_MOVE], 409
         else:
             messages.success(request, RESCHEDULED % {"client": booking.client_name})
@@ -193,13 +204,13 @@ def booking_reschedule(request, booking_uuid):
 @coach_required
 @require_POST
 def notification_retry(request, booking_uuid, notification_id):
-    notification = selectors.coach_notification(
+    notification = coach_notification(
         coach=request.coach, booking_uuid=booking_uuid, notification_id=notification_id, now=timezone.now()
     )
     if notification is None:
         raise Http404
     if notification.can_retry:
-        services.notification_retry(notification=notification)
+        outbox_write.notification_retry(notification=notification)
         messages.success(request, RETRIED % {"recipient": notification.recipient})
     elif notification.status not in (notification.Status.FAILED, notification.Status.UNKNOWN):
         messages.info(request, NOT_FAILED)

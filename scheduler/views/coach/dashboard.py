@@ -8,7 +8,13 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ...selectors import coach_bookings as selectors
+from ...selectors.coach_bookings import (
+    AGENDA_DAYS,
+    coach_agenda,
+    coach_calendar_errors,
+    coach_notifications_failed,
+    coach_requests_pending,
+)
 from . import coach_required
 from .bookings import note_form
 
@@ -18,18 +24,16 @@ from .bookings import note_form
 def dashboard(request):
     coach, now = request.coach, timezone.now()
     today = now.astimezone(coach.zone).date()
-    requests = [
-        (booking, note_form(booking, "decline")) for booking in selectors.coach_requests_pending(coach=coach, now=now)
-    ]
+    requests = [(booking, note_form(booking, "decline")) for booking in coach_requests_pending(coach=coach, now=now)]
     context = {
         "section": "dashboard",
         "today": today,
         "tomorrow": today + timedelta(days=1),
-        "last_day": today + timedelta(days=selectors.AGENDA_DAYS - 1),
-        "agenda": selectors.coach_agenda(coach=coach, now=now),
+        "last_day": today + timedelta(days=AGENDA_DAYS - 1),
+        "agenda": coach_agenda(coach=coach, now=now),
         "requests": requests,
-        "failed": selectors.coach_notifications_failed(coach=coach, now=now),
-        "calendar_errors": selectors.coach_calendar_errors(coach=coach),
+        "failed": coach_notifications_failed(coach=coach, now=now),
+        "calendar_errors": coach_calendar_errors(coach=coach),
     }
     return render(request, "coach/dashboard.html", context)
 

@@ -17,12 +17,14 @@ from ...services.coach import (
     coach_feed_url,
     coach_pgp_key_set,
     coach_profile_update,
+)
+from ...services.external_calendars import (
     external_calendar_create,
     external_calendar_delete,
     external_calendar_set_active,
 )
 from ...validators import openpgp_key_summary
-from ..public import add_service_errors, see_other
+from ..shared import add_service_errors, see_other
 from . import coach_required
 
 

@@ -16,7 +16,7 @@ from ...services.appointment_types import (
     appointment_type_set_active,
     appointment_type_update,
 )
-from ..public import add_service_errors, see_other
+from ..shared import add_service_errors, see_other
 from . import coach_required
 
 

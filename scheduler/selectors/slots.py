@@ -1,62 +1,13 @@
-"""Reads. Everything the availability engine needs comes from here, in one query
-whatever the size of the range."""
+"""Reads for the slot engine (slot_engine.py): everything it needs about one type in one
+query whatever the size of the range, and the bookable slots of a range."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import QuerySet
 
-from ..availability import Interval, SlotRules, WeeklyWindow, Window, bookable_slots
-from ..models import AppointmentType, BlockedPeriod, Booking, Coach, coach_settings_version
-
-
-def coaches() -> QuerySet[Coach]:
-    return Coach.objects.filter(user__is_active=True)
-
-
-def coach_single() -> Coach | None:
-    """The only coach of this site, or None when there are none or several."""
-    found = list(coaches()[:2])
-    return found[0] if len(found) == 1 else None
-
-
-def bookings_with_details() -> QuerySet[Booking]:
-    """Bookings with what every page about one booking shows."""
-    return Booking.objects.select_related("coach", "appointment_type", "client")
-
-
-def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
-    return coach.appointment_types.filter(active=True)
-
-
-# Types the API found, per process: {(coach slug, type slug): (version, expiry, type)}.
-# The query (type, coach and user: 40 columns through the ORM) cost a quarter of a
-# booking request's CPU. A copy is good while the coaches' settings keep their version
-# (models/signals.py) and for at most BOOKABLE_TYPE_TTL seconds, for writes without signals.
-_bookable_types: dict[tuple[str, str], tuple[str, float, AppointmentType]] = {}
-BOOKABLE_TYPE_TTL = 60
-
-
-def appointment_type_bookable(*, coach_slug: str, type_slug: str) -> AppointmentType | None:
-    """One bookable type with its coach and the coach's user, in one query or none (then
-    the same instance as before: read it, never change it)."""
-    key = (coach_slug, type_slug)
-    version = coach_settings_version()
-    cached = _bookable_types.get(key)
-    if cached and cached[0] == version and cached[1] > monotonic():
-        return cached[2]
-    found = (
-        AppointmentType.objects.select_related("coach__user")
-        .filter(coach__slug=coach_slug, coach__user__is_active=True, active=True, slug=type_slug)
-        .first()
-    )
-    if found is None:
-        _bookable_types.pop(key, None)
-    else:
-        _bookable_types[key] = (version, monotonic() + BOOKABLE_TYPE_TTL, found)
-    return found
+from ..models import AppointmentType, BlockedPeriod, Booking
+from ..slot_engine import Interval, SlotRules, WeeklyWindow, Window, bookable_slots
 
 
 def slot_rules(appointment_type: AppointmentType) -> SlotRules:
@@ -146,7 +97,7 @@ def availability_inputs(
     range_end: datetime,
     exclude_booking: Booking | None = None,
 ) -> dict:
-    """Keyword arguments for `availability.bookable_slots` (all but `now` and the range).
+    """Keyword arguments for `slot_engine.bookable_slots` (all but `now` and the range).
 
     One query (see _INPUTS_SQL): the working hours, the range's date overrides and
     everything busy; with a daily or weekly cap also the type's booking starts from the

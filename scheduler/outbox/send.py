@@ -1,18 +1,6 @@
-"""The outbox: notifications are written in the transaction of the change they tell
-about and sent by a worker after commit.
-
-Each message is sent at most once. A task first claims its row with a conditional
-UPDATE, so a task delivered twice sends once. A message is rendered when it is sent,
-from the booking as it is then; one that a later change of the booking overtook (a
-confirmation after a cancellation, an old time after a move) is not sent but marked
-superseded. Transient failures come back with exponential backoff and jitter; after
-MAX_ATTEMPTS, or at once for a permanent failure, the row is failed and the coach is
-told. An attempt whose outcome nobody knows (the provider may have the message: no
-answer came, or the worker died in the middle) is never repeated by itself: the row
-becomes "unknown" ("may not have arrived") and the coach may send it again. A sweeper
-(beat, every minute) dispatches what is due — reminders, retries, rows whose dispatch
-was lost because the broker was down — and marks rows a killed worker left in
-"sending" as unknown."""
+"""Claiming and sending: one message at a time, checked against the booking as it is
+now, handed to its channel's backend, and its outcome recorded (see the package's
+docstring for the guarantees)."""
 
 import logging
 import random
@@ -24,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..channels.base import DeliveryError, get_backend
-from ..models import Booking, Channel, Notification
+from ..models import Booking, Notification
 from ..selectors.coach_bookings import ALERT_KINDS
+from .queue import notifications_dispatch
+from .texts import client_key_problem, render
+from .write import Kind, Status, coach_alert_write
 
 logger = logging.getLogger("sprechzeit.outbox")
-
-Kind = Notification.Kind
-Audience = Notification.Audience
-Status = Notification.Status
 
 MAX_ATTEMPTS = 6
 # A row left in "sending" this long belongs to a worker that died (or hangs): whether it
@@ -39,24 +26,6 @@ MAX_ATTEMPTS = 6
 SENDING_TIMEOUT = timedelta(minutes=5)
 # A due row dispatched this long ago without being claimed is dispatched again.
 REDISPATCH_AFTER = timedelta(minutes=2)
-
-# What each change of a booking tells whom.
-EVENTS = {
-    # Only the client hears of a booking whose address is not confirmed yet: the link to confirm it.
-    "created_unconfirmed": [(Kind.ADDRESS_CONFIRMATION, Audience.CLIENT)],
-    "created_confirmed": [(Kind.CONFIRMED, Audience.CLIENT), (Kind.COACH_NEW_BOOKING, Audience.COACH)],
-    "created_requested": [(Kind.REQUEST_RECEIVED, Audience.CLIENT), (Kind.COACH_REQUEST_WAITING, Audience.COACH)],
-    "confirmed": [(Kind.CONFIRMED, Audience.CLIENT)],
-    "declined": [(Kind.DECLINED, Audience.CLIENT)],
-    "expired": [(Kind.DECLINED, Audience.CLIENT)],
-    "cancelled": [(Kind.CANCELLED, Audience.CLIENT), (Kind.CANCELLED, Audience.COACH)],
-    "rescheduled": [(Kind.RESCHEDULED, Audience.CLIENT), (Kind.RESCHEDULED, Audience.COACH)],
-    # The coach's own change: only the client is told (the coach's message says the client did it).
-    "cancelled_by_coach": [(Kind.CANCELLED, Audience.CLIENT)],
-    "rescheduled_by_coach": [(Kind.RESCHEDULED, Audience.CLIENT)],
-}
-# After these, a confirmed booking gets its reminders (planned for its current time).
-EVENTS_WITH_REMINDERS = ("created_confirmed", "confirmed", "rescheduled", "rescheduled_by_coach")
 
 # ALERT_KINDS tell the coach what happened to another message, not the booking's state:
 # no later change makes them untrue. (Their sequence is the other message's pk.)
@@ -78,82 +47,6 @@ TRUE_WHILE = {
 # moves a message back (a late "delivered" leaves "read"). WhatsApp: sent, delivered, read
 # or failed; Threema's receipts: received, read, then acknowledged or declined.
 DELIVERY_ORDER = {"sent": 1, "delivered": 2, "received": 2, "failed": 3, "read": 4, "acknowledged": 5, "declined": 5}
-
-
-def address(booking: Booking, audience: str) -> tuple[str, str]:
-    """(channel, recipient) for the client or the coach. A client who is called by the
-    coach gets their confirmation by e-mail; the coach always by e-mail. The client is
-    reached as this booking gave it (its snapshot), never as another booking said."""
-    if audience == Audience.COACH:
-        return Channel.EMAIL, booking.coach.user.email
-    if booking.channel == Channel.THREEMA:
-        return Channel.THREEMA, booking.threema_id
-    if booking.channel == Channel.WHATSAPP:
-        return Channel.WHATSAPP, booking.whatsapp
-    return Channel.EMAIL, booking.client.email
-
-
-def booking_notify(*, booking: Booking, event: str, now: datetime | None = None) -> list[Notification]:
-    """Write the notifications of one change (and the reminders of a confirmed booking)
-    in the current transaction; they are dispatched once it commits."""
-    now = now or timezone.now()
-    rows = []
-    for kind, audience in EVENTS[event]:
-        channel, recipient = address(booking, audience)
-        rows.append(
-            Notification(
-                booking=booking,
-                kind=kind,
-                audience=audience,
-                channel=channel,
-                recipient=recipient,
-                sequence=booking.sequence,
-                scheduled_for=now,
-            )
-        )
-    if booking.status == Booking.Status.CONFIRMED and event in EVENTS_WITH_REMINDERS:
-        channel, recipient = address(booking, Audience.CLIENT)
-        for minutes in booking.appointment_type.reminders:
-            when = booking.start - timedelta(minutes=minutes)
-            if when > now:
-                rows.append(
-                    Notification(
-                        booking=booking,
-                        kind=Kind.REMINDER,
-                        audience=Audience.CLIENT,
-                        channel=channel,
-                        recipient=recipient,
-                        sequence=booking.sequence,
-                        scheduled_for=when,
-                    )
-                )
-    for row in rows:
-        # Marked as dispatched up front: if queueing fails after commit, the sweeper
-        # tries again REDISPATCH_AFTER later; no second write per message.
-        if row.scheduled_for <= now:
-            row.dispatched_at = now
-    created = Notification.objects.bulk_create(rows)
-    due = [row.pk for row in created if row.scheduled_for <= now]
-    transaction.on_commit(lambda: notifications_dispatch(ids=due, mark=False))
-    return created
-
-
-def notifications_dispatch(*, ids: list[int], mark: bool = True) -> None:
-    """Queue the sending of these notifications (and note when, unless the caller already
-    did). A broker that is down loses nothing: the rows stay pending and the sweeper
-    dispatches them again."""
-    from ..tasks import send_notifications
-
-    if not ids:
-        return
-    try:
-        # One task for the messages of one change: one trip to the broker.
-        send_notifications.delay(list(ids))
-    except Exception:  # the broker's errors vary by transport; the rows are safe in the database
-        logger.warning("could not queue notifications %s; the sweeper will", ids, exc_info=True)
-        return
-    if mark:
-        Notification.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -184,8 +77,6 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
 
     Returns "sent", "retry", "failed", "unknown" (it may have gone out), "obsolete",
     "superseded" or "skipped" (not claimable, or another attempt took the row over)."""
-    from ..notify import client_key_problem, render
-
     now = now or timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING, scheduled_for__lte=now).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -243,32 +134,11 @@ def _attempt_failed(notification: Notification, exc: DeliveryError, now: datetim
     return "retry" if retried else "skipped"
 
 
-def _alert_coach(notification: Notification, kind: str, error: str, now: datetime) -> None:
-    """Tell the coach what happened to a message to the client (in the current transaction).
-    Not for a booking whose address is unproved: the coach does not see it (it may be a
-    stranger's), and there is nothing to do about it."""
-    booking = notification.booking
-    if notification.audience != Audience.CLIENT or booking.status == Booking.Status.UNCONFIRMED:
-        return
-    channel, recipient = address(booking, Audience.COACH)
-    alert = Notification.objects.create(
-        booking=booking,
-        kind=kind,
-        audience=Audience.COACH,
-        channel=channel,
-        recipient=recipient,
-        sequence=notification.pk,
-        scheduled_for=now,
-        last_error=error[:2000],
-    )
-    transaction.on_commit(lambda: notifications_dispatch(ids=[alert.pk]))
-
-
 def _key_unusable_alert(notification: Notification, problem: str, now: datetime) -> None:
     """Once per booking: the coach hears that the client's key no longer works."""
     with transaction.atomic():
         if not notification.booking.notifications.filter(kind=Kind.COACH_KEY_UNUSABLE).exists():
-            _alert_coach(notification, Kind.COACH_KEY_UNUSABLE, problem, now)
+            coach_alert_write(notification, Kind.COACH_KEY_UNUSABLE, problem, now)
 
 
 def _fail(notification: Notification, error: str, now: datetime, *, rows: QuerySet | None = None) -> bool:
@@ -278,7 +148,7 @@ def _fail(notification: Notification, error: str, now: datetime, *, rows: QueryS
     with transaction.atomic():
         if not rows.update(status=Status.FAILED, last_error=error[:2000]):
             return False
-        _alert_coach(notification, Kind.COACH_DELIVERY_FAILED, error, now)
+        coach_alert_write(notification, Kind.COACH_DELIVERY_FAILED, error, now)
     return True
 
 
@@ -299,32 +169,6 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
     )
     notifications_dispatch(ids=due)
     return len(due)
-
-
-def notification_retry(*, notification: Notification) -> None:
-    """The coach asks to send a failed message, or one that may not have arrived, again.
-    What a provider reported about the earlier attempt does not describe the next one, so
-    that report is cleared. (An e-mail keeps its Message-ID: a second copy of one that did
-    arrive is recognisable as the same message.)"""
-    Notification.objects.filter(pk=notification.pk, status__in=(Status.FAILED, Status.UNKNOWN)).update(
-        status=Status.PENDING, attempts=0, scheduled_for=timezone.now(), delivery_status=""
-    )
-    transaction.on_commit(lambda: notifications_dispatch(ids=[notification.pk]))
-
-
-def notifications_dispatch_retry(*, notification_id: int) -> None:
-    """Queue the next attempt for when it is due (a countdown of at most minutes)."""
-    from ..tasks import send_notification
-
-    due = Notification.objects.filter(pk=notification_id).values_list("scheduled_for", flat=True).first()
-    if due is None:
-        return
-    try:
-        send_notification.apply_async((notification_id,), countdown=max(0.0, (due - timezone.now()).total_seconds()))
-    except Exception:
-        logger.warning("could not queue the retry of %s; the sweeper will", notification_id, exc_info=True)
-        return
-    Notification.objects.filter(pk=notification_id).update(dispatched_at=timezone.now())
 
 
 def notification_delivery_update(*, channel: str, provider_message_id: str, status: str, error: str = "") -> int:

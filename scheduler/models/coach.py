@@ -1,15 +1,14 @@
-"""The coach and their planned reachability: appointment types, weekly hours,
-date overrides, blocked periods and busy times imported from other calendars."""
+"""The coach and what they offer: the appointment types, and the coach's channels,
+notes and privacy notice."""
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,7 +16,6 @@ from ..validators import normalize_phone, normalize_threema_id
 from .common import (
     RESERVED_SLUGS,
     Channel,
-    Weekday,
     new_token,
     validate_duration_not_negative,
     validate_duration_positive,
@@ -279,202 +277,3 @@ class AppointmentType(models.Model):
             errors["weekly_cap"] = _("The weekly limit cannot be lower than the daily limit.")
         if errors:
             raise ValidationError(errors)
-
-
-class WeeklyHours(models.Model):
-    """A recurring window on one weekday, in the coach's local time."""
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="weekly_hours")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"))
-    appointment_types = models.ManyToManyField(
-        AppointmentType,
-        blank=True,
-        related_name="weekly_hours",
-        verbose_name=_("only for these types"),
-        help_text=_("Leave empty for all types."),
-    )
-
-    class Meta:
-        verbose_name = _("weekly hours")
-        verbose_name_plural = _("weekly hours")
-        ordering = ["weekday", "start"]
-        constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="weekly_hours_start_before_end")
-        ]
-
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
-
-    def clean(self):
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValidationError({"end": _("The end must be after the start.")})
-
-
-class DateOverride(models.Model):
-    """One date with its own hours: its rows replace the weekly hours of that date.
-
-    A row without times closes the date.
-    """
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="date_overrides")
-    date = models.DateField(_("date"))
-    start = models.TimeField(_("from"), null=True, blank=True)
-    end = models.TimeField(_("until"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("date override")
-        verbose_name_plural = _("date overrides")
-        ordering = ["date", "start"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(start__isnull=True, end__isnull=True) | Q(start__lt=models.F("end")),
-                name="date_override_closed_or_window",
-            )
-        ]
-
-    def __str__(self):
-        if self.start is None:
-            return f"{self.date}: {_('closed')}"
-        return f"{self.date} {self.start:%H:%M}–{self.end:%H:%M}"
-
-    @property
-    def closed(self) -> bool:
-        return self.start is None
-
-    def clean(self):
-        if (self.start is None) != (self.end is None):
-            raise ValidationError(_("Give both times for a window, or neither to close the date."))
-        if self.start is not None and self.start >= self.end:
-            raise ValidationError({"end": _("The end must be after the start.")})
-
-
-class BlockedPeriod(models.Model):
-    """Time the coach is not reachable: a seminar, a multi-day engagement, a holiday.
-
-    Either whole days (`first_day`..`last_day`, inclusive, in the coach's zone) or
-    an exact span (`start`..`end`).
-    """
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="blocked_periods")
-    title = models.CharField(_("title"), max_length=200)
-    first_day = models.DateField(_("first day"), null=True, blank=True)
-    last_day = models.DateField(_("last day"), null=True, blank=True)
-    start = models.DateTimeField(_("from"), null=True, blank=True)
-    end = models.DateTimeField(_("until"), null=True, blank=True)
-    # Feeds compare it to tell calendar apps whether anything changed.
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("blocked period")
-        verbose_name_plural = _("blocked periods")
-        ordering = ["first_day", "start"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        first_day__isnull=False,
-                        last_day__gte=models.F("first_day"),
-                        start__isnull=True,
-                        end__isnull=True,
-                    )
-                    | Q(first_day__isnull=True, last_day__isnull=True, start__lt=models.F("end"))
-                ),
-                name="blocked_period_days_or_span",
-            )
-        ]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def all_day(self) -> bool:
-        return self.first_day is not None
-
-    def span(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        """The blocked time as aware instants; whole days run midnight to midnight in `zone`."""
-        if self.all_day:
-            start = datetime.combine(self.first_day, time(0), tzinfo=zone)
-            end = datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=zone)
-            return start, end
-        return self.start, self.end
-
-    def clean(self):
-        days = self.first_day is not None or self.last_day is not None
-        times = self.start is not None or self.end is not None
-        if days == times:
-            raise ValidationError(_("Give either the first and last day, or a start and end time."))
-        if days:
-            if self.first_day is None or self.last_day is None:
-                raise ValidationError(_("Give both the first and the last day."))
-            if self.last_day < self.first_day:
-                raise ValidationError({"last_day": _("The last day cannot be before the first day.")})
-        else:
-            if self.start is None or self.end is None:
-                raise ValidationError(_("Give both a start and an end time."))
-            if self.end <= self.start:
-                raise ValidationError({"end": _("The end must be after the start.")})
-
-
-class ExternalCalendar(models.Model):
-    """Another calendar of the coach (an ICS address), imported periodically as busy time.
-
-    `etag` and `last_modified` are the validators of the last complete answer, sent back
-    as a conditional request so an unchanged feed costs no download and no parsing.
-    """
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="external_calendars")
-    name = models.CharField(_("name"), max_length=120)
-    url = models.URLField(
-        _("calendar address (ICS)"),
-        max_length=2000,
-        # URLField alone would also take ftp:// addresses; only the web is fetched.
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("The private address of the calendar in ICS format (http or https)."),
-    )
-    active = models.BooleanField(_("import"), default=True)
-    etag = models.CharField(max_length=255, blank=True, editable=False)
-    last_modified = models.CharField(max_length=64, blank=True, editable=False)
-    last_success_at = models.DateTimeField(_("last successful import"), null=True, blank=True, editable=False)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True, editable=False)
-    last_error = models.TextField(_("problem with the last import"), blank=True, editable=False)
-    # When the feed's body was last read and expanded. Recurring events are expanded
-    # over a window that moves with time, so a "not modified" answer is trusted only
-    # while this expansion is recent (see services.calendar_import).
-    parsed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("external calendar")
-        verbose_name_plural = _("external calendars")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        scheme = self.url.split(":", 1)[0].lower() if self.url and ":" in self.url else ""
-        if scheme not in ("http", "https"):
-            raise ValidationError({"url": _("Give an address that starts with http:// or https://.")})
-
-
-class ExternalBusy(models.Model):
-    """A busy interval imported from one of the coach's other calendars."""
-
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="external_busy")
-    # Null for intervals that came from elsewhere (e.g. entered by hand or older imports).
-    calendar = models.ForeignKey(ExternalCalendar, null=True, blank=True, on_delete=models.CASCADE, related_name="busy")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    source_uid = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        verbose_name = _("imported busy time")
-        verbose_name_plural = _("imported busy times")
-        indexes = [models.Index(fields=["coach", "start", "end"], name="external_busy_coach_span")]
-        constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="external_busy_start_before_end")
-        ]
-
-    def __str__(self):
-        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

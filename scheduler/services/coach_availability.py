@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
-from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours, availability_changed
+from ..cache_versions import availability_changed
+from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
 from ..selectors.coach_availability import blocked_period_collisions
 from .booking import booking_cancel
 

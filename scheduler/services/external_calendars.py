@@ -1,4 +1,5 @@
-"""Import of the coach's other calendars (ICS feeds) as busy time.
+"""The coach's other calendars (ICS feeds): adding, switching and removing them, and
+their import as busy time.
 
 A feed is fetched over http(s) only, to public addresses only (the server makes the
 request, so an address must not reach into its own network), with a timeout, a size
@@ -28,9 +29,42 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import safe_http
-from ..models import ExternalBusy, ExternalCalendar, availability_changed
+from ..cache_versions import availability_changed
+from ..models import Coach, ExternalBusy, ExternalCalendar
 
 logger = logging.getLogger("sprechzeit.calendar_import")
+
+
+def external_calendar_create(*, coach: Coach, name: str, url: str) -> ExternalCalendar:
+    """Another calendar of the coach to import as busy time (at the next import run).
+    Raises ValidationError per field for a missing name or an address that is not http(s)."""
+    calendar = ExternalCalendar(coach=coach, name=name, url=url)
+    calendar.full_clean()
+    calendar.save()
+    return calendar
+
+
+def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) -> ExternalCalendar:
+    """Turn the import on or off. Off also removes the calendar's busy times, so they stop
+    blocking slots; on again fetches the whole calendar at the next import."""
+    with transaction.atomic():
+        calendar.active = active
+        fields = ["active"]
+        if not active:
+            calendar.busy.all().delete()
+            availability_changed()
+            calendar.etag = calendar.last_modified = ""
+            calendar.parsed_at = None
+            fields += ["etag", "last_modified", "parsed_at"]
+        calendar.save(update_fields=fields)
+    return calendar
+
+
+def external_calendar_delete(*, calendar: ExternalCalendar) -> None:
+    """Forget the calendar and the busy times imported from it."""
+    calendar.delete()
+    availability_changed()
+
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3

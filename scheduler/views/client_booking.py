@@ -11,12 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import ics, phrases, ratelimit, selectors, services
-from ..forms import parse_start, zone_or_default
-from ..models import Booking, Channel, Notification
-from ..services.outbox import address
+from .. import ics, phrases, ratelimit
+from ..forms.booking import parse_start, zone_or_default
+from ..models import Booking, Notification
+from ..models.common import Channel
+from ..outbox.write import address
+from ..selectors.bookings import bookings_with_details
+from ..services import booking as booking_services
+from ..services.booking import SlotTaken
 from .errors import too_many_requests_page
-from .public import see_other, slot_picker, speak_to_clients_of, tz_form
+from .shared import see_other, speak_to_clients_of
+from .slot_picker import slot_picker, tz_form
 
 
 def token_page(view):
@@ -43,7 +48,7 @@ def token_page(view):
 
 
 def _booking(token: str) -> Booking:
-    booking = get_object_or_404(selectors.bookings_with_details(), token=token)
+    booking = get_object_or_404(bookings_with_details(), token=token)
     speak_to_clients_of(booking.coach)
     return booking
 
@@ -107,7 +112,7 @@ def booking_cancel(request, token):
         message = phrases.TOO_MANY_REQUESTS % {"seconds": wait}
         return _booking_page(request, booking, cancel_errors=[message], cancel_note=note, status=429)
     try:
-        services.booking_cancel(booking=booking, note=note)
+        booking_services.booking_cancel(booking=booking, note=note)
     except ValidationError as exc:
         return _booking_page(request, booking, cancel_errors=exc.messages, status=400)
     messages.success(request, phrases.CANCELLED)
@@ -129,10 +134,10 @@ def booking_reschedule(request, token):
         try:
             if start is None:
                 raise ValidationError(phrases.SLOT_GONE)
-            services.booking_reschedule(booking=booking, start=start)
+            booking_services.booking_reschedule(booking=booking, start=start)
         except ValidationError as exc:
             errors, status = exc.messages, 400
-        except services.SlotTaken:
+        except SlotTaken:
             errors, status = [phrases.SLOT_TAKEN_MOVE], 409
         else:
             messages.success(request, phrases.RESCHEDULED)
@@ -183,7 +188,7 @@ def booking_address_confirm(request, token, address_token):
             errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
         else:
             try:
-                services.booking_address_confirm(booking=booking)
+                booking_services.booking_address_confirm(booking=booking)
             except ValidationError as exc:
                 errors, status = exc.messages, 400
             else:

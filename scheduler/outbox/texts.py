@@ -15,10 +15,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import ics
-from .channels.base import Message
-from .channels.email import key_problem
-from .models import Booking, Notification
+from .. import ics
+from ..channels.base import Message
+from ..channels.email import key_problem
+from ..models import Booking, Notification
 
 Kind = Notification.Kind
 

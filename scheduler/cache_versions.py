@@ -16,14 +16,9 @@ call the `*_changed` function themselves; what they miss expires with the cached
 import logging
 import uuid
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from redis.exceptions import RedisError
-
-from .booking import Booking
-from .calendar import AppointmentType, BlockedPeriod, Coach, DateOverride, WeeklyHours
 
 logger = logging.getLogger("sprechzeit.cache")
 
@@ -75,31 +70,3 @@ def coach_settings_changed() -> None:
 
 def availability_changed() -> None:
     _change(AVAILABILITY_VERSION_KEY, "availability version")
-
-
-def _settings_changed(sender, **kwargs):
-    coach_settings_changed()
-
-
-def _availability_changed(sender, **kwargs):
-    availability_changed()
-
-
-def _hours_types_changed(sender, action, **kwargs):
-    if action.startswith("post_"):
-        availability_changed()
-
-
-for model in (Coach, AppointmentType, settings.AUTH_USER_MODEL):
-    for signal in (post_save, post_delete):
-        signal.connect(_settings_changed, sender=model, dispatch_uid=f"coach-settings-version-{model}")
-
-# Not imported calendars: a receiver on ExternalBusy would turn the import's bulk delete of
-# thousands of rows into one query per row, and one on ExternalCalendar would fire at every
-# attempt; the services that change busy times call availability_changed.
-for model in (Booking, BlockedPeriod, WeeklyHours, DateOverride):
-    for signal in (post_save, post_delete):
-        signal.connect(_availability_changed, sender=model, dispatch_uid=f"availability-version-{model.__name__}")
-m2m_changed.connect(
-    _hours_types_changed, sender=WeeklyHours.appointment_types.through, dispatch_uid="availability-version-hours-types"
-)

@@ -7,8 +7,9 @@ from django.db import models
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Weekday, WeeklyHours
-from ..services.availability import HoursWindow, weekly_hours_overlapping
+from ..models import WeeklyHours
+from ..models.common import Weekday
+from ..services.coach_availability import HoursWindow, weekly_hours_overlapping
 from ..timebounds import validate_in_bounds
 
 
