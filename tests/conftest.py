@@ -240,7 +240,7 @@ def coach_client(client, coach):
 @pytest.fixture
 def cache_unreachable(settings):
     """The cache is a Redis server that is down."""
-    from tests.scheduler.test_outbox_faults import free_port
+    from tests.scheduler.outbox.test_faults import free_port
 
     settings.CACHES = {
         "default": {

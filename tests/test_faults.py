@@ -39,8 +39,8 @@ from scheduler.services.booking import BookingRequest, booking_create
 from scheduler.services.external_calendars import external_calendars_import_all
 from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.test_calendar_import import EXPECTED, NOW, serve, stored
-from tests.scheduler.test_outbox_faults import FakeGateway, free_port, sweep_later
+from tests.scheduler.outbox.test_faults import FakeGateway, free_port, sweep_later
+from tests.scheduler.services.test_external_calendars import EXPECTED, NOW, serve, stored
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MESSAGE = "I would like to talk about my next step at work, please."

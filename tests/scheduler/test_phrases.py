@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory
-from tests.scheduler.test_booking_pages import text
+from tests.scheduler.views.test_public import text
 
 pytestmark = pytest.mark.django_db
 

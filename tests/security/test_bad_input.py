@@ -25,7 +25,7 @@ from nacl.public import PrivateKey
 from scheduler.channels import threema
 from scheduler.models import Booking, WorkerCheck
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.test_webhooks import GATEWAY_SECRET, threema_form
+from tests.scheduler.views.test_webhooks import GATEWAY_SECRET, threema_form
 from tests.security.test_csp import PAGES, get_reauthenticated
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ import pytest
 from scheduler import ratelimit
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.test_booking_race import run_together
+from tests.scheduler.services.test_booking_race import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

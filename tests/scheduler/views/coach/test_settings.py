@@ -19,7 +19,7 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
-from tests.scheduler.test_booking_pages import error_at, input_value, text
+from tests.scheduler.views.test_public import error_at, input_value, text
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from scheduler.models import Booking, Notification
 from scheduler.outbox.texts import render
 from scheduler.services.booking import booking_cancel
 from tests.conftest import gpg
-from tests.scheduler.test_outbox import NOW, book
-from tests.scheduler.test_outbox_truth import kind, send  # noqa: F401 (kind: a fixture)
+from tests.scheduler.outbox.test_outbox import NOW, book
+from tests.scheduler.outbox.test_truth import kind, send  # noqa: F401 (kind: a fixture)
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Notification.Kind, Notification.Status

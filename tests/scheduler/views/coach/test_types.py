@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from scheduler.models import AppointmentType
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory
-from tests.scheduler.test_booking_pages import error_at, input_value, text
+from tests.scheduler.views.test_public import error_at, input_value, text
 
 pytestmark = pytest.mark.django_db
 

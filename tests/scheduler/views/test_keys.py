@@ -9,7 +9,7 @@ from django.core.cache import cache
 from scheduler.models import Booking
 from scheduler.wkd import wkd_hash
 from tests.conftest import gpg
-from tests.scheduler.test_booking_pages import (  # noqa: F401  (the fixtures coach and kind too)
+from tests.scheduler.views.test_public import (  # noqa: F401  (the fixtures coach and kind too)
     MONDAY,
     _clean_rate_limits,
     _english,
@@ -20,7 +20,7 @@ from tests.scheduler.test_booking_pages import (  # noqa: F401  (the fixtures co
     text,
     type_url,
 )
-from tests.scheduler.test_booking_pages import kind as kind  # noqa: F401
+from tests.scheduler.views.test_public import kind as kind  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from tests.conftest import database_url, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.worker]
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

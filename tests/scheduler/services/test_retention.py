@@ -137,7 +137,7 @@ def test_the_admins_history_goes_with_the_clients_details():
     from django.contrib.admin.models import CHANGE, LogEntry
 
     from tests.factories import UserFactory
-    from tests.scheduler.test_privacy import rows_naming
+    from tests.scheduler.services.test_privacy import rows_naming
 
     now = timezone.now()
     booking = BookingFactory(client__email="old@example.org", client__name="Olga Alt", start=now - timedelta(days=800))

@@ -22,8 +22,8 @@ from scheduler.services.booking import (
     booking_reschedule,
     bookings_expire_due,
 )
-from tests.scheduler.test_channel_email import smtp_sink  # noqa: F401 (a fixture)
-from tests.scheduler.test_outbox import BERLIN, MONDAY, NOW, backends, book  # noqa: F401 (backends: a fixture)
+from tests.scheduler.channels.test_email import smtp_sink  # noqa: F401 (a fixture)
+from tests.scheduler.outbox.test_outbox import BERLIN, MONDAY, NOW, backends, book  # noqa: F401 (backends: a fixture)
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Notification.Kind, Notification.Status
@@ -191,9 +191,12 @@ def test_each_kind_of_message_is_sent_only_while_it_is_true(kind, backends, scen
 
 
 def test_the_coachs_alert_about_a_failed_message_is_true_after_any_change(kind, backends, settings):  # noqa: F811
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "tests.scheduler.test_outbox.ScriptedBackend"}
+    settings.CHANNEL_BACKENDS = {
+        **settings.CHANNEL_BACKENDS,
+        "threema": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+    }
     from scheduler.channels.base import DeliveryError
-    from tests.scheduler.test_outbox import ScriptedBackend
+    from tests.scheduler.outbox.test_outbox import ScriptedBackend
 
     ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
     booking = book(kind, channel="threema", threema_id="ABCD1234")

@@ -163,7 +163,10 @@ def test_reminders_of_a_moved_or_cancelled_booking_are_obsolete(kind):
 
 
 def test_transient_failures_retry_with_backoff_then_send(kind, settings, backends):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "email": "tests.scheduler.test_outbox.ScriptedBackend"}
+    settings.CHANNEL_BACKENDS = {
+        **settings.CHANNEL_BACKENDS,
+        "email": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+    }
     ScriptedBackend.script = [DeliveryError("503"), DeliveryError("timeout")]
     booking = book(kind)
     row = booking.notifications.get(kind=Kind.CONFIRMED)
@@ -186,7 +189,10 @@ def test_backoff_grows():
 
 
 def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "tests.scheduler.test_outbox.ScriptedBackend"}
+    settings.CHANNEL_BACKENDS = {
+        **settings.CHANNEL_BACKENDS,
+        "threema": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+    }
     ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
     booking = book(kind, channel="threema", threema_id="ABCD1234")
     row = booking.notifications.get(kind=Kind.CONFIRMED)
@@ -199,7 +205,10 @@ def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends
 
 
 def test_six_transient_failures_are_a_failure(kind, settings):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "email": "tests.scheduler.test_outbox.ScriptedBackend"}
+    settings.CHANNEL_BACKENDS = {
+        **settings.CHANNEL_BACKENDS,
+        "email": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+    }
     ScriptedBackend.script = [DeliveryError("503")] * 6
     booking = book(kind)
     row = booking.notifications.get(kind=Kind.CONFIRMED)

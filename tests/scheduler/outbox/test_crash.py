@@ -24,9 +24,9 @@ from scheduler.models import Notification
 from scheduler.outbox.send import notification_send, notifications_sweep
 from scheduler.outbox.write import notification_retry
 from tests.conftest import BASE_DIR, database_url
-from tests.scheduler.test_channel_email import Sink, free_port, parse
-from tests.scheduler.test_outbox import NOW, book
-from tests.scheduler.test_outbox_truth import kind  # noqa: F401 (a fixture)
+from tests.scheduler.channels.test_email import Sink, free_port, parse
+from tests.scheduler.outbox.test_outbox import NOW, book
+from tests.scheduler.outbox.test_truth import kind  # noqa: F401 (a fixture)
 
 Kind, Status = Notification.Kind, Notification.Status
 
@@ -162,7 +162,7 @@ class Slow(Backend):
 @pytest.fixture
 def whatsapp_booking(kind, settings, monkeypatch):  # noqa: F811
     monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.test_outbox_crash.Uncertain"}
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.outbox.test_crash.Uncertain"}
     return book(kind, channel="whatsapp", whatsapp="+491701234567")
 
 
@@ -188,7 +188,7 @@ def test_an_attempt_without_an_answer_is_unknown_and_not_repeated(
 
 @pytest.mark.django_db
 def test_a_late_success_after_the_row_was_marked_unknown_is_recorded_as_sent(whatsapp_booking, settings):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.test_outbox_crash.Slow"}
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.outbox.test_crash.Slow"}
     Slow.then = None
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
@@ -199,7 +199,7 @@ def test_a_late_success_after_the_row_was_marked_unknown_is_recorded_as_sent(wha
 
 @pytest.mark.django_db
 def test_a_late_failure_after_the_row_was_marked_unknown_is_known_again(whatsapp_booking, settings):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.test_outbox_crash.Slow"}
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.outbox.test_crash.Slow"}
     Slow.then = DeliveryError("WhatsApp has a temporary problem (HTTP 503).")
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
@@ -224,7 +224,7 @@ class CoachRetriesMeanwhile(Backend):
 def test_a_late_answer_leaves_a_later_attempt_alone(whatsapp_booking, settings):
     settings.CHANNEL_BACKENDS = {
         **settings.CHANNEL_BACKENDS,
-        "whatsapp": "tests.scheduler.test_outbox_crash.CoachRetriesMeanwhile",
+        "whatsapp": "tests.scheduler.outbox.test_crash.CoachRetriesMeanwhile",
     }
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))

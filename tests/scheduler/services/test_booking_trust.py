@@ -149,7 +149,7 @@ def test_only_a_proved_booking_updates_the_stored_client(kind):
 
 
 def test_a_signed_in_client_with_a_verified_address_is_proved(kind, client):
-    from tests.scheduler.test_booking_pages import form_data
+    from tests.scheduler.views.test_public import form_data
 
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.address_confirmation = AppointmentType.AddressConfirmation.ALWAYS
@@ -165,7 +165,7 @@ def test_a_signed_in_client_with_a_verified_address_is_proved(kind, client):
 
 
 def test_a_signed_in_client_booking_for_another_address_is_not_proved(kind, client):
-    from tests.scheduler.test_booking_pages import form_data
+    from tests.scheduler.views.test_public import form_data
 
     kind.address_confirmation = AppointmentType.AddressConfirmation.ALWAYS
     kind.save()
@@ -310,7 +310,7 @@ def test_a_type_without_approval_can_ask_for_confirmation_too(kind):
 
 
 def test_the_coach_chooses_the_confirmation_per_type(kind, client):
-    from tests.scheduler.test_coach_types import type_data
+    from tests.scheduler.views.coach.test_types import type_data
 
     client.force_login(kind.coach.user)
     response = client.post(f"/coach/types/{kind.slug}/", type_data(slug=kind.slug, address_confirmation="always"))

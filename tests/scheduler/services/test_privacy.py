@@ -21,8 +21,8 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
-from tests.scheduler.test_booking_pages import MONDAY, berlin, form_data
-from tests.scheduler.test_coach_settings import profile_data
+from tests.scheduler.views.coach.test_settings import profile_data
+from tests.scheduler.views.test_public import MONDAY, berlin, form_data
 
 pytestmark = pytest.mark.django_db
 
