@@ -47,6 +47,16 @@ class Channel(models.TextChoices):
     THREEMA = "threema", _("Threema")
     WHATSAPP = "whatsapp", _("WhatsApp")
 
+    @property
+    def contact_field(self) -> str:
+        """The field (of a booking, a client, the booking form and the API) with the detail
+        this channel reaches the client by; "" for e-mail, whose address every booking has."""
+        return CONTACT_FIELDS.get(self.value, "")
+
+
+# The one table of channel → contact field (read through Channel.contact_field).
+CONTACT_FIELDS = {"phone": "phone", "threema": "threema_id", "whatsapp": "whatsapp"}
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
