@@ -86,7 +86,7 @@ def queue_runs_at_once(monkeypatch):
 def worker_sends(env: dict, notification_id: int) -> subprocess.Popen:
     """A worker process that sends one notification (what `send_notifications` does)."""
     code = (
-        "import django; django.setup(); from scheduler import services;"
+        "import django; django.setup(); from scheduler.outbox.send import notification_send;"
         f"notification_send(notification_id={notification_id})"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=BASE_DIR, env=env)

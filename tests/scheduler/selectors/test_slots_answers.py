@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from scheduler.models import Booking, ExternalBusy, ExternalCalendar
 from scheduler.selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
-from scheduler.services import coach as coach_services
+from scheduler.services import external_calendars
 from scheduler.services import coach_availability as availability_services
 from scheduler.services.booking import booking_cancel
 from scheduler.services.coach_availability import HoursWindow
@@ -157,10 +157,10 @@ WRITES = {
     ),
     "hours given to another type": hours_for_another_type,
     "imported calendar switched off": import_busy_then(
-        lambda calendar: coach_services.external_calendar_set_active(calendar=calendar, active=False)
+        lambda calendar: external_calendars.external_calendar_set_active(calendar=calendar, active=False)
     ),
     "imported calendar deleted": import_busy_then(
-        lambda calendar: coach_services.external_calendar_delete(calendar=calendar)
+        lambda calendar: external_calendars.external_calendar_delete(calendar=calendar)
     ),
     "type changed": change_type,
     "coach's zone changed": change_zone,
