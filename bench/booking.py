@@ -47,7 +47,7 @@ from datetime import time, timedelta
 from django.core.management import call_command
 from django.utils import timezone
 call_command("migrate", verbosity=0)
-from scheduler import selectors
+from scheduler.selectors.slots import slots_bookable
 from scheduler.models import AppointmentType, Coach, WeeklyHours
 from scheduler.models.common import Channel
 from accounts.models import User
@@ -58,7 +58,7 @@ kind = AppointmentType.objects.create(coach=coach, slug="talk", name="Talk", dur
     allowed_channels=list(Channel.values))
 WeeklyHours.objects.bulk_create(WeeklyHours(coach=coach, weekday=d, start=time(0), end=time(23, 45)) for d in range(7))
 now = timezone.now()
-slots = selectors.slots_bookable(appointment_type=kind, range_start=now + timedelta(days=1),
+slots = slots_bookable(appointment_type=kind, range_start=now + timedelta(days=1),
     range_end=now + timedelta(days=30), now=now)
 print(json.dumps([s.start.isoformat() for s in slots]))
 """

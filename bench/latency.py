@@ -57,14 +57,15 @@ import django, json, sys, time
 django.setup()
 from datetime import datetime
 from config.celery import app
-from scheduler import services
 from scheduler.models import AppointmentType, Notification
+from scheduler.services.booking import BookingRequest, booking_create
 app.control.purge()
 kind = AppointmentType.objects.select_related("coach__user").get(slug="talk")
 for index, start in enumerate(json.load(sys.stdin)):
-    request = services.BookingRequest(start=datetime.fromisoformat(start), name="Client", email=f"l{index}@example.org",
-        channel="email", message="Ich möchte gern über meinen nächsten beruflichen Schritt sprechen.")
-    services.booking_create(appointment_type=kind, request=request)
+    request = BookingRequest(start=datetime.fromisoformat(start), name="Client", email=f"l{index}@example.org",
+        channel="email", message="Ich möchte gern über meinen nächsten beruflichen Schritt sprechen.",
+        privacy_consent=True)
+    booking_create(appointment_type=kind, request=request)
     time.sleep(0.02)  # paced like real bookings, not a flood
 deadline = time.monotonic() + 120
 confirmed = Notification.objects.filter(kind="confirmed")

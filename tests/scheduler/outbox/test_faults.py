@@ -100,7 +100,7 @@ def sweep_later(env: dict, minutes: int) -> None:
     """Run the beat's sweeper in its own process, as if `minutes` had passed."""
     code = (
         "import django; django.setup(); from datetime import timedelta; from django.utils import timezone;"
-        "from scheduler import services;"
+        "from scheduler.outbox.send import notifications_sweep;"
         f"notifications_sweep(now=timezone.now() + timedelta(minutes={minutes}))"
     )
     subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60)
@@ -165,11 +165,12 @@ def test_broker_down_at_booking_time(kind, start_worker, tmp_path):
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
     book = (
-        "import django; django.setup(); from datetime import datetime; from scheduler import services;"
+        "import django; django.setup(); from datetime import datetime;"
+        "from scheduler.services.booking import BookingRequest, booking_create;"
         "from scheduler.models import AppointmentType;"
         "kind = AppointmentType.objects.get(slug='talk');"
         f"request = BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"
-        "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.');"
+        "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.', privacy_consent=True);"
         "print(booking_create(appointment_type=kind, request=request).token)"
     )
     made = subprocess.run(
