@@ -1,16 +1,19 @@
-"""Versions of what web processes cache, kept in the shared cache (Redis in production).
+"""The two versions of what the web processes cache, kept in the shared cache (Redis in
+production); a cached copy is used only while the version it was made under is current.
 
-* The coaches' settings: a write of a coach, an appointment type or a user account
-  changes it, so that every web process drops what it cached of them
-  (selectors.appointment_type_bookable).
-* The coaches' availability: a write of a booking, a blocked period, weekly hours, a date
-  override or an imported calendar changes it, so that cached answers of the slots API
-  (selectors/slots_answers.py) are not used again. One version for all coaches: a cached
-  answer is then found in one round trip, and bookings are rare next to page views.
+* The coaches' settings version: the bookable types each process keeps
+  (selectors/coaches.py) and the slots API's answers (selectors/slots_answers.py) depend
+  on it. A write of a coach, an appointment type or a user account (not a login) changes it.
+* The availability version: the slots API's answers depend on it too. A write of a
+  booking, a blocked period, weekly hours, a date override or imported busy times changes
+  it. One version for all coaches: a cached answer is then found in one round trip, and
+  bookings are rare next to page views.
 
-A version is a random string, never a counter: a cleared cache starts a new one, never an
-old one again. Writes that send no signal (QuerySet.update, bulk_create, bulk_update)
-call the `*_changed` function themselves; what they miss expires with the cached copy.
+Saves and deletes change them through the receivers in receivers.py; writes that send no
+signal (QuerySet.update, bulk_create, bulk_update, and the calendar import, which has no
+receiver) call availability_changed / coach_settings_changed themselves; what one misses
+expires with the cached copy. A version is a random string, never a counter: a cleared
+cache starts a new one, never an old one again.
 """
 
 import logging

@@ -1,5 +1,11 @@
-"""Receivers that keep the cache versions (cache_versions.py) current when a model is
-written; connected in SchedulerConfig.ready()."""
+"""The receivers that change the cache versions (cache_versions.py) when a model is saved
+or deleted; `connect()` is called once, in SchedulerConfig.ready().
+
+* A coach, an appointment type or a user account → the coaches' settings version, except a
+  user's save of fields nothing cached reads (a login's `last_login`).
+* A booking, a blocked period, weekly hours (and their types) or a date override → the
+  availability version.
+"""
 
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -7,8 +13,22 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from .cache_versions import availability_changed, coach_settings_changed
 from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
 
+# What a user's save may change without any cached copy going stale: the kept types hold
+# the coach's user, but read only whether they are active and their address. Django saves
+# last_login at every login and the password when it upgrades its hash (allauth too), each
+# with update_fields; a new version there would throw away every process's kept types and
+# slot answers at each login.
+USER_FIELDS_NOT_CACHED = frozenset({"last_login", "password"})
+
 
 def _settings_changed(sender, **kwargs):
+    coach_settings_changed()
+
+
+def _user_changed(sender, update_fields=None, **kwargs):
+    # update_fields is None for a save of every field and for a delete.
+    if update_fields is not None and update_fields <= USER_FIELDS_NOT_CACHED:
+        return
     coach_settings_changed()
 
 
@@ -22,9 +42,11 @@ def _hours_types_changed(sender, action, **kwargs):
 
 
 def connect() -> None:
-    for model in (Coach, AppointmentType, settings.AUTH_USER_MODEL):
+    for model in (Coach, AppointmentType):
         for signal in (post_save, post_delete):
-            signal.connect(_settings_changed, sender=model, dispatch_uid=f"coach-settings-version-{model}")
+            signal.connect(_settings_changed, sender=model, dispatch_uid=f"coach-settings-version-{model.__name__}")
+    for signal in (post_save, post_delete):
+        signal.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="coach-settings-version-user")
 
     # Not imported calendars: a receiver on ExternalBusy would turn the import's bulk delete of
     # thousands of rows into one query per row, and one on ExternalCalendar would fire at every

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..cache_versions import coach_settings_changed
 from ..models import AppointmentType, Coach
 
 
@@ -106,3 +107,4 @@ def appointment_type_move(*, appointment_type: AppointmentType, up: bool) -> Non
                 each.order = position
                 renumbered.append(each)
         AppointmentType.objects.bulk_update(renumbered, ["order"])
+        coach_settings_changed()  # bulk writes send no signal

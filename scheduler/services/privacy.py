@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from ..cache_versions import availability_changed
 from ..models import Booking, Client, Notification
 from ..selectors.privacy import user_bookings, user_clients
 from .booking import booking_cancel
@@ -33,7 +34,10 @@ def bookings_anonymise(*, bookings: QuerySet[Booking], now: datetime) -> int:
     """Empty the personal message, the note and the contact details of these bookings;
     returns how many changed."""
     emptied = {field: "" for field in BOOKING_PERSONAL_FIELDS}
-    return bookings.exclude(**emptied).update(**emptied, updated_at=now)
+    changed = bookings.exclude(**emptied).update(**emptied, updated_at=now)
+    if changed:
+        availability_changed()  # bulk writes send no signal
+    return changed
 
 
 def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
@@ -60,6 +64,8 @@ def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
             model=Notification, pks=Notification.objects.filter(booking__client=client).values_list("pk", flat=True)
         )
         count += 1
+    if count:
+        availability_changed()  # the bookings' bulk writes send no signal
     return count
 
 

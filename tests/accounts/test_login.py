@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
 from scheduler.models import AppointmentType, Coach, WeeklyHours
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,9 @@ def test_createcoach_explains_what_is_wrong(args, message):
 def test_createcoach_rejects_a_weak_password():
     with pytest.raises(CommandError, match="password"):
         call_command("createcoach", "a@example.org", "a", "--name", "A", "--password", "123")
+
+
+def test_demo_changes_the_availability_version():
+    before = versions_current([AVAILABILITY_VERSION_KEY])
+    call_command("demo")  # the first run deletes no hours: only its bulk write adds them
+    assert versions_current([AVAILABILITY_VERSION_KEY]) != before

@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from scheduler.models import AppointmentType, Coach, WeeklyHours
+from scheduler.models import AppointmentType, Coach
 from scheduler.models.common import Channel
+from scheduler.services.coach_availability import HoursWindow, weekly_hours_replace
 
 DEMO_EMAIL = "coach@example.com"
 DEMO_PASSWORD = "demo-pass-123"
@@ -77,11 +78,12 @@ class Command(BaseCommand):
                     "active": True,
                 },
             )
-        coach.weekly_hours.all().delete()
-        WeeklyHours.objects.bulk_create(
-            WeeklyHours(coach=coach, weekday=weekday, start=start, end=end)
-            for weekday in range(5)
-            for start, end in HOURS
+        # The service's bulk write changes the availability version, as no signal would.
+        weekly_hours_replace(
+            coach=coach,
+            windows=[
+                HoursWindow(weekday=weekday, start=start, end=end) for weekday in range(5) for start, end in HOURS
+            ],
         )
         self.stdout.write(
             self.style.SUCCESS(f"Demo coach ready: /{coach.slug}/ — login {DEMO_EMAIL} / {DEMO_PASSWORD}")

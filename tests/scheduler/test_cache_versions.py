@@ -1,0 +1,47 @@
+"""Writes that send no signal (bulk writes) change the cache versions themselves
+(scheduler/cache_versions.py); the receivers' part is in test_receivers.py."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, coach_settings_version, versions_current
+from scheduler.models import Booking, Client
+from scheduler.services.appointment_types import appointment_type_move
+from scheduler.services.coach_availability import HoursWindow, weekly_hours_replace
+from scheduler.services.privacy import bookings_anonymise, clients_anonymise
+from tests.factories import AppointmentTypeFactory, BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def availability_version():
+    return versions_current([AVAILABILITY_VERSION_KEY])[0]
+
+
+def test_reordering_types_changes_the_coach_settings_version(coach):
+    first = AppointmentTypeFactory(coach=coach, order=0)
+    AppointmentTypeFactory(coach=coach, order=1)
+    before = coach_settings_version()
+    appointment_type_move(appointment_type=first, up=False)
+    assert coach_settings_version() != before
+
+
+def test_replacing_weekly_hours_changes_the_availability_version(coach):
+    before = availability_version()
+    weekly_hours_replace(coach=coach, windows=[HoursWindow(weekday=0, start=time(9), end=time(12))])
+    assert availability_version() != before
+
+
+@pytest.mark.parametrize("anonymise", ["bookings", "clients"])
+def test_anonymising_changes_the_availability_version(coach, anonymise):
+    booking = BookingFactory(
+        appointment_type__coach=coach, start=timezone.now() - timedelta(days=3), phone="+491701234567"
+    )
+    before = availability_version()
+    if anonymise == "bookings":
+        bookings_anonymise(bookings=Booking.objects.filter(pk=booking.pk), now=timezone.now())
+    else:
+        clients_anonymise(clients=Client.objects.filter(pk=booking.client_id), now=timezone.now())
+    assert availability_version() != before
