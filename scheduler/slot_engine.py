@@ -45,7 +45,6 @@ __all__ = [
     "WeeklyWindow",
     "SlotRules",
     "merge_intervals",
-    "local_windows",
     "bookable_slots",
     "is_bookable",
 ]
@@ -209,26 +208,17 @@ def _day_spans(
     date_overrides: Mapping[date, Sequence[Window]],
     zone: ZoneInfo,
 ) -> list[tuple[datetime, datetime]]:
-    """Merged UTC windows of one coach-local date (see local_windows)."""
+    """The working windows of coach-local date ``day`` as merged UTC spans.
+
+    An override for ``day`` replaces the weekly hours of that date entirely
+    (an empty override closes the day).  Wall-clock times are converted with
+    fold=0 (see _wall_to_utc).  Sorted, merged, without empty windows.
+    """
     windows = date_overrides.get(day)
     if windows is None:  # an override, even an empty one, replaces the weekly hours
         windows = by_weekday.get(day.weekday(), ())
     # A window that collapses in a DST gap (e.g. 02:30-03:00) becomes empty and is dropped.
     return _merge_spans((_wall_to_utc(day, w.start, zone), _wall_to_utc(day, w.end, zone)) for w in windows)
-
-
-def local_windows(
-    *, day: date, weekly_hours: Sequence[WeeklyWindow], date_overrides: Mapping[date, Sequence[Window]], zone: ZoneInfo
-) -> list[Interval]:
-    """The working windows of coach-local date ``day`` as merged UTC intervals.
-
-    An override for ``day`` replaces the weekly hours of that date entirely
-    (an empty override closes the day).  Wall-clock times are converted with
-    fold=0: nonexistent times move forward by the DST gap, ambiguous times
-    take their first occurrence.  Sorted, merged, without empty windows.
-    """
-    spans = _day_spans(day, _group_by_weekday(weekly_hours), date_overrides, zone)
-    return [Interval(start, end) for start, end in spans]
 
 
 # --- slots ------------------------------------------------------------------

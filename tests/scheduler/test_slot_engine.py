@@ -1,4 +1,4 @@
-"""Tests for scheduler.availability (pure Python, no Django needed)."""
+"""Tests for scheduler.slot_engine (pure Python, no Django needed)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from scheduler.slot_engine import (
     Window,
     bookable_slots,
     is_bookable,
-    local_windows,
     merge_intervals,
 )
 
@@ -391,15 +390,6 @@ def test_override_opens_a_day_without_weekly_hours():
     assert got == [utc(sunday, "10:00"), utc(sunday, "10:30")] + [utc(MONDAY, h) for h in ALL_MONDAY]
 
 
-def test_local_windows_override_and_weekly():
-    hours = weekly(0, "09:00-12:00", "11:00-13:00") + weekly(1, "08:00-09:00")
-    got = local_windows(day=MONDAY, weekly_hours=hours, date_overrides={}, zone=BERLIN)
-    assert got == [iv(utc(MONDAY, "07:00"), utc(MONDAY, "11:00"))]
-    got = local_windows(day=MONDAY, weekly_hours=hours, date_overrides={MONDAY: windows("15:00-16:00")}, zone=BERLIN)
-    assert got == [iv(utc(MONDAY, "13:00"), utc(MONDAY, "14:00"))]
-    assert local_windows(day=MONDAY, weekly_hours=hours, date_overrides={MONDAY: []}, zone=BERLIN) == []
-
-
 # --- merge_intervals --------------------------------------------------------
 
 
@@ -535,13 +525,8 @@ def test_berlin_nonexistent_start_moves_forward_by_the_gap():
     # 02:30 does not exist on 2026-03-29; it means 03:30 CEST = 01:30 UTC
     got = sunday_night(date(2026, 3, 29), BERLIN, "02:30-04:00")
     assert got == utc_at(2026, 3, 29, "01:30")
-    win = local_windows(day=date(2026, 3, 29), weekly_hours=weekly(6, "02:30-04:00"), date_overrides={}, zone=BERLIN)
-    assert win == [iv(*utc_at(2026, 3, 29, "01:30", "02:00"))]
     # a window lying entirely inside the gap with its end mapped earlier collapses
-    assert (
-        local_windows(day=date(2026, 3, 29), weekly_hours=weekly(6, "02:30-03:00"), date_overrides={}, zone=BERLIN)
-        == []
-    )
+    assert sunday_night(date(2026, 3, 29), BERLIN, "02:30-03:00") == []
 
 
 def test_berlin_fall_back_window_gains_an_hour():
@@ -559,13 +544,15 @@ def test_berlin_ambiguous_start_takes_first_occurrence():
     assert got[0] == utc_at(2026, 10, 25, "00:30")[0]
     assert got == utc_at(2026, 10, 25, "00:30", "01:00", "01:30", "02:00")
     # a fold=1 time in the window is still read as the first occurrence
-    win = local_windows(
-        day=date(2026, 10, 25),
+    day = date(2026, 10, 25)
+    kwargs = make_kwargs(
         weekly_hours=[WeeklyWindow(6, time(2, 30, fold=1), t("03:30"))],
-        date_overrides={},
         zone=BERLIN,
+        now=local(day, "00:00", BERLIN) - timedelta(days=1),
+        range_start=local(day, "00:00", BERLIN),
+        range_end=local(day + timedelta(days=1), "00:00", BERLIN),
     )
-    assert win[0].start == utc_at(2026, 10, 25, "00:30")[0]
+    assert bookable_slots(**kwargs)[0].start == utc_at(2026, 10, 25, "00:30")[0]
 
 
 def office_hours(zone, first: date, days: int) -> list[datetime]:
@@ -805,6 +792,23 @@ def local_dates(kwargs) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def reference_windows(day: date, kwargs) -> list[Interval]:
+    """Brute force: the working windows of coach-local ``day`` as merged UTC intervals. An
+    override replaces the weekly hours; wall times are read with fold=0 (a nonexistent time
+    moves forward by the gap, an ambiguous one is its first occurrence)."""
+    chosen = kwargs["date_overrides"].get(day)
+    if chosen is None:
+        chosen = [w for w in kwargs["weekly_hours"] if w.weekday == day.weekday()]
+    zone = kwargs["zone"]
+    return merge_intervals(
+        Interval(
+            datetime.combine(day, w.start.replace(fold=0), tzinfo=zone),
+            datetime.combine(day, w.end.replace(fold=0), tzinfo=zone),
+        )
+        for w in chosen
+    )
+
+
 def reference_slots(kwargs) -> list[Interval]:
     """Brute force: every grid point of every window, checked against every rule."""
     r, zone, now = kwargs["rules"], kwargs["zone"], kwargs["now"]
@@ -818,9 +822,7 @@ def reference_slots(kwargs) -> list[Interval]:
             and sum(d.isocalendar()[:2] == day.isocalendar()[:2] for d in local_days) >= r.weekly_cap
         ):
             continue
-        for w in local_windows(
-            day=day, weekly_hours=kwargs["weekly_hours"], date_overrides=kwargs["date_overrides"], zone=zone
-        ):
+        for w in reference_windows(day, kwargs):
             start = w.start
             while start + r.duration <= w.end:
                 ok = (
@@ -853,13 +855,7 @@ def test_property_slots_are_free_inside_windows_sorted_and_unique(kwargs):
     r = kwargs["rules"]
     starts_ = [s.start for s in got]
     assert starts_ == sorted(set(starts_))
-    windows_ = [
-        w
-        for day in local_dates(kwargs)
-        for w in local_windows(
-            day=day, weekly_hours=kwargs["weekly_hours"], date_overrides=kwargs["date_overrides"], zone=kwargs["zone"]
-        )
-    ]
+    windows_ = [w for day in local_dates(kwargs) for w in reference_windows(day, kwargs)]
     for slot in got:
         assert slot.end - slot.start == r.duration
         assert kwargs["range_start"] <= slot.start < kwargs["range_end"]
