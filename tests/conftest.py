@@ -2,18 +2,16 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
-from django.db import connection
+
+from tests.helpers import BASE_DIR, database_url, free_port, gpg, stop_processes
 
 # The live test server accepts 10 waiting connections; the race tests open 50 at once.
 WSGIServer.request_queue_size = 128
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,29 +36,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def pytest_sessionfinish(session, exitstatus):
     if getattr(session.config, "_require_services_failed", False) and exitstatus == 0:
         session.exitstatus = 1
-
-
-def stop_processes(processes, timeout=30):
-    """Ask every process to stop at once, then wait for each; kill what does not stop."""
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def database_url() -> str:
-    """The URL of the database the tests use (the test database), for other processes."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = settings.get("USER") or ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
 
 
 @pytest.fixture
@@ -104,16 +79,6 @@ def start_worker(transactional_db, tmp_path):
 @pytest.fixture
 def celery_worker_process(start_worker):
     return start_worker()
-
-
-def wait_for(condition, timeout, what):
-    """Poll `condition` until it is true or `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="session")
@@ -161,15 +126,6 @@ def empty_cache():
 def fast_password_hashing(settings):
     # Hashing strength is not under test here; PBKDF2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def gpg(home, *args, input=None):
-    return subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--yes", "--passphrase", "", "--pinentry-mode", "loopback", *args],
-        check=True,
-        capture_output=True,
-        input=input,
-    ).stdout
 
 
 @pytest.fixture(scope="session")
@@ -240,11 +196,70 @@ def coach_client(client, coach):
 @pytest.fixture
 def cache_unreachable(settings):
     """The cache is a Redis server that is down."""
-    from tests.scheduler.outbox.test_faults import free_port
-
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
         }
     }
+
+
+@pytest.fixture
+def english_client(client):
+    """The test client asks for pages in English (without Accept-Language they are German,
+    the site's language). Modules of English pages use it for every test:
+    `pytestmark = pytest.mark.usefixtures("english_client")`."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+class TaskQueue:
+    """Stands in for the broker where scheduler/outbox/queue.py hands notifications to Celery.
+    A test switches it while it runs, e.g. from `down()` to `send_at_once()` when "the broker
+    is back"."""
+
+    def __init__(self, monkeypatch):
+        from scheduler import tasks
+
+        self.monkeypatch = monkeypatch
+        self.tasks = tasks
+        self.ids = []
+
+    def record(self) -> list:
+        """Queued ids (at once and with a countdown) are kept in `ids`, nothing is sent."""
+        self.monkeypatch.setattr(self.tasks.send_notifications, "delay", lambda ids: self.ids.extend(ids))
+        self.monkeypatch.setattr(
+            self.tasks.send_notification, "apply_async", lambda args, countdown=0: self.ids.append(args[0])
+        )
+        return self.ids
+
+    def send_at_once(self) -> None:
+        """A queued task runs at once, in this process, as a worker would."""
+        self.monkeypatch.setattr(self.tasks.send_notifications, "delay", lambda ids: self.tasks.send_notifications(ids))
+
+    def down(self) -> None:
+        """The broker cannot be reached."""
+
+        def broker_down(ids):
+            raise ConnectionError("broker unreachable")
+
+        self.monkeypatch.setattr(self.tasks.send_notifications, "delay", broker_down)
+
+
+@pytest.fixture
+def task_queue(monkeypatch):
+    """The broker, replaced: see TaskQueue (use `dispatched` or `send_at_once` for one way
+    through a whole test)."""
+    return TaskQueue(monkeypatch)
+
+
+@pytest.fixture
+def dispatched(task_queue):
+    """The ids of the notifications queued for sending; none is sent."""
+    return task_queue.record()
+
+
+@pytest.fixture
+def send_at_once(task_queue):
+    """A queued notification task runs at once, in this process, as a worker would."""
+    task_queue.send_at_once()

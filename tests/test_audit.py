@@ -4,13 +4,13 @@ never reported as clean."""
 
 import importlib.util
 import json
-from pathlib import Path
 
 from packaging.version import Version
 from pip_audit._format import JsonFormat
 from pip_audit._service import ResolvedDependency, SkippedDependency, VulnerabilityResult
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.helpers import BASE_DIR
+
 spec = importlib.util.spec_from_file_location("audit", BASE_DIR / "scripts" / "audit.py")
 audit = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(audit)

@@ -11,7 +11,7 @@ from bench.api import populate
 from bench.ceiling import MONTH, SLOTS_PATH, measure
 from bench.hello import hello
 from bench.server import server_env
-from tests.conftest import database_url
+from tests.helpers import database_url
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from scheduler.models import AppointmentType, BlockedPeriod, Booking, Coach, Notification
 from scheduler.services.booking import BookingRequest, booking_address_confirm, booking_create
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

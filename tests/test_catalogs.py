@@ -1,12 +1,11 @@
 import importlib.util
 import shutil
-from pathlib import Path
 
 import pytest
 
 from tests.factories import CoachFactory
+from tests.helpers import BASE_DIR
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("catalogs", BASE_DIR / "scripts" / "catalogs.py")
 catalogs = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(catalogs)

@@ -14,8 +14,8 @@ from celery.app.utils import find_app
 from django.core.management import get_commands
 
 from config.celery import app as celery_app
+from tests.helpers import BASE_DIR
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
 
 

@@ -7,9 +7,9 @@ half-written or sent twice.
 (c) Gateway timeouts: test_c_* (a gateway that does not answer in time: the outcome is unknown,
     the message is not sent again by itself; the coach sends it again).
 (d) An external ICS feed that hangs: test_d_* (a server that never answers, one that trickles).
-(e) A worker killed: tests/scheduler/test_outbox_faults.py::test_worker_killed_in_the_middle_of_a_send
+(e) A worker killed: tests/scheduler/outbox/test_faults.py::test_worker_killed_in_the_middle_of_a_send
     (SIGKILL while the gateway holds the request: the row becomes "unknown", nothing is sent
-    again until the coach asks) and tests/scheduler/test_outbox_crash.py (killed after the mail
+    again until the coach asks) and tests/scheduler/outbox/test_crash.py (killed after the mail
     server accepted the message: never a second copy).
 """
 
@@ -24,7 +24,6 @@ import threading
 import time as clock
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -37,12 +36,11 @@ from scheduler.outbox.send import notification_send, notifications_sweep
 from scheduler.outbox.write import notification_retry
 from scheduler.services.booking import BookingRequest, booking_create
 from scheduler.services.external_calendars import external_calendars_import_all
-from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.outbox.test_faults import FakeGateway, free_port, sweep_later
-from tests.scheduler.services.test_external_calendars import EXPECTED, NOW, serve, stored
+from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, stop_processes, wait_for
+from tests.scheduler.outbox.helpers import FakeGateway, sweep_later
+from tests.scheduler.services.calendar_feed import EXPECTED, NOW, serve, stored
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MESSAGE = "I would like to talk about my next step at work, please."
 needs_redis_server = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
 

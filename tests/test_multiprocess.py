@@ -11,15 +11,11 @@ message goes out exactly once, also when each task is delivered twice more.
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -28,21 +24,14 @@ from django.db import connection
 
 from scheduler.models import Booking, Notification
 from scheduler.tasks import send_notifications
-from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, run_together, stop_processes, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 CLIENTS = 40
 # Eight starts a quarter of an hour apart for 30-minute appointments: neighbours overlap.
 STARTS = 8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -101,18 +90,6 @@ def healthy(process) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200 and response.json() == {"database": "ok", "broker": "ok"}
-
-
-def run_together(count, attempt):
-    """Start `count` attempts at the same moment, each in its own thread."""
-    barrier = threading.Barrier(count)
-
-    def one(index):
-        barrier.wait()
-        return attempt(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def test_two_web_instances_and_two_workers_book_and_send_exactly_once(services_env, start_web, start_worker, tmp_path):

@@ -1,27 +1,19 @@
 """Coaches must set up TOTP (with recovery codes) where COACH_MFA_REQUIRED is on: by default
 in production, not in development or the demo. The admin is behind the same second factor."""
 
-import time
-
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import override_settings
 
-from tests.config.test_settings import PRODUCTION_ENV, run_python
 from tests.factories import CoachFactory, UserFactory
+from tests.helpers import PRODUCTION_ENV, run_python, totp_now
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-password"  # the factories' password
 SETUP_URL = "/accounts/2fa/totp/activate/"
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def coach_with_verified_address():

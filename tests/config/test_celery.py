@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from config.celery import app as celery_app
 from scheduler.models import WorkerCheck
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 BROKER = settings.CELERY_BROKER_URL.split("://")[0]
 

@@ -4,9 +4,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.helpers import BASE_DIR
 
 
 def gunicorn(*args, **env):

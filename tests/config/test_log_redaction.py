@@ -7,7 +7,6 @@ import logging.config
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import uuid
@@ -24,8 +23,8 @@ from gunicorn.glogging import SafeAtoms
 from config.gunicorn import access_log_format
 from config.logging import SECRET_MARK, logging_config
 from scheduler.models.common import new_token
-from tests.conftest import BASE_DIR, database_url, stop_processes, wait_for
 from tests.factories import BookingFactory
+from tests.helpers import BASE_DIR, PRODUCTION_ENV, database_url, free_port, run_python, stop_processes, wait_for
 
 # A route parameter with one of these in its name is a secret (uidb36, the user's id, is not).
 SECRET_PARAMETER = re.compile("token|key|secret|code")
@@ -148,12 +147,6 @@ def test_a_booking_link_in_a_message_is_masked_and_the_rest_kept(log_format):
     assert f"https://sprechzeit.example.org/b/{SECRET_MARK}/?lang=en" in line
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     ("log_format", "access_format"),
     [("json", None), ("plain", f'"{PATH_ATOMS_FORMAT}" %(s)s')],
@@ -234,8 +227,6 @@ def test_addresses_and_phone_numbers_are_masked_unless_asked(log_format, setting
 
 
 def test_production_masks_and_development_does_not(tmp_path):
-    from tests.config.test_settings import PRODUCTION_ENV, run_python
-
     code = (
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps([f.get('mask_personal') for f in settings.LOGGING['formatters'].values()]))"

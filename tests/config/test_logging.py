@@ -5,15 +5,13 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import RequestFactory
 
 from config.logging import SECRET_MARK, JsonFormatter, logging_config
 from scheduler.models.common import new_token
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.helpers import BASE_DIR, PRODUCTION_ENV
 
 
 def record(name="sprechzeit.outbox", level=logging.INFO, msg="sent %s", args=(7,), **attributes):
@@ -74,12 +72,6 @@ def test_log_format_is_plain_or_json():
         logging_config(log_format="xml", level="INFO")
 
 
-PRODUCTION_ENV = {
-    "DJANGO_ENV": "production",
-    "SECRET_KEY": "a-production-secret-key-with-plenty-of-entropy-0123456789abcdef",
-    "ALLOWED_HOSTS": "sprechzeit.example.org",
-    "SITE_URL": "https://sprechzeit.example.org",
-}
 # What a Celery worker does at start (after Django's setup), then one log line.
 CELERY_LOGS = """
 import django, logging

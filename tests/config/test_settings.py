@@ -1,20 +1,9 @@
 """Settings come from the environment; each case runs in a fresh interpreter."""
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-PRODUCTION_ENV = {
-    "DJANGO_ENV": "production",
-    "SECRET_KEY": "a-production-secret-key-with-plenty-of-entropy-0123456789abcdef",
-    "ALLOWED_HOSTS": "sprechzeit.example.org",
-    "SITE_URL": "https://sprechzeit.example.org",
-}
+from tests.helpers import BASE_DIR, PRODUCTION_ENV, run_python
 
 PRINT_SETTINGS = """
 import json, django
@@ -34,19 +23,6 @@ print(json.dumps({
     "hsts": settings.SECURE_HSTS_SECONDS,
 }))
 """
-
-
-def run_python(code, env, tmp_path, *args):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "EMAIL_", "DJANGO_"))}
-    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **env})
-    return subprocess.run(
-        [sys.executable, *(["-c", code] if code else []), *args],
-        cwd=BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def settings_for(env, tmp_path):

@@ -8,8 +8,7 @@ import pytest
 
 from scheduler import safe_http
 from scheduler.wkd import MAX_WKD_RESPONSE, wkd_hash, wkd_lookup, zbase32
-from tests.conftest import gpg
-from tests.scheduler.channels.test_email import free_port
+from tests.helpers import free_port, gpg
 
 
 def test_zbase32_known_vector():

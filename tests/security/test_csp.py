@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from scheduler.models import Booking
-from tests.accounts.test_mfa import totp_now
+from tests.helpers import totp_now
 
 from .conftest import PASSWORD
 

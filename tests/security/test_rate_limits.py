@@ -20,7 +20,7 @@ import pytest
 from scheduler import ratelimit
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.services.test_booking_race import run_together
+from tests.helpers import run_python, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -197,8 +197,6 @@ def test_allauth_counts_the_same_client(settings):
 
 
 def test_trusted_proxies_must_be_addresses_or_networks(tmp_path):
-    from tests.config.test_settings import run_python
-
     result = run_python("import django; django.setup()", {"TRUSTED_PROXIES": "proxy.internal"}, tmp_path)
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr

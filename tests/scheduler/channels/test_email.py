@@ -1,17 +1,15 @@
 """The e-mail channel against a real SMTP server (aiosmtpd on 127.0.0.1), real GnuPG
 for decryption. (The Web Key Directory's tests are in tests/scheduler/test_wkd.py.)"""
 
-import email
-import email.policy
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 
 from scheduler.channels.base import DeliveryError, Message
 from scheduler.channels.email import EmailBackend
-from tests.conftest import gpg
+from tests.helpers import free_port, gpg
+from tests.scheduler.outbox.helpers import parse
+
+# The fixture `smtp_sink` (a real SMTP server on 127.0.0.1) is in tests/scheduler/conftest.py.
 
 CALENDAR = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Sprechzeit//test//EN\r\nMETHOD:REQUEST\r\n"
@@ -22,12 +20,6 @@ CALENDAR = (
 TEXT = "Hallo Jörg,\n\nIhr Termin ist bestätigt: Montag, 5. Januar 2026, 10:00–10:30.\n"
 HTML = "<p>Hallo Jörg,</p><p>Ihr Termin ist <b>bestätigt</b>.</p>"
 SUBJECT = "Bestätigt: Kennenlernen am 5. Januar"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def message(**fields) -> Message:
@@ -43,57 +35,9 @@ def message(**fields) -> Message:
     return Message(**{**values, **fields})
 
 
-class Sink:
-    """An aiosmtpd handler that keeps what it receives and can refuse on command."""
-
-    def __init__(self):
-        self.envelopes = []
-        self.rcpt_reply = None  # e.g. "550 No such user"
-        self.data_reply = None
-        # Keep the message, then drop the connection instead of answering (a crash, a network cut).
-        self.drop_after_data = False
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data_reply:
-            return self.data_reply
-        self.envelopes.append(envelope)
-        if self.drop_after_data:
-            server.transport.close()
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_sink(settings):
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "Sprechzeit <noreply@sprechzeit.test>"
-    yield sink
-    controller.stop()
-
-
 def crlf_to_lf(text: str) -> str:
     # On the wire every line ends in CRLF, and the parser keeps it in 8-bit parts.
     return text.replace("\r\n", "\n")
-
-
-def parse(raw: bytes):
-    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def assert_content(parsed):

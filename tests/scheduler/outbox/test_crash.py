@@ -18,15 +18,12 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 from django.utils import timezone
 
-from scheduler import tasks
 from scheduler.channels.base import Backend, DeliveryError
 from scheduler.models import Notification
 from scheduler.outbox.send import notification_send, notifications_sweep
 from scheduler.outbox.write import notification_retry
-from tests.conftest import BASE_DIR, database_url
-from tests.scheduler.channels.test_email import Sink, free_port, parse
-from tests.scheduler.outbox.test_outbox import NOW, book
-from tests.scheduler.outbox.test_truth import kind  # noqa: F401 (a fixture)
+from tests.helpers import BASE_DIR, database_url, free_port
+from tests.scheduler.outbox.helpers import NOW, Sink, book, parse
 
 Kind, Status = Notification.Kind, Notification.Status
 
@@ -77,12 +74,6 @@ def holding_sink(settings):
     controller.stop()
 
 
-@pytest.fixture
-def queue_runs_at_once(monkeypatch):
-    """A queued task runs at once, in this process, as a worker would."""
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: tasks.send_notifications(pks))
-
-
 def worker_sends(env: dict, notification_id: int) -> subprocess.Popen:
     """A worker process that sends one notification (what `send_notifications` does)."""
     code = (
@@ -95,11 +86,11 @@ def worker_sends(env: dict, notification_id: int) -> subprocess.Popen:
 @pytest.mark.worker
 def test_a_worker_killed_after_the_server_accepted_the_message_sends_no_second_copy(
     transactional_db,
-    kind,  # noqa: F811
+    kind,
     holding_sink,
-    monkeypatch,
+    task_queue,
 ):
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)  # booked with the broker away
+    task_queue.record()  # booked with the broker away
     booking = book(kind, language="en")
     row = booking.notifications.get(kind=Kind.CONFIRMED)
     Notification.objects.filter(pk=row.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
@@ -116,7 +107,7 @@ def test_a_worker_killed_after_the_server_accepted_the_message_sends_no_second_c
     assert row.status == Status.SENDING and len(holding_sink.to("eva@example.org")) == 1
 
     # The beat's sweeper, past SENDING_TIMEOUT, with a worker ready to send what it queues.
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: tasks.send_notifications(pks))
+    task_queue.send_at_once()
     notifications_sweep(now=timezone.now() + timedelta(minutes=6))
 
     assert len(holding_sink.to("eva@example.org")) == 1  # no second copy (the coach's message went out)
@@ -160,15 +151,14 @@ class Slow(Backend):
 
 
 @pytest.fixture
-def whatsapp_booking(kind, settings, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
+def whatsapp_booking(kind, settings, dispatched):
     settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "whatsapp": "tests.scheduler.outbox.test_crash.Uncertain"}
     return book(kind, channel="whatsapp", whatsapp="+491701234567")
 
 
 @pytest.mark.django_db
 def test_an_attempt_without_an_answer_is_unknown_and_not_repeated(
-    whatsapp_booking, settings, queue_runs_at_once, django_capture_on_commit_callbacks
+    whatsapp_booking, settings, send_at_once, django_capture_on_commit_callbacks
 ):
     row = whatsapp_booking.notifications.get(kind=Kind.CONFIRMED)
     assert notification_send(notification_id=row.pk, now=NOW) == "unknown"

@@ -12,9 +12,8 @@ from django.core import mail
 from scheduler.models import Booking, Notification
 from scheduler.outbox.texts import render
 from scheduler.services.booking import booking_cancel
-from tests.conftest import gpg
-from tests.scheduler.outbox.test_outbox import NOW, book
-from tests.scheduler.outbox.test_truth import kind, send  # noqa: F401 (kind: a fixture)
+from tests.helpers import gpg
+from tests.scheduler.outbox.helpers import NOW, book, send
 
 pytestmark = pytest.mark.django_db
 Kind, Status = Notification.Kind, Notification.Status
@@ -22,12 +21,9 @@ MESSAGE = "Ich möchte über meinen nächsten beruflichen Schritt sprechen."
 
 
 @pytest.fixture(autouse=True)
-def real_email(settings, monkeypatch):
-    """The real e-mail channel over Django's locmem connection; queued tasks do nothing."""
-    from scheduler import tasks
-
+def real_email(settings, dispatched):
+    """The real e-mail channel over Django's locmem connection; queued tasks are not sent."""
     settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "email": "scheduler.channels.email.EmailBackend"}
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
 
 
 def raw(index: int = -1) -> bytes:
@@ -47,7 +43,7 @@ def decrypt(message_bytes: bytes, openpgp_keys, tmp_path) -> str:
 
 @pytest.mark.parametrize("broken", ["expired", "revoked", "subkey_expired", "subkey_revoked", "sign_only"])
 def test_a_key_that_stopped_working_gets_a_notice_without_content_and_the_coach_is_told(
-    kind,  # noqa: F811
+    kind,
     openpgp_keys,
     broken,
 ):
@@ -76,7 +72,7 @@ def test_a_key_that_stopped_working_gets_a_notice_without_content_and_the_coach_
     assert f"/coach/bookings/{booking.uuid}/" in alert_mail.text
 
 
-def test_the_coach_is_told_once_per_booking(kind, openpgp_keys):  # noqa: F811
+def test_the_coach_is_told_once_per_booking(kind, openpgp_keys):
     booking = book(kind, pgp_public_key=openpgp_keys["valid"])
     Booking.objects.filter(pk=booking.pk).update(pgp_public_key=openpgp_keys["expired"])
     for reminder in booking.notifications.filter(kind=Kind.REMINDER):
@@ -86,7 +82,7 @@ def test_the_coach_is_told_once_per_booking(kind, openpgp_keys):  # noqa: F811
     assert all(m.subject == "Eine Nachricht zu Ihrem Termin" for m in mail.outbox)
 
 
-def test_a_working_key_still_encrypts_everything(kind, openpgp_keys, tmp_path):  # noqa: F811
+def test_a_working_key_still_encrypts_everything(kind, openpgp_keys, tmp_path):
     booking = book(kind, pgp_public_key=openpgp_keys["valid"], language="en")
     assert send(booking.notifications.get(kind=Kind.CONFIRMED)) == "sent"
     inner = decrypt(raw(), openpgp_keys, tmp_path)
@@ -94,7 +90,7 @@ def test_a_working_key_still_encrypts_everything(kind, openpgp_keys, tmp_path): 
     assert not booking.notifications.filter(kind=Kind.COACH_KEY_UNUSABLE).exists()
 
 
-def test_an_unconfirmed_booking_gets_the_notice_but_the_coach_hears_nothing(kind, openpgp_keys):  # noqa: F811
+def test_an_unconfirmed_booking_gets_the_notice_but_the_coach_hears_nothing(kind, openpgp_keys):
     from scheduler.models import AppointmentType
 
     kind.address_confirmation = AppointmentType.AddressConfirmation.ALWAYS
@@ -110,7 +106,7 @@ def test_an_unconfirmed_booking_gets_the_notice_but_the_coach_hears_nothing(kind
 # --- The coach's own key --------------------------------------------------------------------
 
 
-def test_with_the_coachs_key_the_coachs_email_is_encrypted_to_it(kind, openpgp_keys, tmp_path):  # noqa: F811
+def test_with_the_coachs_key_the_coachs_email_is_encrypted_to_it(kind, openpgp_keys, tmp_path):
     kind.coach.pgp_public_key = openpgp_keys["valid"]
     kind.coach.save()
     booking = book(kind, channel="phone", phone="0170 1234567", message=MESSAGE)
@@ -125,7 +121,7 @@ def test_with_the_coachs_key_the_coachs_email_is_encrypted_to_it(kind, openpgp_k
     assert "+491701234567" in inner and "eva@example.org" in inner and "beruflichen Schritt" in inner
 
 
-def test_client_with_a_key_and_coach_without_one_the_coach_gets_only_the_link(kind, openpgp_keys):  # noqa: F811
+def test_client_with_a_key_and_coach_without_one_the_coach_gets_only_the_link(kind, openpgp_keys):
     booking = book(kind, pgp_public_key=openpgp_keys["valid"], channel="phone", phone="0170 1234567")
     booking_cancel(booking=booking, now=NOW)  # the client cancels: the coach is told
     for row in booking.notifications.filter(audience="coach"):
@@ -136,7 +132,7 @@ def test_client_with_a_key_and_coach_without_one_the_coach_gets_only_the_link(ki
         assert f"/coach/bookings/{booking.uuid}/" in message.text
 
 
-def test_a_coach_key_that_stopped_working_gives_only_the_link(kind, openpgp_keys):  # noqa: F811
+def test_a_coach_key_that_stopped_working_gives_only_the_link(kind, openpgp_keys):
     kind.coach.pgp_public_key = openpgp_keys["expired"]
     kind.coach.save()
     booking = book(kind, channel="phone", phone="0170 1234567")
@@ -147,7 +143,7 @@ def test_a_coach_key_that_stopped_working_gives_only_the_link(kind, openpgp_keys
     assert f"/coach/bookings/{booking.uuid}/" in message.text
 
 
-def test_without_any_key_the_coachs_email_carries_the_details_and_the_workspace_link(kind):  # noqa: F811
+def test_without_any_key_the_coachs_email_carries_the_details_and_the_workspace_link(kind):
     booking = book(kind, channel="phone", phone="0170 1234567", language="en")
     message = render(booking.notifications.get(kind=Kind.COACH_NEW_BOOKING))
     assert "+491701234567" in message.text and "beruflichen Schritt" in message.text

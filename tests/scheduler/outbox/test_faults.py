@@ -5,14 +5,10 @@ whose outcome nobody knows waits for the coach's "send again"."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 from datetime import datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -22,12 +18,11 @@ from config.celery import app as celery_app
 from scheduler.models import Notification
 from scheduler.outbox.write import notification_retry
 from scheduler.services.booking import BookingRequest, booking_create
-from tests.conftest import database_url, wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, wait_for
+from tests.scheduler.outbox.helpers import FakeGateway, sweep_later
 
 pytestmark = [pytest.mark.redis, pytest.mark.worker]
-BASE_DIR = Path(__file__).resolve().parents[3]
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(autouse=True)
@@ -35,45 +30,6 @@ def on_redis():
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL=redis://… (make test-services)")
     celery_app.control.purge()  # messages other tests queued and nobody consumed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class FakeGateway(ThreadingHTTPServer):
-    """Threema Gateway stand-in. While `hold` is set it keeps requests waiting; a
-    message counts as delivered only when its sender was still there for the answer
-    (a sender killed mid-request never learns the id, so it will send again)."""
-
-    def __init__(self):
-        self.hold = threading.Event()
-        self.arrived = threading.Event()
-        self.delivered = []
-        super().__init__(("127.0.0.1", 0), GatewayHandler)
-
-
-class GatewayHandler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.arrived.set()
-        while self.server.hold.is_set():
-            # The sender's socket turning readable with no data means it went away.
-            self.connection.settimeout(0.1)
-            try:
-                if self.connection.recv(1, socket.MSG_PEEK) == b"":
-                    return
-            except TimeoutError:
-                continue
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"0123456789abcdef")
-        self.server.delivered.append(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -94,16 +50,6 @@ def kind(transactional_db):
     kind = AppointmentTypeFactory(coach=coach, slug="talk", reminders=[])
     kind.start = datetime.combine(day, time(10), tzinfo=BERLIN)
     return kind
-
-
-def sweep_later(env: dict, minutes: int) -> None:
-    """Run the beat's sweeper in its own process, as if `minutes` had passed."""
-    code = (
-        "import django; django.setup(); from datetime import timedelta; from django.utils import timezone;"
-        "from scheduler.outbox.send import notifications_sweep;"
-        f"notifications_sweep(now=timezone.now() + timedelta(minutes={minutes}))"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60)
 
 
 def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_path):

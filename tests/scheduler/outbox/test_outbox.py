@@ -1,80 +1,29 @@
 """The outbox: what a change writes, and how a row is sent exactly once."""
 
-from dataclasses import replace
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from scheduler import tasks
-from scheduler.channels.base import Backend, DeliveryError, MemoryBackend
+from scheduler.channels.base import DeliveryError, MemoryBackend
 from scheduler.models import AppointmentType, Booking, Notification
 from scheduler.outbox.queue import notifications_dispatch
 from scheduler.outbox.send import notification_send, notifications_sweep
 from scheduler.outbox.texts import render
 from scheduler.outbox.write import booking_notify, notification_retry
 from scheduler.services.booking import (
-    BookingRequest,
     booking_cancel,
-    booking_create,
     booking_reschedule,
     bookings_expire_due,
 )
-from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
+from tests.scheduler.outbox.helpers import MONDAY, NOW, ScriptedBackend, book
 
-pytestmark = pytest.mark.django_db
+# `kind` comes from tests/scheduler/outbox/conftest.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("backends")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-MONDAY = date(2026, 6, 1)
-NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)
 Kind, Status = Notification.Kind, Notification.Status
-
-
-class ScriptedBackend(Backend):
-    """Fails as told by `script` (a list of DeliveryError or None), then succeeds."""
-
-    script: list = []
-    sent: list = []
-
-    def send(self, message):
-        outcome = ScriptedBackend.script.pop(0) if ScriptedBackend.script else None
-        if outcome is not None:
-            raise outcome
-        ScriptedBackend.sent.append(message)
-        return f"id-{len(ScriptedBackend.sent)}"
-
-
-@pytest.fixture(autouse=True)
-def backends(settings, monkeypatch):
-    MemoryBackend.outbox = []
-    ScriptedBackend.script, ScriptedBackend.sent = [], []
-    settings.CHANNEL_BACKENDS = {
-        name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
-    }
-    dispatched = []
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: dispatched.extend(pks))
-    monkeypatch.setattr(tasks.send_notification, "apply_async", lambda args, countdown=0: dispatched.append(args[0]))
-    return dispatched
-
-
-@pytest.fixture
-def kind():
-    coach = CoachFactory(user__email="coach@example.org", time_zone="Europe/Berlin")
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
-    return AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=30), slot_step=timedelta(minutes=30))
-
-
-def book(kind, **changes):
-    request = BookingRequest(
-        start=datetime.combine(MONDAY, time(9), tzinfo=BERLIN),
-        name="Eva Muster",
-        email="eva@example.org",
-        channel="email",
-        message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
-        language="de",
-    )
-    return booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
 
 
 def rows(booking):
@@ -165,7 +114,7 @@ def test_reminders_of_a_moved_or_cancelled_booking_are_obsolete(kind):
 def test_transient_failures_retry_with_backoff_then_send(kind, settings, backends):
     settings.CHANNEL_BACKENDS = {
         **settings.CHANNEL_BACKENDS,
-        "email": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+        "email": "tests.scheduler.outbox.helpers.ScriptedBackend",
     }
     ScriptedBackend.script = [DeliveryError("503"), DeliveryError("timeout")]
     booking = book(kind)
@@ -191,7 +140,7 @@ def test_backoff_grows():
 def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends):
     settings.CHANNEL_BACKENDS = {
         **settings.CHANNEL_BACKENDS,
-        "threema": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+        "threema": "tests.scheduler.outbox.helpers.ScriptedBackend",
     }
     ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
     booking = book(kind, channel="threema", threema_id="ABCD1234")
@@ -207,7 +156,7 @@ def test_a_permanent_failure_stops_and_alerts_the_coach(kind, settings, backends
 def test_six_transient_failures_are_a_failure(kind, settings):
     settings.CHANNEL_BACKENDS = {
         **settings.CHANNEL_BACKENDS,
-        "email": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+        "email": "tests.scheduler.outbox.helpers.ScriptedBackend",
     }
     ScriptedBackend.script = [DeliveryError("503")] * 6
     booking = book(kind)
@@ -236,17 +185,14 @@ def test_the_sweeper_marks_rows_of_dead_workers_unknown_and_dispatches_due_ones(
     assert notifications_sweep(now=NOW + timedelta(minutes=3)) == 0
 
 
-def test_a_broker_outage_loses_nothing(kind, monkeypatch):
-    def broker_down(pks):
-        raise ConnectionError("broker unreachable")
-
-    monkeypatch.setattr(tasks.send_notifications, "delay", broker_down)
+def test_a_broker_outage_loses_nothing(kind, task_queue):
+    task_queue.down()
     booking = book(kind)
     due = booking.notifications.filter(scheduled_for__lte=NOW)
     Notification.objects.update(dispatched_at=None)
     notifications_dispatch(ids=list(due.values_list("pk", flat=True)))  # after commit, broker down
     assert due.filter(status=Status.PENDING, dispatched_at__isnull=True).count() == 2
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda pks: None)
+    task_queue.record()
     assert notifications_sweep(now=NOW) == 2  # the broker is back: the sweeper sends them
     assert due.filter(dispatched_at__isnull=True).count() == 0
 

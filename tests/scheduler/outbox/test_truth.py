@@ -2,9 +2,7 @@
 overtook is not sent but marked superseded; an invitation (METHOD:REQUEST) carries only
 TENTATIVE or CONFIRMED. Delivery reports only move forward (item 8)."""
 
-import email
-import email.policy
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pytest
 from django.db import transaction
@@ -12,7 +10,7 @@ from django.db import transaction
 from scheduler import ics
 from scheduler.channels.base import MemoryBackend
 from scheduler.models import AppointmentType, Booking, Notification
-from scheduler.outbox.send import notification_delivery_update, notification_send
+from scheduler.outbox.send import notification_delivery_update
 from scheduler.outbox.texts import render
 from scheduler.services import booking as booking_service
 from scheduler.services.booking import (
@@ -22,37 +20,19 @@ from scheduler.services.booking import (
     booking_reschedule,
     bookings_expire_due,
 )
-from tests.scheduler.channels.test_email import smtp_sink  # noqa: F401 (a fixture)
-from tests.scheduler.outbox.test_outbox import BERLIN, MONDAY, NOW, backends, book  # noqa: F401 (backends: a fixture)
+from tests.helpers import BERLIN
+from tests.scheduler.outbox.helpers import MONDAY, NOW, ScriptedBackend, book, parse, send
 
-pytestmark = pytest.mark.django_db
+# The fixtures `kind` and `backends` are in the outbox conftest.py, `smtp_sink` in the scheduler one.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("backends")]
 Kind, Status = Notification.Kind, Notification.Status
-
-
-@pytest.fixture
-def kind(coach):
-    from tests.factories import AppointmentTypeFactory, WeeklyHoursFactory
-
-    coach.user.email = "coach@example.org"
-    coach.user.save()
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
-    return AppointmentTypeFactory(coach=coach, duration=timedelta(minutes=30), slot_step=timedelta(minutes=30))
 
 
 def at(hour: int) -> datetime:
     return datetime.combine(MONDAY, time(hour), tzinfo=BERLIN)
 
 
-def send(row: Notification) -> str:
-    row.refresh_from_db()
-    return notification_send(notification_id=row.pk, now=max(NOW, row.scheduled_for))
-
-
-def parse(raw: bytes):
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-def test_a_confirmation_refused_once_is_not_sent_after_the_cancellation(kind, smtp_sink, settings, coach_client):  # noqa: F811
+def test_a_confirmation_refused_once_is_not_sent_after_the_cancellation(kind, smtp_sink, settings, coach_client):
     """The reproduction: the SMTP server refused the confirmation once (451), the client
     cancelled, the CANCEL went out; the retry used to send "Ihr Termin ist bestätigt" with
     METHOD:REQUEST and STATUS:CANCELLED."""
@@ -80,7 +60,7 @@ def test_a_confirmation_refused_once_is_not_sent_after_the_cancellation(kind, sm
     assert f"/messages/{confirmation.pk}/retry/" not in page
 
 
-def test_an_old_time_after_a_move_is_not_sent(kind, backends):  # noqa: F811
+def test_an_old_time_after_a_move_is_not_sent(kind, backends):
     booking = book(kind)
     booking_reschedule(booking=booking, start=at(10), now=NOW)
     first_move = booking.notifications.get(kind=Kind.RESCHEDULED, audience="client", sequence=1)
@@ -169,7 +149,7 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_each_kind_of_message_is_sent_only_while_it_is_true(kind, backends, scenario):  # noqa: F811
+def test_each_kind_of_message_is_sent_only_while_it_is_true(kind, backends, scenario):
     make, message_kind, audience, change, outcome = SCENARIOS[scenario]
     if make == "request":
         kind.approval = AppointmentType.Approval.ALWAYS
@@ -190,13 +170,12 @@ def test_each_kind_of_message_is_sent_only_while_it_is_true(kind, backends, scen
     assert len(MemoryBackend.outbox) == (1 if outcome == "sent" else 0)
 
 
-def test_the_coachs_alert_about_a_failed_message_is_true_after_any_change(kind, backends, settings):  # noqa: F811
+def test_the_coachs_alert_about_a_failed_message_is_true_after_any_change(kind, backends, settings):
     settings.CHANNEL_BACKENDS = {
         **settings.CHANNEL_BACKENDS,
-        "threema": "tests.scheduler.outbox.test_outbox.ScriptedBackend",
+        "threema": "tests.scheduler.outbox.helpers.ScriptedBackend",
     }
     from scheduler.channels.base import DeliveryError
-    from tests.scheduler.outbox.test_outbox import ScriptedBackend
 
     ScriptedBackend.script = [DeliveryError("Threema ID not found", permanent=True)]
     booking = book(kind, channel="threema", threema_id="ABCD1234")
@@ -216,7 +195,7 @@ def test_an_invitation_is_never_made_for_a_booking_that_is_not_on(kind, status):
     assert b"STATUS:CANCELLED" in ics.booking_invitation(booking, method="CANCEL")
 
 
-def test_a_moved_request_is_invited_as_tentative(kind, backends):  # noqa: F811
+def test_a_moved_request_is_invited_as_tentative(kind, backends):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
     booking = book(kind)
@@ -230,7 +209,7 @@ def test_a_moved_request_is_invited_as_tentative(kind, backends):  # noqa: F811
 
 
 @pytest.fixture
-def sent_on_whatsapp(kind, backends):  # noqa: F811
+def sent_on_whatsapp(kind, backends):
     booking = book(kind, channel="whatsapp", whatsapp="+491701234567")
     row = booking.notifications.get(kind=Kind.CONFIRMED)
     assert send(row) == "sent"

@@ -8,8 +8,8 @@ from django.conf import settings
 
 from scheduler.models import Notification
 from scheduler.services.booking import BookingRequest, booking_create
-from tests.conftest import wait_for
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import wait_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BROKER = settings.CELERY_BROKER_URL.split("://")[0]

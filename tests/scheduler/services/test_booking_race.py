@@ -4,24 +4,21 @@ Runs on SQLite in `make test` (IMMEDIATE transactions) and on PostgreSQL in
 `make test-services` (exclusion constraint), with real threads and connections.
 """
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from scheduler.models import Booking
 from scheduler.services.booking import BookingRequest, SlotTaken, booking_create
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ATTEMPTS = 50
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -31,21 +28,6 @@ def slot():
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
     kind = AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
     return kind, datetime.combine(day, time(10), tzinfo=BERLIN)
-
-
-def run_together(count, attempt):
-    """Start `count` attempts at the same moment, each in its own thread and connection."""
-    barrier = threading.Barrier(count)
-
-    def one(index):
-        barrier.wait()
-        try:
-            return attempt(index)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def test_fifty_simultaneous_bookings_of_one_slot(slot):

@@ -12,6 +12,7 @@ from scheduler.models import Booking, Notification
 from scheduler.services.retention import months_before, retention_purge
 from scheduler.tasks import purge_expired_data
 from tests.factories import BookingFactory, ClientFactory, CoachFactory, NotificationFactory
+from tests.helpers import rows_naming
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,6 @@ def test_the_admins_history_goes_with_the_clients_details():
     from django.contrib.admin.models import CHANGE, LogEntry
 
     from tests.factories import UserFactory
-    from tests.scheduler.services.test_privacy import rows_naming
 
     now = timezone.now()
     booking = BookingFactory(client__email="old@example.org", client__name="Olga Alt", start=now - timedelta(days=800))

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from scheduler.models import Booking
 from scheduler.wkd import wkd_hash
-from tests.conftest import gpg
+from tests.helpers import gpg
 from tests.scheduler.views.test_public import (  # noqa: F401  (the fixtures coach and kind too)
     MONDAY,
     _clean_rate_limits,

@@ -478,7 +478,7 @@ def test_the_coach_stores_their_key_and_sees_its_fingerprint_and_expiry(coach_cl
 
 
 def _gpg_colons(openpgp_keys, uid):
-    from tests.conftest import gpg
+    from tests.helpers import gpg
 
     return gpg(openpgp_keys["home"], "--list-keys", "--with-colons", uid).decode()
 

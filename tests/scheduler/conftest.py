@@ -1,0 +1,36 @@
+import pytest
+from aiosmtpd.controller import Controller
+
+from scheduler.channels.base import MemoryBackend
+from tests.helpers import free_port
+from tests.scheduler.outbox.helpers import Sink
+
+
+@pytest.fixture
+def memory_backends(settings):
+    """Every channel delivers to memory: the messages sent, in order."""
+    MemoryBackend.outbox = []
+    settings.CHANNEL_BACKENDS = {
+        name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
+    }
+    return MemoryBackend.outbox
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that Django's SMTP connection sends to."""
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "Sprechzeit <noreply@sprechzeit.test>"
+    yield sink
+    controller.stop()
