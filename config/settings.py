@@ -263,6 +263,9 @@ WHATSAPP_TEMPLATES = {
     "address_confirmation": env("WHATSAPP_TEMPLATE_ADDRESS_CONFIRMATION", default="booking_confirm_address"),
     "default": env("WHATSAPP_TEMPLATE_DEFAULT", default="booking_update"),
 }
+# Our language codes → the code each template was approved under in Meta's business
+# manager (it could be "en_US" there), e.g. WHATSAPP_LANGUAGE_CODES=de=de,en=en_US.
+WHATSAPP_LANGUAGE_CODES = env.dict("WHATSAPP_LANGUAGE_CODES", default={"de": "de", "en": "en"})
 
 # Web Key Directory lookups ("find my key"): https in production; tests point them at
 # a local server.

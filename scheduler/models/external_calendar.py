@@ -33,7 +33,7 @@ class ExternalCalendar(models.Model):
     last_error = models.TextField(_("problem with the last import"), blank=True, editable=False)
     # When the feed's body was last read and expanded. Recurring events are expanded
     # over a window that moves with time, so a "not modified" answer is trusted only
-    # while this expansion is recent (see services.calendar_import).
+    # while this expansion is recent (see services/external_calendars.py).
     parsed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

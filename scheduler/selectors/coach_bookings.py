@@ -17,9 +17,6 @@ FAILED_SHOWN = 50
 Status = Booking.Status
 ENDED = (Status.CANCELLED, Status.DECLINED, Status.EXPIRED)
 
-# What the bookings list can show, by the value of its `show` parameter.
-LIST_FILTERS = ("upcoming", "past", "cancelled", "requested")
-
 
 def coach_bookings(*, coach: Coach) -> QuerySet[Booking]:
     """The coach's bookings with what a row shows (type and client). A booking whose client
@@ -55,7 +52,8 @@ def coach_requests_pending(*, coach: Coach, now: datetime) -> QuerySet[Booking]:
 
 
 def coach_bookings_filtered(*, coach: Coach, now: datetime, show: str, channel: str = "") -> QuerySet[Booking]:
-    """The bookings list: `show` is one of LIST_FILTERS, `channel` a Channel value or empty for all."""
+    """The bookings list: `show` is "past", "cancelled", "requested" or (any other value)
+    upcoming, as BookingFilterForm offers them; `channel` a Channel value or empty for all."""
     bookings = coach_bookings(coach=coach)
     if channel:
         bookings = bookings.filter(channel=channel)

@@ -112,10 +112,6 @@ class ImportFailed(Exception):
     """A feed could not be imported; the message is meant for the coach."""
 
 
-def _allow_private() -> bool:
-    return bool(getattr(settings, "CALENDAR_IMPORT_ALLOW_PRIVATE", False))
-
-
 def _failure(exc: safe_http.FetchError) -> ImportFailed:
     """The coach's words for why the feed was not fetched."""
     if isinstance(exc, safe_http.BadScheme):
@@ -150,10 +146,10 @@ def _fetch(url: str, etag: str, last_modified: str) -> tuple[bytes, httpx.Header
     try:
         fetched = safe_http.fetch(
             url,
-            timeout=float(getattr(settings, "CALENDAR_IMPORT_TIMEOUT", 10)),
+            timeout=settings.CALENDAR_IMPORT_TIMEOUT,
             max_bytes=MAX_BYTES,
             max_redirects=MAX_REDIRECTS,
-            allow_private=_allow_private(),
+            allow_private=settings.CALENDAR_IMPORT_ALLOW_PRIVATE,
             headers={"User-Agent": "Sprechzeit calendar import", "Accept": "text/calendar, */*;q=0.5"},
             request_headers=conditional,
         )
