@@ -1,4 +1,4 @@
-"""Benchmark of the slot engine (scheduler.availability) on one busy coach month.
+"""Benchmark of the slot engine (scheduler/slot_engine.py) on one busy coach month.
 
 Scenario: a coach in Europe/Berlin with weekly hours Mon-Fri 09:00-12:00 and
 14:00-17:00 plus Sat 10:00-14:00; the month 2026-03-01 .. 2026-04-01 (local),

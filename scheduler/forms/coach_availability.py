@@ -1,5 +1,5 @@
 """Forms of the coach's availability editor. Times are wall-clock times in the coach's
-zone (the workspace activates it); the rules are those of `services.availability`."""
+zone (the workspace activates it); the rules are those of `services/coach_availability.py`."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -218,7 +218,7 @@ class BlockedPeriodForm(forms.Form):
         return data
 
     def period_values(self) -> dict:
-        """The period's fields for `services.blocked_period_save`: days or times, never both."""
+        """The period's fields for `blocked_period_save` (services/coach_availability.py): days or times, never both."""
         data = self.cleaned_data
         if data["kind"] == PeriodKind.TIMES:
             return {"title": data["title"], "start": data["start"], "end": data["end"]}

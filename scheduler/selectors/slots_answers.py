@@ -3,7 +3,7 @@ for the same week of the same coach again and again, and computing it (the datab
 engine, the JSON) costs several times what serving it from the cache does.
 
 An answer is kept with the versions of the coaches' settings and availability
-(models/signals.py) it was computed under, and used only while both are still current:
+(cache_versions.py) it was computed under, and used only while both are still current:
 every write that could change a slot replaces one of them. It is found by the request's
 own parameters, so the versions and the answer come in one round trip, before anything
 else is read. Time changes slots too: the first slot drops out when it comes within the

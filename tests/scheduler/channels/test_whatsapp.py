@@ -224,7 +224,7 @@ def test_subscription_verification(settings):
     # Without an explicit token it reads settings.WHATSAPP_VERIFY_TOKEN; unset means no match.
     settings.WHATSAPP_VERIFY_TOKEN = "verify-me"
     assert whatsapp.verify_subscription(params) == "1158201444"
-    del settings.WHATSAPP_VERIFY_TOKEN
+    settings.WHATSAPP_VERIFY_TOKEN = ""
     assert whatsapp.verify_subscription(params) is None
 
 
