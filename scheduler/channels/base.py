@@ -11,6 +11,7 @@ Django's EMAIL_BACKEND: the real one when credentials are set, the console other
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -54,7 +55,7 @@ class Message:
     calendar_method: str = ""
     # E-mail only: when set, the whole message is sent PGP/MIME-encrypted, never in plain text.
     pgp_public_key: str = ""
-    # WhatsApp only: a pre-approved template and its parameters.
+    # WhatsApp only: a pre-approved template (chosen by whatsapp.template_name) and its parameters.
     template: str = ""
     template_params: tuple[str, ...] = field(default_factory=tuple)
     # Our reference (the notification id), for logs and provider callbacks.
@@ -93,6 +94,67 @@ class MemoryBackend(Backend):
     def send(self, message: Message) -> str:
         MemoryBackend.outbox.append(message)
         return f"memory-{len(MemoryBackend.outbox)}"
+
+
+@dataclass(frozen=True)
+class FailureTexts:
+    """How the coach reads a call to one provider that got no answer (lazy translations)."""
+
+    may_have_arrived: str  # with %(reason)s: the request may have been acted on
+    timed_out: str
+    unreachable: str
+    # An answer that could not be read, to a request that sends nothing (else: may have arrived).
+    unreadable: str | None = None  # None: as unreachable
+
+
+class HttpBackend(Backend):
+    """A backend that calls its provider's HTTP API. `_request` is the one way such a call
+    is made and its failures become DeliveryErrors; the subclass names its provider
+    (`name`, `failure_texts`) and says what a refusal means (`refusal`)."""
+
+    timeout = 10.0
+    name = ""
+    failure_texts: FailureTexts
+
+    def __init__(self, timeout: float | None = None):
+        if timeout is not None:
+            self.timeout = timeout
+
+    def _client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, **kwargs)
+
+    def _request(
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        *,
+        sends: bool,
+        refusal: Callable[[httpx.Response], DeliveryError],
+        log_as: str,
+        **kwargs,
+    ) -> httpx.Response:
+        """The provider's successful answer, or a DeliveryError: for a request that `sends`
+        a message and may have reached the provider, an unknown outcome (no provider here
+        offers an idempotency key, so sending again could deliver it twice); else a plain
+        retry; for an answer that is no success, what `refusal` makes of it."""
+        texts = self.failure_texts
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.RequestError as exc:
+            # `from None` throughout: the httpx exception holds the request, and with it the
+            # credentials (a header, or the query string).
+            logger.warning("%s: %s failed: %s", self.name, log_as, type(exc).__name__)
+            if sends and may_have_arrived(exc):
+                raise DeliveryError(texts.may_have_arrived % {"reason": type(exc).__name__}, unknown=True) from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise DeliveryError(str(texts.timed_out)) from None
+            if isinstance(exc, httpx.TransportError):
+                raise DeliveryError(str(texts.unreachable)) from None
+            raise DeliveryError(str(texts.unreadable or texts.unreachable)) from None
+        if not response.is_success:
+            raise refusal(response)
+        return response
 
 
 def get_backend(channel: str) -> Backend:

@@ -22,13 +22,12 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from . import base
-from .base import Backend, DeliveryError, Message
-
-logger = logging.getLogger("sprechzeit.channels")
+from .base import DeliveryError, FailureTexts, HttpBackend, Message
 
 # A Threema ID: 8 characters, upper-case letters and digits; Gateway IDs start with "*".
 THREEMA_ID = re.compile(r"^[0-9A-Z*][0-9A-Z]{7}$")
@@ -104,14 +103,18 @@ def unpad(data: bytes) -> bytes:
     return data[:-count]
 
 
-class GatewayBackend(Backend):
+class GatewayBackend(HttpBackend):
     """Sends through the Threema Gateway; end-to-end encrypted when THREEMA_PRIVATE_KEY is set."""
 
-    timeout = 10.0
-
-    def __init__(self, timeout: float | None = None):
-        if timeout is not None:
-            self.timeout = timeout
+    name = "threema"
+    failure_texts = FailureTexts(
+        may_have_arrived=gettext_lazy(
+            "The Threema Gateway did not confirm the message (%(reason)s); it may have arrived."
+        ),
+        timed_out=gettext_lazy("The Threema Gateway did not answer in time."),
+        unreachable=gettext_lazy("The Threema Gateway could not be reached."),
+        unreadable=gettext_lazy("The Threema Gateway sent an answer that could not be read."),
+    )
 
     @property
     def end_to_end(self) -> bool:
@@ -122,10 +125,10 @@ class GatewayBackend(Backend):
         if not THREEMA_ID.match(recipient):
             # Checked here, not only by the Gateway: the ID also goes into a URL path.
             raise DeliveryError(_("%(id)s is not a valid Threema ID.") % {"id": message.recipient}, permanent=True)
-        with httpx.Client(base_url=settings.THREEMA_API_URL.rstrip("/"), timeout=self.timeout) as client:
+        with self._client(base_url=settings.THREEMA_API_URL.rstrip("/")) as client:
             if self.end_to_end:
                 return self._send_e2e(client, recipient, message.text)
-            response = self._request(
+            response = self._gateway_request(
                 client,
                 "POST",
                 "/send_simple",
@@ -146,9 +149,9 @@ class GatewayBackend(Backend):
         if cached:
             return bytes.fromhex(cached)
         if client is None:
-            with httpx.Client(base_url=settings.THREEMA_API_URL.rstrip("/"), timeout=self.timeout) as own_client:
+            with self._client(base_url=settings.THREEMA_API_URL.rstrip("/")) as own_client:
                 return self.public_key(threema_id, own_client)
-        response = self._request(client, "GET", f"/pubkeys/{threema_id}", threema_id)
+        response = self._gateway_request(client, "GET", f"/pubkeys/{threema_id}", threema_id)
         try:
             key = _key_from_hex(response.text, "public:")
         except ValueError:
@@ -170,7 +173,7 @@ class GatewayBackend(Backend):
         nonce = secrets.token_bytes(NONCE_BYTES)
         plaintext = pad(bytes([MESSAGE_TYPE_TEXT]) + text.encode("utf-8"))
         box = Box(private_key, their_key).encrypt(plaintext, nonce).ciphertext
-        response = self._request(
+        response = self._gateway_request(
             client,
             "POST",
             "/send_e2e",
@@ -179,35 +182,24 @@ class GatewayBackend(Backend):
         )
         return self._message_id(response)
 
-    def _request(self, client: httpx.Client, method: str, path: str, recipient: str, **kwargs) -> httpx.Response:
+    def _gateway_request(
+        self, client: httpx.Client, method: str, path: str, recipient: str, **kwargs
+    ) -> httpx.Response:
         """One Gateway call with our credentials; every failure becomes a DeliveryError."""
         credentials = {"from": settings.THREEMA_GATEWAY_ID, "secret": settings.THREEMA_GATEWAY_SECRET}
         if method == "GET":
             kwargs["params"] = {**kwargs.get("params", {}), **credentials}
         else:
             kwargs["data"] = {**kwargs.get("data", {}), **credentials}
-        try:
-            response = client.request(method, path, **kwargs)
-        except httpx.RequestError as exc:
-            # `from None`: the httpx exception holds the request, whose URL may carry the secret.
-            logger.warning("threema: %s %s failed: %s", method, path, type(exc).__name__)
-            if path.startswith("/send") and base.may_have_arrived(exc):
-                # The Gateway offers no idempotency key: sending again could deliver it twice.
-                raise DeliveryError(
-                    _("The Threema Gateway did not confirm the message (%(reason)s); it may have arrived.")
-                    % {"reason": type(exc).__name__},
-                    unknown=True,
-                ) from None
-            if isinstance(exc, httpx.TimeoutException):
-                raise DeliveryError(_("The Threema Gateway did not answer in time."), permanent=False) from None
-            if isinstance(exc, httpx.TransportError):
-                raise DeliveryError(_("The Threema Gateway could not be reached."), permanent=False) from None
-            raise DeliveryError(
-                _("The Threema Gateway sent an answer that could not be read."), permanent=False
-            ) from None
-        if response.status_code != 200:
-            raise self._status_error(response.status_code, recipient)
-        return response
+        return self._request(
+            client,
+            method,
+            path,
+            sends=path.startswith("/send"),
+            refusal=lambda response: self._status_error(response.status_code, recipient),
+            log_as=f"{method} {path}",
+            **kwargs,
+        )
 
     @staticmethod
     def _status_error(status: int, recipient: str) -> DeliveryError:

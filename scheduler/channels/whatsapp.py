@@ -2,7 +2,8 @@
 
 A business may write first only with a template that Meta approved beforehand, so
 every message is a template message: the template name per notification kind comes
-from `settings.WHATSAPP_TEMPLATES`, the variable parts from `Message.template_params`.
+from `settings.WHATSAPP_TEMPLATES` (through `template_name`, the one place it is chosen),
+the variable parts from `Message.template_params`.
 
 The webhook helpers (`verify_subscription`, `verify_signature`, `parse_statuses`)
 are what a view needs to receive Meta's delivery statuses.
@@ -10,22 +11,16 @@ are what a view needs to receive Meta's delivery statuses.
 
 import hashlib
 import hmac
-import logging
 import re
 from collections.abc import Mapping
 
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import base
-from .base import Backend, DeliveryError, Message
-
-logger = logging.getLogger("sprechzeit.channels")
-
-# Our language codes → the language code the template was approved under in Meta's
-# business manager (it could be "en_US" there); override with WHATSAPP_LANGUAGE_CODES.
-DEFAULT_LANGUAGE_CODES = {"de": "de", "en": "en"}
+from .base import DeliveryError, FailureTexts, HttpBackend, Message
 
 # Graph API error codes (the "code" in {"error": {...}}) that retrying cannot fix ...
 PERMANENT_CODES = {
@@ -50,7 +45,7 @@ DETAIL_LENGTH = 300
 
 
 def _language_code(language: str) -> str:
-    codes = getattr(settings, "WHATSAPP_LANGUAGE_CODES", DEFAULT_LANGUAGE_CODES)
+    codes = settings.WHATSAPP_LANGUAGE_CODES  # our language → the template's, in Meta's business manager
     language = (language or "").lower()
     return (
         codes.get(language)
@@ -60,19 +55,32 @@ def _language_code(language: str) -> str:
     )
 
 
+def template_name(kind_or_name: str) -> str:
+    """The approved template for a notification kind (settings.WHATSAPP_TEMPLATES), the
+    name itself when it already is a template's, else the default template. The one place
+    the template is chosen: the outbox asks it for the kind, and the backend accepts either."""
+    templates = settings.WHATSAPP_TEMPLATES
+    if kind_or_name in templates:
+        return templates[kind_or_name]
+    if kind_or_name in templates.values():
+        return kind_or_name
+    return templates["default"]
+
+
 def _parameter_text(value: str) -> str:
     # Meta rejects body parameters with new lines, tabs or more than four spaces in a row.
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
-class CloudApiBackend(Backend):
+class CloudApiBackend(HttpBackend):
     """Sends approved template messages through the WhatsApp Cloud API."""
 
-    timeout = 10.0
-
-    def __init__(self, timeout: float | None = None):
-        if timeout is not None:
-            self.timeout = timeout
+    name = "whatsapp"
+    failure_texts = FailureTexts(
+        may_have_arrived=gettext_lazy("WhatsApp did not confirm the message (%(reason)s); it may have arrived."),
+        timed_out=gettext_lazy("WhatsApp did not answer in time."),
+        unreachable=gettext_lazy("WhatsApp could not be reached."),
+    )
 
     def send(self, message: Message) -> str:
         # The API wants the number in international format without "+" (and nothing but digits).
@@ -82,9 +90,7 @@ class CloudApiBackend(Backend):
                 _("%(number)s is not a phone number WhatsApp can send to.") % {"number": message.recipient},
                 permanent=True,
             )
-        templates = settings.WHATSAPP_TEMPLATES
-        # Accept a notification kind ("confirmed") as well as a template name.
-        name = templates.get(message.template, message.template) if message.template else templates["default"]
+        name = template_name(message.template)
         template = {"name": name, "language": {"code": _language_code(message.language)}}
         if message.template_params:
             # A template without variables must not get an empty "parameters" list.
@@ -100,29 +106,18 @@ class CloudApiBackend(Backend):
             # webhook of this message, so a status names our notification even without its id.
             payload["biz_opaque_callback_data"] = message.key
         url = f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
-        try:
-            response = httpx.post(
+        with self._client() as client:
+            response = self._request(
+                client,
+                "POST",
                 url,
+                sends=True,
+                refusal=lambda response: self._error(response, name, template["language"]["code"]),
+                log_as=f"request for {message.reference or '?'}",
                 json=payload,
                 headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
-                timeout=self.timeout,
             )
-        except httpx.RequestError as exc:
-            # `from None`: the httpx exception holds the request and with it the token header.
-            logger.warning("whatsapp: request for %s failed: %s", message.reference or "?", type(exc).__name__)
-            if base.may_have_arrived(exc):
-                # The Cloud API offers no idempotency key: sending again could deliver it twice.
-                raise DeliveryError(
-                    _("WhatsApp did not confirm the message (%(reason)s); it may have arrived.")
-                    % {"reason": type(exc).__name__},
-                    unknown=True,
-                ) from None
-            if isinstance(exc, httpx.TimeoutException):
-                raise DeliveryError(_("WhatsApp did not answer in time."), permanent=False) from None
-            raise DeliveryError(_("WhatsApp could not be reached."), permanent=False) from None
-        if response.is_success:
-            return self._message_id(response)
-        raise self._error(response, name, template["language"]["code"])
+        return self._message_id(response)
 
     @staticmethod
     def _message_id(response: httpx.Response) -> str:
@@ -196,7 +191,7 @@ def verify_subscription(params: Mapping[str, str], verify_token: str | None = No
     """Meta's subscription check (GET with hub.mode, hub.verify_token, hub.challenge):
     the challenge to answer with when mode and token match, else None."""
     if verify_token is None:
-        verify_token = getattr(settings, "WHATSAPP_VERIFY_TOKEN", "")
+        verify_token = settings.WHATSAPP_VERIFY_TOKEN
     if not verify_token:
         return None  # an unset token must not match an empty one
     challenge = params.get("hub.challenge")
