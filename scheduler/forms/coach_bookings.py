@@ -4,7 +4,7 @@ a decline or a cancellation."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models.common import Channel
+from ..phrases import CHANNEL_LABELS_FOR_COACH
 
 NOTE_MAX_LENGTH = 2000
 
@@ -27,13 +27,7 @@ class BookingFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"),
         required=False,
-        choices=[
-            ("", _("All channels")),
-            (Channel.PHONE, _("You call the client")),
-            (Channel.EMAIL, Channel.EMAIL.label),
-            (Channel.THREEMA, Channel.THREEMA.label),
-            (Channel.WHATSAPP, Channel.WHATSAPP.label),
-        ],
+        choices=[("", _("All channels")), *CHANNEL_LABELS_FOR_COACH.items()],
         error_messages={"invalid_choice": _("Choose one of the offered channels.")},
     )
 

@@ -1,5 +1,6 @@
 """What each notification says: turns an outbox row into a channel `Message`, in the
-recipient's language, with the calendar file and the OpenPGP key for e-mail.
+recipient's language, with the calendar file and the OpenPGP key for e-mail. The words
+of each kind are tables (CLIENT_TEXTS, COACH_TEXTS) filled from one context per audience.
 
 Rendered when the message is sent, from the booking as it is then (the outbox does not
 send one that a later change overtook). Encryption is never dropped silently: a client
@@ -18,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from .. import ics
 from ..channels.base import Message
 from ..channels.email import key_problem
+from ..channels.whatsapp import template_name
 from ..models import Booking, Notification
+from ..phrases import CHANNEL_LABELS_FOR_COACH
 
 Kind = Notification.Kind
 
@@ -54,9 +57,103 @@ def _when(booking: Booking, zone_name: str) -> tuple[str, str]:
     return day, f"{start:%H:%M}–{end:%H:%M} ({zone_name})"
 
 
-def _client_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
+# What each kind of message says to the client: (subject, body), filled from
+# _client_context. A kind missing here (the coach's alerts) never goes to a client.
+CLIENT_TEXTS = {
+    Kind.ADDRESS_CONFIRMATION: (
+        gettext_lazy("Please confirm: %(type)s on %(day)s"),
+        gettext_lazy(
+            # Translators: %(day)s is the weekday and date, %(time)s the hours with the time zone
+            # ("10:00–11:00 (Europe/Berlin)"), %(confirm)s the link; the same in the messages below.
+            "Hello %(name)s,\n\nplease confirm that this booking is yours: %(type)s with %(coach)s on "
+            "%(day)s, %(time)s.\n\nConfirm: %(confirm)s\n\nThe time is held for you for %(minutes)d minutes; "
+            "without your confirmation it becomes free again and %(coach)s is not told. "
+            "If you did not book this, ignore this message."
+        ),
+    ),
+    Kind.REQUEST_RECEIVED: (
+        gettext_lazy("Your request: %(type)s on %(day)s"),
+        gettext_lazy(
+            "Hello %(name)s,\n\n%(coach)s has received your request for %(type)s on %(day)s, %(time)s. "
+            "The time is reserved for you; you will hear back once it is confirmed.\n\n"
+            "Change or cancel: %(link)s"
+        ),
+    ),
+    Kind.CONFIRMED: (
+        gettext_lazy("Confirmed: %(type)s on %(day)s"),
+        gettext_lazy(
+            "Hello %(name)s,\n\nyour appointment is confirmed: %(type)s with %(coach)s on %(day)s, %(time)s "
+            "(%(channel)s).\n\nChange or cancel: %(link)s"
+        ),
+    ),
+    Kind.DECLINED: (
+        gettext_lazy("Not possible: %(type)s on %(day)s"),
+        gettext_lazy(
+            "Hello %(name)s,\n\nunfortunately %(coach)s cannot take the appointment on %(day)s, %(time)s. "
+            "%(note)s\n\nYou are welcome to choose another time: %(link)s"
+        ),
+    ),
+    Kind.REMINDER: (
+        gettext_lazy("Reminder: %(type)s on %(day)s"),
+        gettext_lazy(
+            "Hello %(name)s,\n\na reminder of your appointment: %(type)s with %(coach)s on %(day)s, %(time)s "
+            "(%(channel)s).\n\nChange or cancel: %(link)s"
+        ),
+    ),
+    Kind.CANCELLED: (
+        gettext_lazy("Cancelled: %(type)s on %(day)s"),
+        gettext_lazy("Hello %(name)s,\n\nthe appointment on %(day)s, %(time)s is cancelled. %(note)s\n\n%(link)s"),
+    ),
+    Kind.RESCHEDULED: (
+        gettext_lazy("New time: %(type)s on %(day)s"),
+        gettext_lazy(
+            "Hello %(name)s,\n\nyour appointment has moved: %(type)s with %(coach)s now on %(day)s, %(time)s.\n\n"
+            "Change or cancel: %(link)s"
+        ),
+    ),
+}
+
+# What each kind of message says to the coach: (subject, the opening), filled from
+# _coach_context; COACH_DETAILS and the workspace link follow the opening. A kind missing
+# here is told as a new booking.
+COACH_TEXTS = {
+    Kind.COACH_NEW_BOOKING: (
+        gettext_lazy("New booking: %(client)s, %(day)s"),
+        gettext_lazy("%(client)s has booked %(type)s on %(day)s, %(time)s."),
+    ),
+    Kind.COACH_REQUEST_WAITING: (
+        gettext_lazy("Request waiting: %(client)s, %(day)s"),
+        gettext_lazy("%(client)s asks for %(type)s on %(day)s, %(time)s. Please confirm or decline."),
+    ),
+    Kind.COACH_DELIVERY_FAILED: (
+        gettext_lazy("A message to %(client)s could not be delivered"),
+        gettext_lazy("The message about %(type)s on %(day)s could not be delivered: %(error)s"),
+    ),
+    Kind.COACH_KEY_UNUSABLE: (
+        gettext_lazy("The OpenPGP key of %(client)s no longer works"),
+        gettext_lazy(
+            "The OpenPGP key %(client)s gave for %(type)s on %(day)s, %(time)s no longer works: %(error)s\n"
+            "Instead of their messages they get a notice without content, with the link to their booking. "
+            "Please ask them for a current key."
+        ),
+    ),
+    Kind.CANCELLED: (
+        gettext_lazy("Cancelled: %(client)s, %(day)s"),
+        gettext_lazy("%(client)s has cancelled %(type)s on %(day)s, %(time)s."),
+    ),
+    Kind.RESCHEDULED: (
+        gettext_lazy("Moved: %(client)s, now %(day)s"),
+        gettext_lazy("%(client)s has moved %(type)s to %(day)s, %(time)s."),
+    ),
+}
+COACH_DETAILS = gettext_lazy("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
+COACH_WORKSPACE_LINK = gettext_lazy("In your workspace: %(link)s")
+
+
+def _client_context(booking: Booking) -> dict:
+    """The variable parts of every message to the client."""
     day, time = _when(booking, booking.time_zone)
-    values = {
+    return {
         "name": booking.client_name,
         "type": booking.appointment_type.name,
         "coach": booking.coach.display_name,
@@ -65,124 +162,38 @@ def _client_texts(notification: Notification, booking: Booking) -> tuple[str, st
         "channel": booking.get_channel_display(),
         "link": ics.booking_manage_url(booking),
         "note": booking.status_note,
+        "confirm": ics.booking_address_confirm_url(booking),
+        "minutes": int(settings.ADDRESS_CONFIRMATION_HOLD.total_seconds() // 60),
     }
-    kind = notification.kind
-    if kind == Kind.ADDRESS_CONFIRMATION:
-        values["confirm"] = ics.booking_address_confirm_url(booking)
-        values["minutes"] = int(settings.ADDRESS_CONFIRMATION_HOLD.total_seconds() // 60)
-        subject = _("Please confirm: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\nplease confirm that this booking is yours: %(type)s with %(coach)s on "
-                "%(day)s, %(time)s.\n\nConfirm: %(confirm)s\n\nThe time is held for you for %(minutes)d minutes; "
-                "without your confirmation it becomes free again and %(coach)s is not told. "
-                "If you did not book this, ignore this message."
-            )
-            % values
-        )
-    elif kind == Kind.REQUEST_RECEIVED:
-        subject = _("Your request: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\n%(coach)s has received your request for %(type)s on %(day)s, %(time)s. "
-                "The time is reserved for you; you will hear back once it is confirmed.\n\n"
-                "Change or cancel: %(link)s"
-            )
-            % values
-        )
-    elif kind == Kind.CONFIRMED:
-        subject = _("Confirmed: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\nyour appointment is confirmed: %(type)s with %(coach)s on %(day)s, %(time)s "
-                "(%(channel)s).\n\nChange or cancel: %(link)s"
-            )
-            % values
-        )
-    elif kind == Kind.DECLINED:
-        subject = _("Not possible: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\nunfortunately %(coach)s cannot take the appointment on %(day)s, %(time)s. "
-                "%(note)s\n\nYou are welcome to choose another time: %(link)s"
-            )
-            % values
-        )
-    elif kind == Kind.REMINDER:
-        subject = _("Reminder: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\na reminder of your appointment: %(type)s with %(coach)s on %(day)s, %(time)s "
-                "(%(channel)s).\n\nChange or cancel: %(link)s"
-            )
-            % values
-        )
-    elif kind == Kind.CANCELLED:
-        subject = _("Cancelled: %(type)s on %(day)s") % values
-        body = _("Hello %(name)s,\n\nthe appointment on %(day)s, %(time)s is cancelled. %(note)s\n\n%(link)s") % values
-    else:  # RESCHEDULED
-        subject = _("New time: %(type)s on %(day)s") % values
-        body = (
-            _(
-                "Hello %(name)s,\n\nyour appointment has moved: %(type)s with %(coach)s now on %(day)s, %(time)s.\n\n"
-                "Change or cancel: %(link)s"
-            )
-            % values
-        )
-    return subject, body
 
 
-def _coach_channel(booking: Booking) -> str:
-    """The channel as the coach reads it ("The coach calls you" is the client's wording)."""
-    if booking.channel == "phone":
-        return _("You call the client")
-    return booking.get_channel_display()
-
-
-def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
+def _coach_context(notification: Notification, booking: Booking) -> dict:
+    """The variable parts of every message to the coach (with the channel in the coach's words)."""
     day, time = _when(booking, booking.coach.time_zone)
-    client = booking.client
-    contact = booking.contact
-    values = {
+    return {
         "client": booking.client_name,
-        "email": client.email,
+        "email": booking.client.email,
         "type": booking.appointment_type.name,
         "day": day,
         "time": time,
-        "channel": _coach_channel(booking),
-        "contact": contact,
+        "channel": CHANNEL_LABELS_FOR_COACH[booking.channel],
+        "contact": booking.contact,
         "message": booking.message,
         "error": notification.last_error,
+        "link": workspace_url(booking),
     }
-    kind = notification.kind
-    if kind == Kind.COACH_REQUEST_WAITING:
-        subject = _("Request waiting: %(client)s, %(day)s") % values
-        intro = _("%(client)s asks for %(type)s on %(day)s, %(time)s. Please confirm or decline.") % values
-    elif kind == Kind.COACH_DELIVERY_FAILED:
-        subject = _("A message to %(client)s could not be delivered") % values
-        intro = _("The message about %(type)s on %(day)s could not be delivered: %(error)s") % values
-    elif kind == Kind.COACH_KEY_UNUSABLE:
-        subject = _("The OpenPGP key of %(client)s no longer works") % values
-        intro = (
-            _(
-                "The OpenPGP key %(client)s gave for %(type)s on %(day)s, %(time)s no longer works: %(error)s\n"
-                "Instead of their messages they get a notice without content, with the link to their booking. "
-                "Please ask them for a current key."
-            )
-            % values
-        )
-    elif kind == Kind.CANCELLED:
-        subject = _("Cancelled: %(client)s, %(day)s") % values
-        intro = _("%(client)s has cancelled %(type)s on %(day)s, %(time)s.") % values
-    elif kind == Kind.RESCHEDULED:
-        subject = _("Moved: %(client)s, now %(day)s") % values
-        intro = _("%(client)s has moved %(type)s to %(day)s, %(time)s.") % values
-    else:  # COACH_NEW_BOOKING
-        subject = _("New booking: %(client)s, %(day)s") % values
-        intro = _("%(client)s has booked %(type)s on %(day)s, %(time)s.") % values
-    details = _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s") % values
-    link = _("In your workspace: %(link)s") % {"link": workspace_url(booking)}
-    return subject, f"{intro}\n\n{details}\n\n{link}"
+
+
+def _client_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
+    subject, body = CLIENT_TEXTS[notification.kind]
+    context = _client_context(booking)
+    return subject % context, body % context
+
+
+def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
+    subject, intro = COACH_TEXTS.get(notification.kind, COACH_TEXTS[Kind.COACH_NEW_BOOKING])
+    context = _coach_context(notification, booking)
+    return subject % context, f"{intro % context}\n\n{COACH_DETAILS % context}\n\n{COACH_WORKSPACE_LINK % context}"
 
 
 def workspace_url(booking: Booking) -> str:
@@ -281,7 +292,7 @@ def render(notification: Notification, *, client_key_problem: str = "") -> Messa
         calendar=ics.booking_invitation(booking, method=method) if email and method else None,
         calendar_method=method or "",
         pgp_public_key=pgp_public_key,
-        template=settings.WHATSAPP_TEMPLATES.get(notification.kind, settings.WHATSAPP_TEMPLATES["default"]),
+        template=template_name(notification.kind),
         # The confirmation's template carries the link that proves the address, not the booking's.
         template_params=(day, time, booking.appointment_type.name, _template_link(notification, booking)),
         reference=str(notification.pk),

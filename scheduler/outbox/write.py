@@ -39,11 +39,12 @@ def address(booking: Booking, audience: str) -> tuple[str, str]:
     reached as this booking gave it (its snapshot), never as another booking said."""
     if audience == Audience.COACH:
         return Channel.EMAIL, booking.coach.user.email
-    if booking.channel == Channel.THREEMA:
-        return Channel.THREEMA, booking.threema_id
-    if booking.channel == Channel.WHATSAPP:
-        return Channel.WHATSAPP, booking.whatsapp
-    return Channel.EMAIL, booking.client.email
+    channel = Channel(booking.channel)
+    # A phone number is for the coach's call, not for messages; e-mail has no contact field
+    # of its own (every booking has the client's address).
+    if channel == Channel.PHONE or not channel.contact_field:
+        return Channel.EMAIL, booking.client.email
+    return channel, getattr(booking, channel.contact_field)
 
 
 def booking_notify(*, booking: Booking, event: str, now: datetime | None = None) -> list[Notification]:
