@@ -48,8 +48,6 @@ class Booking(models.Model):
     # the coach decides. VISIBLE_STATUSES are the active ones the coach sees.
     ACTIVE_STATUSES = (Status.UNCONFIRMED, Status.REQUESTED, Status.CONFIRMED)
     VISIBLE_ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
-    # The client's field that reaches them on each channel; e-mail on the others.
-    CONTACT_FIELDS = {Channel.PHONE: "phone", Channel.THREEMA: "threema_id", Channel.WHATSAPP: "whatsapp"}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -117,7 +115,7 @@ class Booking(models.Model):
     def contact(self) -> str:
         """How the client is reached on the booking's channel (number, Threema ID or e-mail),
         as this booking gave it."""
-        field = self.CONTACT_FIELDS.get(self.channel)
+        field = Channel(self.channel).contact_field
         return getattr(self, field) if field else self.client.email
 
     @property

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Q, When
 
 from ..models import AppointmentType, BlockedPeriod, Booking, Coach, ExternalBusy
+from ..models.common import Channel
 from ..slot_engine import Interval, merge_intervals
 from .coaches import coaches
 
@@ -68,9 +69,9 @@ def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking
     One query for the bookings (joined with client and type), one for the blocked periods.
     Name and contact are the booking's own (what this booking gave), not the client row's."""
     since = now - FEED_HISTORY
-    # The contact on the booking's channel, chosen in the query by Booking.CONTACT_FIELDS.
+    # The contact on the booking's channel, chosen in the query by Channel.contact_field.
     contact = Case(
-        *(When(channel=channel, then=F(field)) for channel, field in Booking.CONTACT_FIELDS.items()),
+        *(When(channel=channel, then=F(channel.contact_field)) for channel in Channel if channel.contact_field),
         default=F("client__email"),
         output_field=CharField(),
     )
