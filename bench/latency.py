@@ -58,7 +58,8 @@ django.setup()
 from datetime import datetime
 from config.celery import app
 from scheduler.models import AppointmentType, Notification
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 app.control.purge()
 kind = AppointmentType.objects.select_related("coach__user").get(slug="talk")
 for index, start in enumerate(json.load(sys.stdin)):

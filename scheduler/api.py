@@ -11,11 +11,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
@@ -27,12 +26,11 @@ from .selectors.bookings import bookings_with_details
 from .selectors.coaches import appointment_type_bookable, appointment_types_bookable, coaches
 from .selectors.slots import slots_bookable
 from .selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
-from .services.booking import BookingRequest, SlotTaken, booking_cancel, booking_create, booking_request_clean
+from .services.booking import SlotTaken, booking_cancel, booking_create
+from .services.booking_request import BookingRequest, booking_request_parse
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
 MAX_RANGE_DAYS = 62
-# The form's words (forms/booking.py), so the API and the page say the same.
-PRIVACY_CONSENT_REQUIRED = _lazy("Please agree so that your booking can be stored.")
 
 api = NinjaAPI(title="Sprechzeit API", version="1", urls_namespace="api")
 
@@ -232,18 +230,12 @@ def _slots_json(slots, *, appointment_type, first_day: date, last_day: date, zon
     return answer.model_dump_json().encode()
 
 
-class BookingIn(Schema):
+class BookingBody(Schema):
+    """What a booking's body has besides BookingRequest's text fields (BookingIn adds those)."""
+
     type: str
     start: str
-    name: str = ""
-    email: str = ""
-    channel: str = ""
-    message: str = ""
-    phone: str = ""
-    threema_id: str = ""
-    whatsapp: str = ""
-    pgp_public_key: str = ""
-    language: str = ""
+    # The zone is called `timezone` here, as in the answers.
     timezone: str = ""
     # As on the form: the client agrees to the privacy notice, or nothing is stored.
     privacy_consent: bool = False
@@ -255,6 +247,12 @@ class BookingIn(Schema):
         if isinstance(value, str) and unstorable(value):
             raise PydanticCustomError("unstorable", unstorable_message())
         return value
+
+
+# BookingRequest's text fields under their own names, "" when left out.
+BookingIn = create_model(
+    "BookingIn", __base__=BookingBody, **{name: (str, "") for name in BookingRequest.text_fields()}
+)
 
 
 class BookingOut(Schema):
@@ -308,8 +306,9 @@ def _too_many(request, seconds: int, detail: str):
     summary="Book a slot",
 )
 def create_booking(request, slug: str, payload: BookingIn):
-    """The channel decides which contact field is required: `phone` for phone, `threema_id` for
-    threema, `whatsapp` for whatsapp. 409 means someone else got the slot first."""
+    """`start` is one of the slots' starts (ISO 8601 with offset). The channel decides which
+    contact field is required: `phone` for phone, `threema_id` for threema, `whatsapp` for
+    whatsapp. 400 names every field's problem at once; 409 means someone else got the slot first."""
     appointment_type = appointment_type_bookable(coach_slug=slug, type_slug=payload.type)
     if appointment_type is None:
         get_object_or_404(coaches(), slug=slug)
@@ -317,40 +316,7 @@ def create_booking(request, slug: str, payload: BookingIn):
         return _too_many(request, wait, _("Too many booking attempts. Please wait a moment and try again."))
     if appointment_type is None:
         raise InvalidParameters({"type": _("This coach has no bookable appointment type of that name.")})
-    try:
-        start = datetime.fromisoformat(payload.start)
-    except ValueError:
-        raise InvalidParameters(
-            {"start": _("Give the start as ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+01:00.")}
-        ) from None
-    if start.tzinfo is None:
-        raise InvalidParameters({"start": _("The start needs a time zone offset, e.g. +01:00.")})
-    # In UTC (PostgreSQL stores offsets below 16 hours only) and in the years anything is booked in.
-    start = timebounds.instant_in_bounds(start)
-    if start is None:
-        raise InvalidParameters({"start": _("This time cannot be booked. Please choose one of the times shown.")})
-    booking_request = BookingRequest(
-        start=start,
-        name=payload.name,
-        email=payload.email,
-        channel=payload.channel,
-        message=payload.message,
-        phone=payload.phone,
-        threema_id=payload.threema_id,
-        whatsapp=payload.whatsapp,
-        pgp_public_key=payload.pgp_public_key,
-        language=payload.language,
-        time_zone=payload.timezone,
-        privacy_consent=payload.privacy_consent,
-    )
-    if not payload.privacy_consent:
-        # Told together with every other field's problem, as the form does.
-        errors = {"privacy_consent": str(PRIVACY_CONSENT_REQUIRED)}
-        try:
-            booking_request_clean(appointment_type=appointment_type, request=booking_request)
-        except DjangoValidationError as exc:
-            errors = _field_errors(exc) | errors
-        raise InvalidParameters(errors)
+    booking_request = booking_request_parse(data=payload.model_dump(), zone_field="timezone")
     try:
         booking = booking_create(appointment_type=appointment_type, request=booking_request)
     except DjangoValidationError as exc:

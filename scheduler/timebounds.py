@@ -26,6 +26,28 @@ def instant_in_bounds(value: datetime) -> datetime | None:
     return instant if date_in_bounds(instant.date()) else None
 
 
+def parse_instant(value: str | None) -> datetime | None:
+    """An aware datetime from ISO 8601 with offset (a form, the API, a query string), or None.
+    A "+" that became a space in a hand-made query string is put back."""
+    value = (value or "").strip()
+    for candidate in (value, value[:-6] + "+" + value[-5:] if value[-6:-5] == " " else None):
+        if not candidate:
+            continue
+        try:
+            parsed = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        if parsed.utcoffset() is not None:
+            return parsed
+    return None
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """A start a page can show: parse_instant's, within the bounds and in UTC, or None."""
+    instant = parse_instant(value)
+    return instant_in_bounds(instant) if instant else None
+
+
 def validate_in_bounds(value: date | datetime | None) -> None:
     """A form field validator: a date or an aware date and time within the bounds."""
     if value is None:

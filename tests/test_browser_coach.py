@@ -11,7 +11,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from scheduler.models import AppointmentType, BlockedPeriod, Booking, Coach, Notification
-from scheduler.services.booking import BookingRequest, booking_address_confirm, booking_create
+from scheduler.services.booking import booking_address_confirm, booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

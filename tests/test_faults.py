@@ -34,7 +34,8 @@ from scheduler.channels.threema import GatewayBackend
 from scheduler.models import AppointmentType, Booking, Client, ExternalCalendar, Notification
 from scheduler.outbox.send import notification_send, notifications_sweep
 from scheduler.outbox.write import notification_retry
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 from scheduler.services.external_calendars import external_calendars_import_all
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, stop_processes, wait_for
@@ -352,7 +353,13 @@ def test_c_gateway_timeout_leaves_the_outcome_unknown_and_the_coach_sends_it_aga
     a duplicate whenever the Gateway had delivered it); the coach sees "may not have
     arrived" and can send it again."""
     request = BookingRequest(
-        start=kind.start, name="Eva", email="eva@example.org", channel="threema", threema_id="ABCD1234", message=MESSAGE
+        start=kind.start,
+        name="Eva",
+        email="eva@example.org",
+        channel="threema",
+        threema_id="ABCD1234",
+        message=MESSAGE,
+        privacy_consent=True,
     )
     booking = booking_create(appointment_type=kind, request=request)
     row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)

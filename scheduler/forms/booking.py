@@ -1,8 +1,7 @@
-"""Forms of the public booking pages. They check only what a form can know (required
-fields, formats, the honeypot); the booking rules are checked by `services.booking_create`."""
+"""The form of the public booking page, and the time zones it offers. The form renders and
+catches the honeypot; a booking's rules are checked by services/booking_request.py."""
 
 import functools
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -11,9 +10,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import phrases
+from ..models import Client
 from ..models.common import Channel, time_zone_names
-from ..services.booking import BookingRequest
-from ..timebounds import instant_in_bounds
+from ..services.booking_request import MAX_NAME_LENGTH
 
 # Offered first in the time zone list; the rest follows alphabetically.
 COMMON_ZONES = (
@@ -63,97 +62,65 @@ def zone_or_default(value: str | None, default: str) -> tuple[ZoneInfo, str | No
     return ZoneInfo(default), notice
 
 
-def parse_start(value: str | None) -> datetime | None:
-    """An aware datetime from ISO 8601 with offset, or None. A "+" that became a space in
-    a hand-made query string is put back."""
-    value = (value or "").strip()
-    for candidate in (value, value[:-6] + "+" + value[-5:] if value[-6:-5] == " " else None):
-        if not candidate:
-            continue
-        try:
-            parsed = datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-        if parsed.tzinfo is not None and parsed.utcoffset() is not None:
-            # In UTC and within the years anything can be booked in (scheduler/timebounds.py).
-            return instant_in_bounds(parsed)
-    return None
+def _shown(label, widget, help_text="") -> forms.CharField:
+    """A field the form only shows: Django checks nothing here, booking_request_clean does."""
+    return forms.CharField(label=label, required=False, help_text=help_text, widget=widget)
+
+
+def _number(label) -> forms.CharField:
+    widget = forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
+    return _shown(label, widget, help_text=_("With country code, e.g. +49 170 1234567."))
 
 
 class BookingForm(forms.Form):
-    start = forms.CharField(widget=forms.HiddenInput)
+    """The booking form as the page shows it: labels, widgets, help texts and the HTML
+    attributes (required, maxlength, minlength) with which a browser helps; the honeypot;
+    the channel rows. Every field is optional to Django: what was posted is read by
+    booking_request_parse and checked by booking_request_clean, whose errors the view puts
+    at these fields, so each message is written once."""
+
+    start = forms.CharField(widget=forms.HiddenInput, required=False)
     tz = forms.CharField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=120,
-        error_messages={"required": _("Please tell us your name.")},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    name = _shown(
+        _("Your name"),
+        forms.TextInput(attrs={"autocomplete": "name", "required": True, "maxlength": MAX_NAME_LENGTH}),
     )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        max_length=254,  # the column's length (Client.email); EmailField alone allows 320
+    email = _shown(
+        _("Your e-mail address"),
+        forms.EmailInput(
+            attrs={"autocomplete": "email", "required": True, "maxlength": Client._meta.get_field("email").max_length}
+        ),
         help_text=_("You receive the confirmation and the link to change or cancel your appointment here."),
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address, e.g. name@example.org."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    channel = forms.ChoiceField(
-        label=_("How would you like to talk?"),
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Please choose one of the offered ways to talk.")},
-    )
-    phone = forms.CharField(
-        label=_("Phone number the coach should call"),
-        required=False,
-        max_length=40,
-        help_text=_("With country code, e.g. +49 170 1234567."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    threema_id = forms.CharField(
-        label=_("Your Threema ID"),
-        required=False,
-        max_length=20,
+    channel = _shown(_("How would you like to talk?"), forms.RadioSelect(attrs={"required": True}))
+    phone = _number(_("Phone number the coach should call"))
+    threema_id = _shown(
+        _("Your Threema ID"),
+        forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "maxlength": 20}
+        ),
         help_text=_("8 characters, e.g. ABCD1234."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
-    whatsapp = forms.CharField(
-        label=_("Your WhatsApp number"),
-        required=False,
-        max_length=40,
-        help_text=_("With country code, e.g. +49 170 1234567."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    pgp_public_key = forms.CharField(
-        label=_("Your OpenPGP public key (optional)"),
-        required=False,
+    whatsapp = _number(_("Your WhatsApp number"))
+    pgp_public_key = _shown(
+        _("Your OpenPGP public key (optional)"),
+        forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
         help_text=_("Paste the whole block if you want e-mail from the coach to be encrypted."),
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
     )
-    message = forms.CharField(
-        label=_("Your personal message"),
-        help_text=phrases.MESSAGE_WHY,
-        error_messages={"required": phrases.MESSAGE_WHY},
-        widget=forms.Textarea(attrs={"rows": 6}),
+    message = _shown(
+        _("Your personal message"), forms.Textarea(attrs={"rows": 6, "required": True}), help_text=phrases.MESSAGE_WHY
     )
-    language = forms.ChoiceField(label=_("Language for messages to you"), choices=settings.LANGUAGES)
+    language = _shown(_("Language for messages to you"), forms.Select(choices=settings.LANGUAGES))
     privacy_consent = forms.BooleanField(
-        label=phrases.PRIVACY_CONSENT,
-        error_messages={"required": _("Please agree so that your booking can be stored.")},
+        label=phrases.PRIVACY_CONSENT, required=False, widget=forms.CheckboxInput(attrs={"required": True})
     )
     # Honeypot: hidden from people by CSS; bots that fill every field give themselves away.
-    website = forms.CharField(
-        label=phrases.HONEYPOT_LABEL,
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = _shown(phrases.HONEYPOT_LABEL, forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
-    # Contact field of each channel (the e-mail channel uses the address above).
+    # The form's field under each channel: its contact field, and for e-mail (whose address
+    # every booking has) the optional key.
     CHANNEL_FIELDS = {
-        Channel.PHONE: "phone",
-        Channel.THREEMA: "threema_id",
-        Channel.WHATSAPP: "whatsapp",
+        **{channel: channel.contact_field for channel in Channel if channel.contact_field},
         Channel.EMAIL: "pgp_public_key",
     }
 
@@ -162,9 +129,8 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.appointment_type = appointment_type
         allowed = appointment_type.allowed_channels
-        self.fields["channel"].choices = [(value, label) for value, label in Channel.choices if value in allowed]
-        minimum = appointment_type.coach.minimum_message_length
-        self.fields["message"].widget.attrs["minlength"] = minimum
+        self.fields["channel"].widget.choices = [(value, label) for value, label in Channel.choices if value in allowed]
+        self.fields["message"].widget.attrs["minlength"] = appointment_type.coach.minimum_message_length
         self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
         for channel, field in self.CHANNEL_FIELDS.items():
             if channel not in allowed:
@@ -173,16 +139,6 @@ class BookingForm(forms.Form):
     @property
     def is_spam(self) -> bool:
         return bool(self.data.get("website"))
-
-    def clean_start(self):
-        start = parse_start(self.cleaned_data["start"])
-        if start is None:
-            raise forms.ValidationError(_("Please choose one of the times shown."))
-        return start
-
-    def clean_tz(self):
-        value = self.cleaned_data["tz"]
-        return value if value in time_zone_names() else self.appointment_type.coach.time_zone
 
     def clean(self):
         if self.is_spam:
@@ -198,39 +154,3 @@ class BookingForm(forms.Form):
             note = phrases.channel_privacy_note(coach=self.appointment_type.coach, channel=value)
             rows.append((radio, note, self[field] if field in self.fields else None))
         return rows
-
-    def typed_request(self) -> BookingRequest:
-        """What was typed, unchecked: lets the service report every field's problem at once
-        even when the form's own checks already failed."""
-
-        def typed(name):
-            return self.data.get(name, "") if name in self.fields else ""
-
-        return BookingRequest(
-            start=parse_start(self.data.get("start")),
-            name=typed("name"),
-            email=typed("email"),
-            channel=typed("channel"),
-            message=typed("message"),
-            phone=typed("phone"),
-            threema_id=typed("threema_id"),
-            whatsapp=typed("whatsapp"),
-            pgp_public_key=typed("pgp_public_key"),
-        )
-
-    def booking_request(self) -> BookingRequest:
-        data = self.cleaned_data
-        return BookingRequest(
-            start=data["start"],
-            name=data["name"],
-            email=data["email"],
-            channel=data["channel"],
-            message=data["message"],
-            phone=data.get("phone", ""),
-            threema_id=data.get("threema_id", ""),
-            whatsapp=data.get("whatsapp", ""),
-            pgp_public_key=data.get("pgp_public_key", ""),
-            language=data["language"],
-            time_zone=data["tz"],
-            privacy_consent=data["privacy_consent"],
-        )

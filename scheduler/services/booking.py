@@ -1,25 +1,21 @@
-"""Writes of bookings: create (validated, the slot re-checked inside the
+"""Writes of bookings: create (validated by booking_request_clean, the slot re-checked inside the
 transaction), confirm, decline, cancel, reschedule, expire."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ..cache_versions import availability_changed
 from ..models import AppointmentType, Booking, Client, Coach
-from ..models.common import Channel, time_zone_names
 from ..outbox.write import booking_notify
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
-from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
+from .booking_request import BookingRequest, booking_request_clean
 
 
 class SlotTaken(Exception):
@@ -27,136 +23,6 @@ class SlotTaken(Exception):
 
 
 BOOKING_NO_OVERLAP = "booking_no_overlap"
-MAX_MESSAGE_LENGTH = 5000
-# Contact field each channel needs to reach the client.
-CHANNEL_CONTACT_FIELD = {Channel.PHONE: "phone", Channel.THREEMA: "threema_id", Channel.WHATSAPP: "whatsapp"}
-
-
-@dataclass
-class BookingRequest:
-    """What a client submits, before validation (from the form or the API)."""
-
-    start: datetime | None
-    name: str
-    email: str
-    channel: str
-    message: str
-    phone: str = ""
-    threema_id: str = ""
-    whatsapp: str = ""
-    pgp_public_key: str = ""
-    language: str = ""
-    time_zone: str = ""
-    privacy_consent: bool = False
-
-
-def booking_request_clean(*, appointment_type: AppointmentType, request: BookingRequest) -> dict:
-    """Validate every field at once; raise ValidationError with a message per field, or
-    return the normalised values."""
-    coach = appointment_type.coach
-    errors: dict[str, list[str]] = {}
-    cleaned: dict = {}
-
-    def check(field, value_fn):
-        try:
-            cleaned[field] = value_fn()
-        except ValidationError as exc:
-            errors.setdefault(field, []).extend(exc.messages)
-
-    def name():
-        value = " ".join(request.name.split())
-        if not value:
-            raise ValidationError(_("Please tell us your name."))
-        if len(value) > 120:
-            raise ValidationError(_("Please shorten your name to at most 120 characters."))
-        return value
-
-    def email():
-        value = request.email.strip()
-        if not value:
-            raise ValidationError(_("Please enter your e-mail address."))
-        # validate_email allows 320 characters; the address is stored in a column of 254 (RFC 5321).
-        maximum = Client._meta.get_field("email").max_length
-        if len(value) > maximum:
-            raise ValidationError(
-                _("Please use an e-mail address of at most %(maximum)d characters.") % {"maximum": maximum}
-            )
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(_("Please enter a valid e-mail address, e.g. name@example.org.")) from None
-        # One client per address, whatever its case: practically every mail provider
-        # treats the local part case-insensitively too.
-        return value.lower()
-
-    def channel():
-        if request.channel not in appointment_type.allowed_channels:
-            raise ValidationError(_("Please choose one of the offered ways to talk."))
-        return request.channel
-
-    def message():
-        value = request.message.strip()
-        minimum = coach.minimum_message_length
-        if len(value) < minimum:
-            raise ValidationError(
-                ngettext(
-                    "Please write at least %(minimum)d character about why you would like to talk (%(count)d so far).",
-                    "Please write at least %(minimum)d characters about why you would like to talk (%(count)d so far).",
-                    minimum,
-                )
-                % {"minimum": minimum, "count": len(value)}
-            )
-        if len(value) > MAX_MESSAGE_LENGTH:
-            raise ValidationError(
-                _("Please shorten your message to at most %(maximum)d characters.") % {"maximum": MAX_MESSAGE_LENGTH}
-            )
-        return value
-
-    def start():
-        if request.start is None:
-            raise ValidationError(_("Please choose a time."))
-        if request.start.tzinfo is None:
-            raise ValidationError(_("The time needs a time zone offset."))
-        return request.start
-
-    def language():
-        return request.language if request.language in dict(settings.LANGUAGES) else coach.language
-
-    def time_zone():
-        return request.time_zone if request.time_zone in time_zone_names() else coach.time_zone
-
-    check("name", name)
-    check("email", email)
-    check("channel", channel)
-    check("message", message)
-    check("start", start)
-    cleaned["language"] = language()
-    cleaned["time_zone"] = time_zone()
-    cleaned["privacy_consent"] = bool(request.privacy_consent)
-
-    for field in ("phone", "threema_id", "whatsapp"):
-        cleaned[field] = ""
-    needed = CHANNEL_CONTACT_FIELD.get(request.channel)
-    if needed and "channel" not in errors:
-        raw = getattr(request, needed).strip()
-        if not raw:
-            errors[needed] = [
-                {
-                    "phone": _("Please enter the number the coach should call."),
-                    "threema_id": _("Please enter your Threema ID."),
-                    "whatsapp": _("Please enter your WhatsApp number."),
-                }[needed]
-            ]
-        else:
-            normalize = normalize_threema_id if needed == "threema_id" else normalize_phone
-            check(needed, lambda: normalize(raw))
-    cleaned["pgp_public_key"] = ""
-    if request.pgp_public_key.strip():
-        check("pgp_public_key", lambda: parse_openpgp_key(request.pgp_public_key).armored)
-
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
 
 
 def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: datetime, exclude: Booking | None = None):
@@ -256,8 +122,8 @@ def booking_create(
                 **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
                 language=cleaned["language"],
                 time_zone=cleaned["time_zone"],
-                privacy_consent_at=now if cleaned["privacy_consent"] else None,
-                privacy_consent_version=coach.privacy_version() if cleaned["privacy_consent"] else "",
+                privacy_consent_at=now,  # booking_request_clean requires the consent
+                privacy_consent_version=coach.privacy_version(),
             )
             if unconfirmed:
                 event = "created_unconfirmed"

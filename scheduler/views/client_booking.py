@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import ics, phrases, ratelimit
-from ..forms.booking import parse_start, zone_or_default
+from ..forms.booking import zone_or_default
 from ..models import Booking, Notification
 from ..models.common import Channel
 from ..outbox.write import address
 from ..selectors.bookings import bookings_with_details
 from ..services import booking as booking_services
 from ..services.booking import SlotTaken
+from ..timebounds import parse_start
 from .errors import too_many_requests_page
 from .shared import see_other, speak_to_clients_of
 from .slot_picker import slot_picker, tz_form

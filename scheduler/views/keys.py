@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import phrases, ratelimit, wkd
-from ..forms.booking import BookingForm, parse_start, zone_or_default
+from ..forms.booking import BookingForm, zone_or_default
+from ..timebounds import parse_start
 from .public import _bookable_type, _type_context
 from .slot_picker import slot_picker
 

@@ -9,11 +9,13 @@ from django.views.decorators.http import require_http_methods
 from accounts.selectors import booking_form_initial
 
 from .. import phrases, ratelimit
-from ..forms.booking import BookingForm, parse_start, zone_or_default
+from ..forms.booking import BookingForm, zone_or_default
 from ..models.common import Channel
 from ..selectors.coaches import appointment_types_bookable, coach_single, coaches
 from ..selectors.privacy import user_emails_verified
-from ..services.booking import SlotTaken, booking_create, booking_request_clean
+from ..services.booking import SlotTaken, booking_create
+from ..services.booking_request import booking_request_parse
+from ..timebounds import parse_start
 from .shared import add_service_errors, see_other, speak_to_clients_of
 from .slot_picker import slot_picker, tz_form
 
@@ -112,8 +114,9 @@ def _signed_in_with(request, email: str) -> bool:
 def _booking_submit(request, appointment_type):
     coach = appointment_type.coach
     zone, _notice = zone_or_default(request.POST.get("tz"), coach.time_zone)
-    start = parse_start(request.POST.get("start"))
-    wait = ratelimit.booking_attempt_limited(request, request.POST.get("email", ""))
+    start = parse_start(request.POST.get("start"))  # the time the page shows
+    booking_request = booking_request_parse(data=request.POST, zone_field="tz")
+    wait = ratelimit.booking_attempt_limited(request, booking_request.email)
     if wait is not None:
         form = BookingForm(initial=request.POST.dict(), appointment_type=appointment_type)
         context = _type_context(
@@ -125,9 +128,10 @@ def _booking_submit(request, appointment_type):
 
     form = BookingForm(request.POST, appointment_type=appointment_type)
     status, notice = 200, None
-    if form.is_valid():
+    if not form.is_valid():  # only the honeypot: the booking's rules are booking_create's
+        status = 400
+    else:
         try:
-            booking_request = form.booking_request()
             booking = booking_create(
                 appointment_type=appointment_type,
                 request=booking_request,
@@ -139,26 +143,15 @@ def _booking_submit(request, appointment_type):
             status, notice = 409, phrases.SLOT_TAKEN
         else:
             return see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
-    elif form.is_spam:
-        status = 400
-    else:
-        try:
-            booking_request_clean(appointment_type=appointment_type, request=form.typed_request())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+    return _booking_form_again(request, appointment_type, form, zone=zone, start=start, status=status, notice=notice)
+
+
+def _booking_form_again(request, appointment_type, form, *, zone, start, status, notice):
+    """The type page with the posted form and its errors. When the time itself is the
+    problem, the day's other times are offered inside the form."""
     picker = slot_picker(appointment_type=appointment_type, zone=zone, params={}, start=start, now=timezone.now())
-    # When the time itself is the problem, offer the day's other times inside the form.
     rechoose = status == 409 or "start" in form.errors
-    start_choices = [slot for slot in picker["day_slots"] if slot["start"] != start] if rechoose else None
     picker["choose_in_form"] = rechoose
-    context = _type_context(
-        appointment_type,
-        zone,
-        picker,
-        form=form,
-        start=start,
-        notice=notice,
-        start_choices=start_choices,
-        detect_tz=False,
-    )
+    context = _type_context(appointment_type, zone, picker, form=form, start=start, notice=notice, detect_tz=False)
+    context["start_choices"] = [slot for slot in picker["day_slots"] if slot["start"] != start] if rechoose else None
     return render(request, "scheduler/type.html", context, status=status)

@@ -8,7 +8,8 @@ import pytest
 
 from scheduler.models import Coach, Notification
 from scheduler.outbox.texts import render
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,7 @@ def confirmation(address_form):
         channel="email",
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         language="de",
+        privacy_consent=True,
     )
     booking = booking_create(appointment_type=kind, request=request, now=datetime(2026, 5, 20, tzinfo=BERLIN))
     return render(booking.notifications.get(kind=Notification.Kind.CONFIRMED))

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ... import phrases
-from ...forms.booking import parse_start
 from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm
 from ...models import Booking
 from ...outbox import write as outbox_write
@@ -29,6 +28,7 @@ from ...selectors.coach_bookings import (
 )
 from ...services import booking as booking_services
 from ...services.booking import SlotTaken
+from ...timebounds import parse_start
 from ..shared import see_other
 from ..slot_picker import slot_picker
 from . import coach_required

@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from scheduler.channels.base import Backend
 from scheduler.models import Notification
 from scheduler.outbox.send import notification_send
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.helpers import BASE_DIR, BERLIN
 
 MONDAY = date(2026, 6, 1)
@@ -30,6 +31,7 @@ def book(kind, **changes):
         channel="email",
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
         language="de",
+        privacy_consent=True,
     )
     return booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
 

@@ -17,7 +17,8 @@ from django.db import transaction
 from config.celery import app as celery_app
 from scheduler.models import Notification
 from scheduler.outbox.write import notification_retry
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, wait_for
 from tests.scheduler.outbox.helpers import FakeGateway, sweep_later
@@ -69,6 +70,7 @@ def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_
         channel="threema",
         threema_id="ABCD1234",
         message="Ich möchte über meinen nächsten Schritt sprechen.",
+        privacy_consent=True,
     )
     booking = booking_create(appointment_type=kind, request=request)
     row = booking.notifications.get(kind=Notification.Kind.CONFIRMED)
@@ -112,7 +114,8 @@ def test_broker_down_at_booking_time(kind, start_worker, tmp_path):
     }
     book = (
         "import django; django.setup(); from datetime import datetime;"
-        "from scheduler.services.booking import BookingRequest, booking_create;"
+        "from scheduler.services.booking import booking_create;"
+        "from scheduler.services.booking_request import BookingRequest;"
         "from scheduler.models import AppointmentType;"
         "kind = AppointmentType.objects.get(slug='talk');"
         f"request = BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"

@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 
 from scheduler.models import Notification
-from scheduler.services.booking import BookingRequest, booking_create
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import wait_for
 
@@ -89,6 +90,7 @@ def test_instant_messages_go_through_the_worker_to_the_gateway(channel, start_wo
         email="eva@example.org",
         channel=channel,
         message="Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
+        privacy_consent=True,
         **contact,
     )
     booking = booking_create(appointment_type=kind, request=request)

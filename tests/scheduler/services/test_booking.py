@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 
 from scheduler.models import AppointmentType, Booking, Client
 from scheduler.services.booking import (
-    BookingRequest,
     SlotTaken,
     booking_cancel,
     booking_confirm,
@@ -16,6 +15,7 @@ from scheduler.services.booking import (
     booking_reschedule,
     bookings_expire_due,
 )
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,9 @@ def kind():
 
 
 def request_for(**changes):
-    base = BookingRequest(start=at(9), name="Eva Muster", email="eva@example.org", channel="email", message=MESSAGE)
+    base = BookingRequest(
+        start=at(9), name="Eva Muster", email="eva@example.org", channel="email", message=MESSAGE, privacy_consent=True
+    )
     return replace(base, **changes)
 
 
@@ -272,7 +274,8 @@ def test_daily_cap_counts_requests_and_confirmed(kind):
 
 def test_privacy_consent_is_recorded(kind):
     assert create(kind, privacy_consent=True).privacy_consent_at == NOW
-    assert create(kind, start=at(10)).privacy_consent_at is None
+    with pytest.raises(ValidationError, match="Please agree"):
+        create(kind, start=at(10), privacy_consent=False)
 
 
 def test_language_and_zone_fall_back_to_the_coach(kind):

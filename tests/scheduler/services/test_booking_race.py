@@ -12,7 +12,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from scheduler.models import Booking
-from scheduler.services.booking import BookingRequest, SlotTaken, booking_create
+from scheduler.services.booking import SlotTaken, booking_create
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BERLIN, run_together
 
@@ -40,6 +41,7 @@ def test_fifty_simultaneous_bookings_of_one_slot(slot):
             email=f"c{index}@example.org",
             channel="email",
             message="Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
+            privacy_consent=True,
         )
         try:
             booking_create(appointment_type=kind, request=request)

@@ -14,7 +14,6 @@ from scheduler.channels.base import MemoryBackend
 from scheduler.models import AppointmentType, Booking, Client, Notification
 from scheduler.outbox.send import notification_send
 from scheduler.services.booking import (
-    BookingRequest,
     SlotTaken,
     booking_address_confirm,
     booking_cancel,
@@ -23,6 +22,7 @@ from scheduler.services.booking import (
     booking_reschedule,
     bookings_expire_due,
 )
+from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.django_db
