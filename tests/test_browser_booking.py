@@ -12,10 +12,10 @@ from django.core.cache import cache
 from scheduler import ics
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 MESSAGE = "I would like to talk about changing careers and where to start."
 

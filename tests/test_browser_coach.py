@@ -4,7 +4,6 @@ collision is listed before anything is saved), approve a waiting request and see
 client's confirmation go out in the booking's message log."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -13,11 +12,9 @@ from django.core.management import call_command
 from scheduler.models import AppointmentType, BlockedPeriod, Booking, Coach, Notification
 from scheduler.services.booking import booking_address_confirm, booking_create
 from scheduler.services.booking_request import BookingRequest
-from tests.helpers import wait_for
+from tests.helpers import BERLIN, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(autouse=True)

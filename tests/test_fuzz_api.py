@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ZONES = ["Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Asia/Kathmandu", "UTC"]
 TYPES = ["coaching", "kennenlernen"]

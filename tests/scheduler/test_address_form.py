@@ -2,7 +2,6 @@
 
 import re
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,9 +10,9 @@ from scheduler.outbox.texts import render
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
 FORMAL = re.compile(r"\b(Sie|Ihr|Ihre|Ihnen|Ihren|Ihrem|Ihrer)\b")
 INFORMAL = re.compile(r"\b(du|dein|deine|dir|dich|deinen|deinem|deiner)\b", re.IGNORECASE)
 ENGLISH = re.compile(r"\b(your|appointment|the|with|Hello|Change|cancel)\b")

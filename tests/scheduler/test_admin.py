@@ -1,11 +1,11 @@
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from tests.factories import BlockedPeriodFactory, BookingFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_every_scheduler_model_has_an_admin():
 
 @pytest.mark.parametrize("model", SCHEDULER_MODELS, ids=lambda m: m._meta.model_name)
 def test_admin_pages_render(admin_client, model):
-    BookingFactory(start=datetime(2026, 6, 1, 9, tzinfo=ZoneInfo("Europe/Berlin")))
+    BookingFactory(start=datetime(2026, 6, 1, 9, tzinfo=BERLIN))
     opts = model._meta
     assert admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
     expected = 403 if opts.model_name == "notification" else 200  # the outbox is written by the services only

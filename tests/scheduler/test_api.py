@@ -1,14 +1,13 @@
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # A Monday well ahead, so minimum notice and "now" never interfere.
 MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 
@@ -127,40 +126,6 @@ def test_every_operation_documents_the_503_of_an_unreachable_database(client):
     for operation in operations:
         content = operation["responses"]["503"]["content"]["application/json"]["schema"]
         assert schema["components"]["schemas"][content["$ref"].rsplit("/", 1)[1]]["required"] == ["detail"]
-
-
-# --- the booking body records privacy consent as the form does -----------------------------
-
-from tests.scheduler.test_api_bookings import body, post  # noqa: E402
-from tests.scheduler.test_api_bookings import start as start  # noqa: E402, F401  (the fixture)
-
-
-@pytest.mark.parametrize("consent", [False, None, "missing"])
-def test_a_booking_without_privacy_consent_is_refused_at_the_field(client, start, consent):
-    """The form requires the consent; the API booked without it and recorded none."""
-    payload = body(start)
-    if consent == "missing":
-        del payload["privacy_consent"]
-    else:
-        payload["privacy_consent"] = consent
-    response = post(client, payload)
-    assert response.status_code == 400
-    message = response.json()["errors"]["privacy_consent"]
-    assert "Please agree" in message if consent is not None else "boolean" in message
-    assert not Booking.objects.exists()
-
-
-def test_the_consent_is_told_together_with_the_other_fields_problems(client, start):
-    response = post(client, body(start, privacy_consent=False, name="", message="kurz"))
-    assert set(response.json()["errors"]) >= {"privacy_consent", "name", "message"}
-
-
-def test_a_booking_with_consent_records_when_and_to_which_notice(client, start):
-    response = post(client, body(start))
-    assert response.status_code == 201
-    booking = Booking.objects.get()
-    assert booking.privacy_consent_at is not None
-    assert booking.privacy_consent_version == booking.coach.privacy_version()
 
 
 def test_the_openapi_schema_lists_privacy_consent(client):

@@ -1,6 +1,5 @@
 from datetime import datetime, time, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -8,15 +7,9 @@ from django.core.cache import cache
 from scheduler import ratelimit
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 @pytest.fixture
@@ -200,3 +193,34 @@ def test_booking_links_are_limited_per_address_found_or_not(client, start, setti
             "detail": "There were too many requests in a short time. Please wait 30 seconds and try again."
         }
     assert client.get(f"/api/bookings/{token}", REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+# --- the booking body records privacy consent as the form does -----------------------------
+
+
+@pytest.mark.parametrize("consent", [False, None, "missing"])
+def test_a_booking_without_privacy_consent_is_refused_at_the_field(client, start, consent):
+    """The form requires the consent; the API booked without it and recorded none."""
+    payload = body(start)
+    if consent == "missing":
+        del payload["privacy_consent"]
+    else:
+        payload["privacy_consent"] = consent
+    response = post(client, payload)
+    assert response.status_code == 400
+    message = response.json()["errors"]["privacy_consent"]
+    assert "Please agree" in message if consent is not None else "boolean" in message
+    assert not Booking.objects.exists()
+
+
+def test_the_consent_is_told_together_with_the_other_fields_problems(client, start):
+    response = post(client, body(start, privacy_consent=False, name="", message="kurz"))
+    assert set(response.json()["errors"]) >= {"privacy_consent", "name", "message"}
+
+
+def test_a_booking_with_consent_records_when_and_to_which_notice(client, start):
+    response = post(client, body(start))
+    assert response.status_code == 201
+    booking = Booking.objects.get()
+    assert booking.privacy_consent_at is not None
+    assert booking.privacy_consent_version == booking.coach.privacy_version()

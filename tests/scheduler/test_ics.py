@@ -3,7 +3,6 @@ the ones icalendar builds, and icalendar and vobject read every property back.""
 
 import unicodedata
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -19,8 +18,8 @@ from scheduler.models import Booking
 from scheduler.models.common import Channel
 from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content
 from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
+from tests.helpers import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 STAMP = datetime(2026, 3, 1, 8, 30, 15, tzinfo=UTC)
 # Names and messages that have broken calendar files: line breaks of every kind, TEXT's
 # special characters, escapes, emoji and lines long enough to fold inside multi-byte text.

@@ -8,10 +8,9 @@ from django.db import IntegrityError, transaction
 from scheduler.models import BlockedPeriod, DateOverride, WeeklyHours
 from scheduler.models.common import new_token
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def errors_of(instance):

@@ -3,16 +3,15 @@
 cases): the booking API, the booking form's check, and the client's /me/ details."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from accounts.models import ClientProfile
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture

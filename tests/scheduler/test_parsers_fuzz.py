@@ -7,7 +7,6 @@ import base64
 import time as clock
 from datetime import UTC, datetime, timedelta
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,10 +19,10 @@ from scheduler.services import external_calendars as calendar_import
 from scheduler.services.external_calendars import ImportFailed
 from scheduler.validators import THREEMA_ID, normalize_phone, normalize_threema_id, parse_openpgp_key
 from tests.factories import AppointmentTypeFactory, CoachFactory
+from tests.helpers import BERLIN
 
 # Derandomized: the same examples on every run, so CI never fails on a new one by chance.
 FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True, database=None)
-BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 16, 6, 0, tzinfo=UTC)
 WINDOW = (NOW - timedelta(days=1), NOW + timedelta(days=180))
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory
-from tests.scheduler.views.test_public import text
+from tests.scheduler.pages import text
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 First the cases that were reproduced as 500s, each on its own; then walks: every URL of the
 URLconf with bad values in each of its path parameters and in the query string, every form
-of every page (tests/security/test_csp.py's PAGES) with a bad value in each field, and each
+of every page (PAGES in tests/security/pages.py) with a bad value in each field, and each
 field of the API's JSON bodies. The values: a NUL byte (PostgreSQL refuses it in any string),
 a lone surrogate (not UTF-8), text longer than any column, the first and last years Python
 knows (one step further overflows), offsets of 16 to 24 hours (PostgreSQL stores less),
@@ -25,12 +25,12 @@ from nacl.public import PrivateKey
 from scheduler.channels import threema
 from scheduler.models import Booking, WorkerCheck
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.scheduler.views.test_webhooks import GATEWAY_SECRET, threema_form
-from tests.security.test_csp import PAGES, get_reauthenticated
+from tests.helpers import BERLIN
+from tests.scheduler.callbacks import GATEWAY_SECRET, threema_form
+from tests.security.pages import PAGES, get_reauthenticated
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MESSAGE = "Ich möchte gern über meine Pläne für das nächste Jahr sprechen."
 # In a path (already %-encoded) and in a query string or a form field.
 BAD_IN_PATH = ["%00", "a%00b", "%ED%A0%80", "9" * 30, "x" * 300, "0001-01-01", "9999-12-31"]
@@ -69,11 +69,6 @@ QUERY_READERS = {
 
 def assert_no_server_error(response, what):
     assert response.status_code < 500, f"{what}: {response.status_code}"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from tests.security.world import PASSWORD
+
 from .test_csp import offered_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,8 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from scheduler.models import BlockedPeriod, Booking, DateOverride, ExternalCalendar, WorkerCheck
-
-from .conftest import make_coach
+from tests.security.world import make_coach
 
 pytestmark = pytest.mark.django_db
 

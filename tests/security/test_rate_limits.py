@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from scheduler import ratelimit
 from scheduler.models import Booking
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.helpers import run_python, run_together
+from tests.helpers import BERLIN, run_python, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +37,7 @@ def burst(settings, monkeypatch, live_server):
     day = date.today() + timedelta(days=7)
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
     AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
-    start = datetime.combine(day, time(10), tzinfo=ZoneInfo("Europe/Berlin"))
+    start = datetime.combine(day, time(10), tzinfo=BERLIN)
     return SimpleNamespace(url=live_server.url, start=start.isoformat())
 
 

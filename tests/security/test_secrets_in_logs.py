@@ -70,7 +70,7 @@ def json_response(code, body):
 
 
 @pytest.fixture
-def providers(settings, httpserver, monkeypatch):
+def providers(settings, httpserver, monkeypatch, dispatched):
     settings.THREEMA_API_URL = httpserver.url_for("/threema").rstrip("/")
     settings.THREEMA_GATEWAY_ID = "*SPRECHZ"
     settings.THREEMA_GATEWAY_SECRET = THREEMA_SECRET
@@ -85,9 +85,7 @@ def providers(settings, httpserver, monkeypatch):
     }
     monkeypatch.setattr(threema.GatewayBackend, "timeout", TIMEOUT)
     monkeypatch.setattr(whatsapp.CloudApiBackend, "timeout", TIMEOUT)
-    # Retries are queued with a countdown; here the test runs each next attempt itself.
-    monkeypatch.setattr(tasks.send_notification, "apply_async", lambda args, countdown=0: None)
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda ids: None)
+    # Retries are queued with a countdown (`dispatched` keeps them); here the test runs each next attempt itself.
     cache.clear()
     script = Script(httpserver)
     yield script

@@ -11,8 +11,7 @@ from accounts import services as account_services
 from scheduler.models import common
 from scheduler.models.common import new_token
 from scheduler.services.coach import coach_feed_rotate
-
-from .conftest import make_client, make_coach
+from tests.security.world import make_client, make_coach
 
 MIN_BITS = 128
 TOKEN_FIELDS = {

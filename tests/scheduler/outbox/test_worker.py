@@ -1,7 +1,6 @@
 """A booking's messages go out through a real worker process."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -10,9 +9,8 @@ from scheduler.models import Notification
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.helpers import wait_for
+from tests.helpers import BERLIN, wait_for
 
-BERLIN = ZoneInfo("Europe/Berlin")
 BROKER = settings.CELERY_BROKER_URL.split("://")[0]
 
 

@@ -1,5 +1,4 @@
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,10 +18,10 @@ from tests.factories import (
     CoachFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)  # a Wednesday
 DAY = date(2026, 5, 22)
 

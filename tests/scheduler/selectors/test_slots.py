@@ -1,5 +1,4 @@
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,10 +13,10 @@ from tests.factories import (
     CoachFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 6, 1)
 NOW = datetime(2026, 5, 1, tzinfo=BERLIN)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from scheduler.models import Booking, ExternalBusy, ExternalCalendar
 from scheduler.selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
-from scheduler.services import external_calendars
 from scheduler.services import coach_availability as availability_services
+from scheduler.services import external_calendars
 from scheduler.services.booking import booking_cancel
 from scheduler.services.coach_availability import HoursWindow
 from scheduler.services.external_calendars import external_calendar_import
@@ -25,10 +25,10 @@ from tests.factories import (
     CoachFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 PARAMS = {"type": "coaching", "start": MONDAY.isoformat(), "end": MONDAY.isoformat(), "tz": "Europe/Berlin"}
 

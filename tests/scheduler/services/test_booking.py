@@ -17,10 +17,10 @@ from scheduler.services.booking import (
 )
 from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 6, 1)
 NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)
 MESSAGE = "Ich möchte über meinen nächsten beruflichen Schritt sprechen."

@@ -1,9 +1,9 @@
 """Nobody can act as someone else: a booking keeps its own contact details, a client's stored
 details change only from a proved source, and an address is confirmed before a request
-reaches the coach (services/booking.py, views/manage.py)."""
+reaches the coach (services/booking.py, views/client_booking.py)."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,31 +24,16 @@ from scheduler.services.booking import (
 )
 from scheduler.services.booking_request import BookingRequest
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
+from tests.scheduler.pages import MESSAGE, MONDAY, form_data, type_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_backends", "english_client")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TODAY = date.today()
-MONDAY = TODAY + timedelta(days=14 - TODAY.weekday())
-MESSAGE = "Ich möchte über meine berufliche Neuorientierung sprechen und wie ich anfange."
 Kind, Audience = Notification.Kind, Notification.Audience
 
 
 def at(hour, minute=0):
     return datetime.combine(MONDAY, time(hour, minute), tzinfo=BERLIN)
-
-
-@pytest.fixture(autouse=True)
-def memory_backends(settings):
-    MemoryBackend.outbox = []
-    settings.CHANNEL_BACKENDS = {
-        name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
-    }
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
@@ -149,8 +134,6 @@ def test_only_a_proved_booking_updates_the_stored_client(kind):
 
 
 def test_a_signed_in_client_with_a_verified_address_is_proved(kind, client):
-    from tests.scheduler.views.test_public import form_data
-
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.address_confirmation = AppointmentType.AddressConfirmation.ALWAYS
     kind.save()
@@ -165,8 +148,6 @@ def test_a_signed_in_client_with_a_verified_address_is_proved(kind, client):
 
 
 def test_a_signed_in_client_booking_for_another_address_is_not_proved(kind, client):
-    from tests.scheduler.views.test_public import form_data
-
     kind.address_confirmation = AppointmentType.AddressConfirmation.ALWAYS
     kind.save()
     user = UserFactory(email="mallory@example.org")
@@ -310,8 +291,6 @@ def test_a_type_without_approval_can_ask_for_confirmation_too(kind):
 
 
 def test_the_coach_chooses_the_confirmation_per_type(kind, client):
-    from tests.scheduler.views.coach.test_types import type_data
-
     client.force_login(kind.coach.user)
     response = client.post(f"/coach/types/{kind.slug}/", type_data(slug=kind.slug, address_confirmation="always"))
     assert response.status_code in (302, 303)

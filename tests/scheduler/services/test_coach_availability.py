@@ -22,10 +22,10 @@ from tests.factories import (
     CoachFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 5, 20, 12, tzinfo=BERLIN)  # a Wednesday
 SEMINAR_DAY = date(2026, 6, 3)
 

@@ -21,8 +21,8 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
-from tests.scheduler.views.coach.test_settings import profile_data
-from tests.scheduler.views.test_public import MONDAY, berlin, form_data
+from tests.helpers import rows_naming
+from tests.scheduler.pages import MONDAY, berlin, form_data, profile_data
 
 pytestmark = pytest.mark.django_db
 
@@ -184,25 +184,6 @@ def test_a_booking_stores_when_and_to_which_notice_its_client_agreed(client):
 
 
 # --- nothing names a deleted client ------------------------------------------------------
-
-
-def rows_naming(*needles: str) -> list[str]:
-    """Every row of every table whose text columns contain one of `needles`."""
-    from django.apps import apps
-    from django.db import models
-    from django.db.models import Q
-
-    found = []
-    for model in apps.get_models():
-        columns = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
-        if not columns:
-            continue
-        query = Q()
-        for column in columns:
-            for needle in needles:
-                query |= Q(**{f"{column}__icontains": needle})
-        found += [f"{model._meta.label} {row.pk}" for row in model.objects.filter(query)]
-    return found
 
 
 def test_after_an_account_deletion_no_row_names_the_client():

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -16,9 +15,9 @@ from scheduler.selectors.feeds import coach_feed_content
 from scheduler.services.booking import booking_cancel, booking_decline
 from scheduler.services.coach import coach_feed_rotate
 from tests.factories import BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
+from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture

@@ -2,114 +2,36 @@
 
 import html
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from scheduler import ics, ratelimit
 from scheduler.models import AppointmentType, Booking, Client, DateOverride
-from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory, WeeklyHoursFactory
+from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory
+from tests.helpers import BERLIN
+from tests.scheduler.pages import MESSAGE, MONDAY, TODAY, berlin, error_at, form_data, input_value, text, type_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-TODAY = date.today()
-# A Monday at least a week ahead, so minimum notice and "now" never interfere.
-MONDAY = TODAY + timedelta(days=14 - TODAY.weekday())
 # A Monday in the middle of January: both Berlin and New York are on standard time (6 hours apart).
 WINTER_MONDAY = next(d for d in (date(TODAY.year + 1, 1, 10) + timedelta(days=i) for i in range(7)) if d.weekday() == 0)
-MESSAGE = "Ich möchte über meine berufliche Neuorientierung sprechen und wie ich anfange."
-
-
-@pytest.fixture(autouse=True)
-def _clean_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
-def coach():
-    coach = CoachFactory(
-        slug="anna",
-        display_name="Anna Beispiel",
-        time_zone="Europe/Berlin",
-        policy="Ich nehme keine Anrufe ohne Termin an.",
-        reply_windows="Tue and Thu 17–18h",
-        minimum_message_length=30,
-        user__email="anna.private@example.org",
-    )
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
-    return coach
+def coach(anna):
+    """Anna (tests/scheduler/views/conftest.py): the tests here call her `coach`."""
+    return anna
 
 
 @pytest.fixture
-def kind(coach):
-    return AppointmentTypeFactory(
-        coach=coach,
-        slug="erstgespraech",
-        name="Erstgespräch",
-        description="Wir lernen uns kennen.",
-        duration=timedelta(minutes=30),
-        slot_step=timedelta(minutes=30),
-        horizon=timedelta(days=400),
-        allowed_channels=["phone", "email", "threema", "whatsapp"],
-    )
-
-
-def berlin(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
-
-
-def type_url(kind, **params) -> str:
-    url = f"/{kind.coach.slug}/{kind.slug}/"
-    return url + "?" + urlencode(params) if params else url
-
-
-def form_data(start: datetime, **overrides) -> dict:
-    data = {
-        "start": start.isoformat(),
-        "tz": "Europe/Berlin",
-        "name": "Erika Mustermann",
-        "email": "erika@example.org",
-        "channel": "threema",
-        "phone": "",
-        "threema_id": "ABCD1234",
-        "whatsapp": "",
-        "pgp_public_key": "",
-        "message": MESSAGE,
-        "language": "en",
-        "privacy_consent": "on",
-        "website": "",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def error_at(response, field: str) -> str:
-    """The text of the error list rendered at one field (Django's id_<field>_error list)."""
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', response.content.decode(), re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))) if match else ""
-
-
-def input_value(response, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', response.content.decode())
-    return html.unescape(match.group(1)) if match else None
+def kind(erstgespraech):
+    return erstgespraech
 
 
 # --- coach page -----------------------------------------------------------------

@@ -3,21 +3,20 @@
 import hashlib
 import hmac
 import json
-import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
-from nacl.public import Box, PrivateKey
+from nacl.public import PrivateKey
 
 from scheduler.channels import threema
 from scheduler.models import Notification
 from tests.factories import BookingFactory
+from tests.helpers import BERLIN
+from tests.scheduler.callbacks import GATEWAY_SECRET, threema_form
 
 pytestmark = pytest.mark.django_db
 APP_SECRET = "app-secret-for-tests"
-GATEWAY_SECRET = "gateway-secret-for-tests"
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ def sent(settings):
     settings.WHATSAPP_APP_SECRET = APP_SECRET
     settings.WHATSAPP_VERIFY_TOKEN = "verify-me"
     settings.THREEMA_GATEWAY_SECRET = GATEWAY_SECRET
-    booking = BookingFactory(start=datetime(2030, 1, 7, 9, tzinfo=ZoneInfo("Europe/Berlin")))
+    booking = BookingFactory(start=datetime(2030, 1, 7, 9, tzinfo=BERLIN))
 
     def make(channel, provider_id):
         return Notification.objects.create(
@@ -94,23 +93,6 @@ def test_whatsapp_unsigned_posts_are_refused(client, sent, how):
     assert response.status_code == 403
     row.refresh_from_db()
     assert row.delivery_status == ""
-
-
-def threema_form(our_public_key, sender_private_key, plain, secret=GATEWAY_SECRET):
-    nonce = secrets.token_bytes(24)
-    box = Box(sender_private_key, our_public_key).encrypt(threema.pad(plain), nonce).ciphertext
-    data = {
-        "from": "ECHOECHO",
-        "to": "*SPRECHZ",
-        "messageId": "0011223344556677",
-        "date": "1700000000",
-        "nonce": nonce.hex(),
-        "box": box.hex(),
-    }
-    data["mac"] = hmac.new(
-        secret.encode(), "".join(data[k] for k in threema.CALLBACK_MAC_FIELDS).encode(), hashlib.sha256
-    ).hexdigest()
-    return data
 
 
 def test_threema_delivery_receipt_updates_the_message(client, sent, settings):

@@ -15,16 +15,9 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
-pytestmark = pytest.mark.django_db
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """Pages in English (the site's default language is German)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
 
 def berlin_today() -> date:

@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from scheduler import tasks
-from scheduler.channels.base import MemoryBackend
 from scheduler.models import Booking, Notification
 from scheduler.outbox.send import notifications_sweep
 from scheduler.outbox.texts import render
@@ -20,17 +18,12 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
+from tests.helpers import BERLIN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
 NEW_YORK = ZoneInfo("America/New_York")
 Kind, Status = Notification.Kind, Notification.Status
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """Pages in English (without Accept-Language they are German, the site's language)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
@@ -41,14 +34,9 @@ def coach(coach):
 
 
 @pytest.fixture(autouse=True)
-def sent(settings, monkeypatch):
+def sent(memory_backends, send_at_once):
     """Messages go to the memory backend, and a queued task runs at once (like a worker would)."""
-    MemoryBackend.outbox = []
-    settings.CHANNEL_BACKENDS = {
-        name: "scheduler.channels.base.MemoryBackend" for name in ("email", "threema", "whatsapp")
-    }
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda ids: tasks.send_notifications(ids))
-    return MemoryBackend.outbox
+    return memory_backends
 
 
 def local(days: int, hour: int, minute: int = 0) -> datetime:
@@ -273,7 +261,7 @@ def test_the_detail_shows_the_message_the_contact_and_every_notification(coach_c
     )
     assert 'href="mailto:tom@example.org"' in html and 'href="tel:+491701234567"' in html and "ABCD1234" in html
     assert f"{local(3, 0):%A, %-d %B %Y}, 10:00–10:30 (America/New_York)" in html
-    berlin = booking.start.astimezone(ZoneInfo("Europe/Berlin"))
+    berlin = booking.start.astimezone(BERLIN)
     assert f"For the client: {berlin:%A, %-d %B %Y}, {berlin:%H:%M}–" in html
     table = html.split("<h2>Messages</h2>")[1]
     assert "confirmed" in table and "client · Threema: ABCD1234" in table
@@ -495,15 +483,12 @@ def test_retry_puts_the_message_back_and_it_is_sent(coach_client, failed, sent, 
     assert "The message to ABCD1234 is being sent again." in html and "Every message went out." in html
 
 
-def test_a_retried_message_goes_out_even_when_the_broker_is_down(coach_client, failed, sent, monkeypatch):
-    def broker_down(ids):
-        raise ConnectionError("broker unreachable")
-
-    monkeypatch.setattr(tasks.send_notifications, "delay", broker_down)
+def test_a_retried_message_goes_out_even_when_the_broker_is_down(coach_client, failed, sent, task_queue):
+    task_queue.down()
     coach_client.post(f"/coach/bookings/{failed.booking.uuid}/messages/{failed.pk}/retry/")
     failed.refresh_from_db()
     assert failed.status == Status.PENDING and sent == []
-    monkeypatch.setattr(tasks.send_notifications, "delay", lambda ids: tasks.send_notifications(ids))
+    task_queue.send_at_once()
     assert notifications_sweep() == 1  # the broker is back: the sweeper queues it
     failed.refresh_from_db()
     assert failed.status == Status.SENT and len(sent) == 1

@@ -19,34 +19,13 @@ from tests.factories import (
     UserFactory,
     WeeklyHoursFactory,
 )
-from tests.scheduler.views.test_public import error_at, input_value, text
+from tests.helpers import BERLIN, gpg
+from tests.scheduler.pages import error_at, input_value, profile_data, text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
 SETTINGS = "/coach/settings/"
 CHANNELS = "/coach/settings/channels/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-def profile_data(coach, **overrides) -> dict:
-    data = {
-        "display_name": coach.display_name,
-        "slug": coach.slug,
-        "time_zone": coach.time_zone,
-        "language": coach.language,
-        "address_form": coach.address_form,
-        "policy": coach.policy,
-        "reply_windows": coach.reply_windows,
-        "minimum_message_length": str(coach.minimum_message_length),
-        "answer_requests_before": "0",
-        "retention_months": str(coach.retention_months),
-    }
-    data.update(overrides)
-    return data
 
 
 def channels_data(coach, **overrides) -> dict:
@@ -232,7 +211,7 @@ def test_a_custom_note_replaces_the_default_in_its_language_only(client, coach):
     # The booking form of a type shows the same note.
     WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
     monday = date.today() + timedelta(days=14 - date.today().weekday())
-    start = datetime.combine(monday, time(9), tzinfo=ZoneInfo("Europe/Berlin"))
+    start = datetime.combine(monday, time(9), tzinfo=BERLIN)
     form_page = text(client.get(f"/{coach.slug}/kurz/", {"start": start.isoformat(), "tz": "Europe/Berlin"}))
     assert 'name="threema_id"' in form_page and note in form_page
 
@@ -478,8 +457,6 @@ def test_the_coach_stores_their_key_and_sees_its_fingerprint_and_expiry(coach_cl
 
 
 def _gpg_colons(openpgp_keys, uid):
-    from tests.helpers import gpg
-
     return gpg(openpgp_keys["home"], "--list-keys", "--with-colons", uid).decode()
 
 

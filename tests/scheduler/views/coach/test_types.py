@@ -8,36 +8,9 @@ from django.urls import reverse
 
 from scheduler.models import AppointmentType
 from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory
-from tests.scheduler.views.test_public import error_at, input_value, text
+from tests.scheduler.pages import error_at, input_value, text, type_data
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-def type_data(**overrides) -> dict:
-    data = {
-        "name": "Erstgespräch",
-        "slug": "",
-        "description": "Wir lernen uns kennen.",
-        "duration": "45",
-        "slot_step": "15",
-        "buffer_before": "5",
-        "buffer_after": "10",
-        "minimum_notice": "24",
-        "horizon": "90",
-        "daily_cap": "3",
-        "weekly_cap": "10",
-        "approval": "new_clients",
-        "address_confirmation": "requests",
-        "allowed_channels": ["email", "threema"],
-        "reminders": ["1440", "60"],
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
 
 def checked_values(response, name: str) -> set[str]:
