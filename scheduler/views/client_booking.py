@@ -18,11 +18,10 @@ from ..models.common import Channel
 from ..outbox.write import address
 from ..selectors.bookings import bookings_with_details
 from ..services import booking as booking_services
-from ..services.booking import SlotTaken
-from ..timebounds import parse_start
 from .errors import too_many_requests_page
+from .reschedule import reschedule
 from .shared import see_other, speak_to_clients_of
-from .slot_picker import slot_picker, tz_form
+from .slot_picker import tz_form
 
 
 def token_page(view):
@@ -123,54 +122,23 @@ def booking_cancel(request, token):
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_reschedule(request, token):
-    """The same picker for the booking's type; POST `start` moves the booking."""
+    """The same picker for the booking's type, in the client's zone; POST `start` moves the booking."""
     booking = _booking(token)
     params = request.POST if request.method == "POST" else request.GET
     zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
-    start = parse_start(params.get("start"))
-    errors, status = [], 200
-    if request.method == "POST" and (wait := request.link_limit_wait):  # the page again, with the chosen time
-        errors, status = [phrases.TOO_MANY_REQUESTS % {"seconds": wait}], 429
-    elif request.method == "POST":
-        try:
-            if start is None:
-                raise ValidationError(phrases.SLOT_GONE)
-            booking_services.booking_reschedule(booking=booking, start=start)
-        except ValidationError as exc:
-            errors, status = exc.messages, 400
-        except SlotTaken:
-            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
-        else:
-            messages.success(request, phrases.RESCHEDULED)
-            return see_other(reverse("scheduler:booking", kwargs={"token": token}))
-        booking.refresh_from_db()
-    picker = None
-    if _changeable(booking):
-        picker = slot_picker(
-            appointment_type=booking.appointment_type,
-            zone=zone,
-            params=params,
-            start=start,
-            now=timezone.now(),
-            exclude_booking=booking,
-        )
-        if start and not picker["start_offered"] and not errors:
-            errors = [phrases.SLOT_GONE]
-    chosen = start if picker and picker["start_offered"] else None
+    rescheduling = reschedule(request, booking, zone=zone, wait=request.link_limit_wait)
+    if rescheduling.moved:
+        messages.success(request, phrases.RESCHEDULED)
+        return see_other(reverse("scheduler:booking", kwargs={"token": token}))
+    picker = rescheduling.context["picker"]
     context = {
-        "booking": booking,
+        **rescheduling.context,
         "coach": booking.coach,
-        "zone": zone,
         "tz_notice": tz_notice,
         "tz_form": tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
-        "picker": picker,
-        "start": chosen,
-        "end": chosen + booking.appointment_type.duration if chosen else None,
-        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
-        "errors": errors,
         "detect_tz": False,
     }
-    return render(request, "scheduler/reschedule.html", context, status=status)
+    return render(request, "scheduler/reschedule.html", context, status=rescheduling.status)
 
 
 @token_page

@@ -3,6 +3,7 @@ what the coach does with it (confirm or decline a request, cancel, move, send a 
 message, or one that may not have arrived, again). Every write goes through a service;
 the client is told by the service."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,7 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ... import phrases
 from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm
 from ...models import Booking
 from ...outbox import write as outbox_write
@@ -27,10 +27,8 @@ from ...selectors.coach_bookings import (
     coach_notification,
 )
 from ...services import booking as booking_services
-from ...services.booking import SlotTaken
-from ...timebounds import parse_start
+from ..reschedule import reschedule
 from ..shared import see_other
-from ..slot_picker import slot_picker
 from . import coach_required
 
 PAGE_SIZE = 50
@@ -128,28 +126,28 @@ def booking_confirm(request, booking_uuid):
     return _act(request, booking, lambda: booking_services.booking_confirm(booking=booking), CONFIRMED)
 
 
+def _act_with_note(request, booking_uuid, action: str, write, done):
+    """Decline or cancel, with the coach's note to the client (`write(booking=…, note=…)`);
+    a note the form refuses shows the booking again, with the error at that button's form."""
+    booking = _booking(request, booking_uuid)
+    form = note_form(booking, action, request.POST)
+    if not form.is_valid():
+        return _detail_page(request, booking, status=400, **{f"{action}_form": form})
+    note = form.cleaned_data["note"]
+    return _act(request, booking, lambda: write(booking=booking, note=note), done)
+
+
 @coach_required
 @require_POST
 def booking_decline(request, booking_uuid):
-    booking = _booking(request, booking_uuid)
-    form = note_form(booking, "decline", request.POST)
-    if not form.is_valid():
-        return _detail_page(request, booking, decline_form=form, status=400)
-    note = form.cleaned_data["note"]
-    return _act(request, booking, lambda: booking_services.booking_decline(booking=booking, note=note), DECLINED)
+    return _act_with_note(request, booking_uuid, "decline", booking_services.booking_decline, DECLINED)
 
 
 @coach_required
 @require_POST
 def booking_cancel(request, booking_uuid):
-    booking = _booking(request, booking_uuid)
-    form = note_form(booking, "cancel", request.POST)
-    if not form.is_valid():
-        return _detail_page(request, booking, cancel_form=form, status=400)
-    note = form.cleaned_data["note"]
-    return _act(
-        request, booking, lambda: booking_services.booking_cancel(booking=booking, note=note, by_coach=True), CANCELLED
-    )
+    cancel = functools.partial(booking_services.booking_cancel, by_coach=True)
+    return _act_with_note(request, booking_uuid, "cancel", cancel, CANCELLED)
 
 
 @coach_required
@@ -157,48 +155,12 @@ def booking_cancel(request, booking_uuid):
 def booking_reschedule(request, booking_uuid):
     """The client's slot picker for the booking's type, in the coach's zone; POST `start` moves it."""
     booking = _booking(request, booking_uuid)
-    zone = request.coach.zone
-    params = request.POST if request.method == "POST" else request.GET
-    start = parse_start(params.get("start"))
-    errors, status = [], 200
-    if request.method == "POST":
-        try:
-            if start is None:
-                raise ValidationError(phrases.SLOT_GONE)
-            booking_services.booking_reschedule(booking=booking, start=start, by_coach=True)
-        except ValidationError as exc:
-            errors, status = exc.messages, 400
-        except SlotTaken:
-            errors, status = [phrases.SLOT_TAKEN_MOVE], 409
-        else:
-            messages.success(request, RESCHEDULED % {"client": booking.client_name})
-            return see_other(reverse("coach:booking", kwargs={"booking_uuid": booking.uuid}))
-        booking.refresh_from_db()
-    now = timezone.now()
-    picker = None
-    if booking.is_active and booking.start > now:
-        picker = slot_picker(
-            appointment_type=booking.appointment_type,
-            zone=zone,
-            params=params,
-            start=start,
-            now=now,
-            exclude_booking=booking,
-        )
-        if start and not picker["start_offered"] and not errors:
-            errors = [phrases.SLOT_GONE]
-    chosen = start if picker and picker["start_offered"] else None
-    context = {
-        "section": "bookings",
-        "booking": booking,
-        "zone": zone,
-        "picker": picker,
-        "start": chosen,
-        "end": chosen + booking.appointment_type.duration if chosen else None,
-        "start_value": chosen.astimezone(zone).isoformat() if chosen else "",
-        "errors": errors,
-    }
-    return render(request, "coach/bookings/reschedule.html", context, status=status)
+    rescheduling = reschedule(request, booking, zone=request.coach.zone, by_coach=True)
+    if rescheduling.moved:
+        messages.success(request, RESCHEDULED % {"client": booking.client_name})
+        return see_other(reverse("coach:booking", kwargs={"booking_uuid": booking.uuid}))
+    context = {"section": "bookings", **rescheduling.context}
+    return render(request, "coach/bookings/reschedule.html", context, status=rescheduling.status)
 
 
 @coach_required
