@@ -2,16 +2,18 @@
 coach's data. Another coach's object is a 404, never a 403 that would confirm it exists.
 
 One module per part (dashboard, bookings, availability, types, settings), each with
-its own `urlpatterns`, gathered in `scheduler/coach_urls.py`.
+its own `urlpatterns`, gathered in `scheduler/coach_urls.py`; here what they share.
 """
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
 from ...models import Coach
+from ..shared import add_service_errors
 
 
 def coach_required(view):
@@ -30,3 +32,16 @@ def coach_required(view):
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def form_saved(form, save) -> bool:
+    """Whether a form sent is valid and its service took it (`save()`). What the service
+    refuses (a ValidationError) lands at the form's fields, to show the form again."""
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True

@@ -2,7 +2,6 @@
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -24,12 +23,14 @@ from ...services.external_calendars import (
     external_calendar_set_active,
 )
 from ...validators import openpgp_key_summary
-from ..shared import add_service_errors, see_other
-from . import coach_required
+from ..shared import see_other
+from . import coach_required, form_saved
 
 
-def _settings_url(anchor: str) -> str:
-    return reverse("coach:settings") + "#" + anchor
+def _done(request, message: str, part: str):
+    """Say what was saved, and go back to that part of the page."""
+    messages.success(request, message)
+    return see_other(reverse("coach:settings") + "#" + part)
 
 
 def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None):
@@ -58,14 +59,8 @@ def settings_page(request):
     if request.method != "POST":
         return _settings_page(request)
     form = CoachProfileForm(request.POST, coach=request.coach)
-    if form.is_valid():
-        try:
-            coach_profile_update(coach=request.coach, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your settings are saved."))
-            return see_other(_settings_url("profile"))
+    if form_saved(form, lambda: coach_profile_update(coach=request.coach, **form.cleaned_data)):
+        return _done(request, _("Your settings are saved."), "profile")
     return _settings_page(request, profile_form=form)
 
 
@@ -73,14 +68,8 @@ def settings_page(request):
 @require_POST
 def channels_update(request):
     form = CoachChannelsForm(request.POST, coach=request.coach)
-    if form.is_valid():
-        try:
-            coach_channels_update(coach=request.coach, **form.channels_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your ways to talk are saved."))
-            return see_other(_settings_url("channels"))
+    if form_saved(form, lambda: coach_channels_update(coach=request.coach, **form.channels_data())):
+        return _done(request, _("Your ways to talk are saved."), "channels")
     return _settings_page(request, channels_form=form)
 
 
@@ -90,8 +79,9 @@ def key_set(request):
     form = CoachKeyForm(request.POST)
     if form.is_valid():
         coach_pgp_key_set(coach=request.coach, armored=form.cleaned_data["pgp_public_key"])
-        messages.success(request, _("Your OpenPGP key is saved: e-mails to you with clients' details are encrypted."))
-        return see_other(_settings_url("key"))
+        return _done(
+            request, _("Your OpenPGP key is saved: e-mails to you with clients' details are encrypted."), "key"
+        )
     return _settings_page(request, key_form=form)
 
 
@@ -99,16 +89,14 @@ def key_set(request):
 @require_POST
 def key_remove(request):
     coach_pgp_key_set(coach=request.coach, armored="")
-    messages.success(request, _("Your OpenPGP key is removed."))
-    return see_other(_settings_url("key"))
+    return _done(request, _("Your OpenPGP key is removed."), "key")
 
 
 @coach_required
 @require_POST
 def feed_rotate(request):
     coach_feed_rotate(coach=request.coach)
-    messages.success(request, _("Your calendar feed has a new address. The old one no longer works."))
-    return see_other(_settings_url("feeds"))
+    return _done(request, _("Your calendar feed has a new address. The old one no longer works."), "feeds")
 
 
 @coach_required
@@ -117,24 +105,16 @@ def busy_feed_set(request):
     enabled = request.POST.get("enabled") == "1"
     coach_busy_feed_set(coach=request.coach, enabled=enabled)
     if enabled:
-        messages.success(request, _("Your busy-only calendar is published."))
-    else:
-        messages.success(request, _("Your busy-only calendar is no longer published."))
-    return see_other(_settings_url("feeds"))
+        return _done(request, _("Your busy-only calendar is published."), "feeds")
+    return _done(request, _("Your busy-only calendar is no longer published."), "feeds")
 
 
 @coach_required
 @require_POST
 def calendar_add(request):
     form = ExternalCalendarForm(request.POST)
-    if form.is_valid():
-        try:
-            external_calendar_create(coach=request.coach, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The calendar is added; it is imported within 15 minutes."))
-            return see_other(_settings_url("calendars"))
+    if form_saved(form, lambda: external_calendar_create(coach=request.coach, **form.cleaned_data)):
+        return _done(request, _("The calendar is added; it is imported within 15 minutes."), "calendars")
     return _settings_page(request, calendar_form=form)
 
 
@@ -149,12 +129,10 @@ def calendar_active(request, calendar_id):
     active = request.POST.get("active") == "1"
     external_calendar_set_active(calendar=calendar, active=active)
     if active:
-        messages.success(request, _("“%(name)s” is imported again.") % {"name": calendar.name})
+        done = _("“%(name)s” is imported again.")
     else:
-        messages.success(
-            request, _("“%(name)s” is no longer imported; its times no longer block yours.") % {"name": calendar.name}
-        )
-    return see_other(_settings_url("calendars"))
+        done = _("“%(name)s” is no longer imported; its times no longer block yours.")
+    return _done(request, done % {"name": calendar.name}, "calendars")
 
 
 @coach_required
@@ -162,8 +140,7 @@ def calendar_active(request, calendar_id):
 def calendar_delete(request, calendar_id):
     calendar = _own_calendar(request, calendar_id)
     external_calendar_delete(calendar=calendar)
-    messages.success(request, _("“%(name)s” is removed.") % {"name": calendar.name})
-    return see_other(_settings_url("calendars"))
+    return _done(request, _("“%(name)s” is removed.") % {"name": calendar.name}, "calendars")
 
 
 urlpatterns = [

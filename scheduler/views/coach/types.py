@@ -1,7 +1,6 @@
 """The coach's appointment types: list, create, edit, (de)activate, reorder."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -16,8 +15,8 @@ from ...services.appointment_types import (
     appointment_type_set_active,
     appointment_type_update,
 )
-from ..shared import add_service_errors, see_other
-from . import coach_required
+from ..shared import see_other
+from . import coach_required, form_saved
 
 
 def _own_type(request, type_slug: str):
@@ -44,17 +43,17 @@ def _form_page(request, form, appointment_type=None, status=200):
     return render(request, "coach/types/form.html", context, status=status)
 
 
+def _saved(request, form):
+    # The name as typed is the name saved (the service only fills in an empty slug).
+    messages.success(request, _("“%(name)s” is saved.") % {"name": form.cleaned_data["name"]})
+    return see_other(reverse("coach:types"))
+
+
 @coach_required
 def type_create(request):
     form = AppointmentTypeForm(request.POST if request.method == "POST" else None, coach=request.coach)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = appointment_type_create(coach=request.coach, data=form.type_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": created.name})
-            return see_other(reverse("coach:types"))
+    if form_saved(form, lambda: appointment_type_create(coach=request.coach, data=form.type_data())):
+        return _saved(request, form)
     return _form_page(request, form)
 
 
@@ -64,14 +63,8 @@ def type_edit(request, type_slug):
     form = AppointmentTypeForm(
         request.POST if request.method == "POST" else None, coach=request.coach, instance=appointment_type
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            updated = appointment_type_update(appointment_type=appointment_type, data=form.type_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": updated.name})
-            return see_other(reverse("coach:types"))
+    if form_saved(form, lambda: appointment_type_update(appointment_type=appointment_type, data=form.type_data())):
+        return _saved(request, form)
     return _form_page(request, form, appointment_type)
 
 
@@ -82,12 +75,10 @@ def type_active(request, type_slug):
     active = request.POST.get("active") == "1"
     appointment_type_set_active(appointment_type=appointment_type, active=active)
     if active:
-        messages.success(request, _("“%(name)s” can be booked again.") % {"name": appointment_type.name})
+        done = _("“%(name)s” can be booked again.")
     else:
-        messages.success(
-            request,
-            _("“%(name)s” is no longer offered; its bookings stay as they are.") % {"name": appointment_type.name},
-        )
+        done = _("“%(name)s” is no longer offered; its bookings stay as they are.")
+    messages.success(request, done % {"name": appointment_type.name})
     return see_other(reverse("coach:types"))
 
 
