@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ...forms.coach_availability import BlockedPeriodForm, DateOverrideForm, WeeklyHoursFormSet
@@ -19,21 +19,8 @@ from ...selectors.coach_availability import (
 )
 from ...selectors.coaches import appointment_types_bookable
 from ...services import coach_availability as availability_services
-from ...services.coach_availability import (
-    BlockedPeriodCollides,
-    blocked_period_save,
-    date_override_create,
-    weekly_hours_replace,
-)
 from ..shared import see_other
 from . import coach_required
-
-SAVED_HOURS = _("Your weekly hours are saved.")
-SAVED_OVERRIDE = _("The date is saved.")
-DELETED_OVERRIDE = _("The entry is deleted.")
-SAVED_PERIOD = _("The blocked period is saved.")
-SAVED_PERIOD_CANCELLED = _("The blocked period is saved and the bookings in it are cancelled; your clients are told.")
-DELETED_PERIOD = _("The blocked period is deleted.")
 
 
 def _render(request, template, context):
@@ -58,8 +45,8 @@ def weekly_hours(request):
     formset = WeeklyHoursFormSet(data, initial=initial, prefix="hours", form_kwargs={"appointment_types": types})
     if formset.is_bound and formset.is_valid():
         # The formset checks what the service does, so a valid formset is saved.
-        weekly_hours_replace(coach=coach, windows=formset.windows())
-        messages.success(request, SAVED_HOURS)
+        availability_services.weekly_hours_replace(coach=coach, windows=formset.windows())
+        messages.success(request, _("Your weekly hours are saved."))
         return see_other(reverse("coach:availability"))
     return _render(request, "weekly_hours.html", {"formset": formset, "has_types": types.exists()})
 
@@ -73,11 +60,13 @@ def date_overrides(request):
         data = form.cleaned_data
         try:
             # A closed day comes without times (the form sees to that).
-            date_override_create(coach=coach, day=data["date"], start=data["start"], end=data["end"])
+            availability_services.date_override_create(
+                coach=coach, day=data["date"], start=data["start"], end=data["end"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, SAVED_OVERRIDE)
+            messages.success(request, _("The date is saved."))
             return see_other(reverse("coach:availability_overrides"))
     overrides = date_overrides_upcoming(coach=coach, now=timezone.now())
     return _render(request, "date_overrides.html", {"form": form, "overrides": overrides})
@@ -88,7 +77,7 @@ def date_overrides(request):
 def date_override_delete(request, pk):
     override = get_object_or_404(request.coach.date_overrides, pk=pk)
     availability_services.date_override_delete(override=override)
-    messages.success(request, DELETED_OVERRIDE)
+    messages.success(request, _("The entry is deleted."))
     return see_other(reverse("coach:availability_overrides"))
 
 
@@ -108,7 +97,7 @@ def _blocked_period_form(request, period):
     if form.is_bound and form.is_valid():
         decision = form.decision()
         try:
-            saved = blocked_period_save(
+            saved = availability_services.blocked_period_save(
                 coach=coach,
                 period=period,
                 **form.period_values(),
@@ -116,12 +105,17 @@ def _blocked_period_form(request, period):
                 cancel_bookings=decision == "cancel",
                 note=form.cleaned_data["cancel_note"],
             )
-        except BlockedPeriodCollides as exc:
+        except availability_services.BlockedPeriodCollides as exc:
             collisions = exc.bookings
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, SAVED_PERIOD_CANCELLED if decision == "cancel" else SAVED_PERIOD)
+            messages.success(
+                request,
+                _("The blocked period is saved and the bookings in it are cancelled; your clients are told.")
+                if decision == "cancel"
+                else _("The blocked period is saved."),
+            )
             return see_other(reverse("coach:availability_blocked") + f"#period-{saved.pk}")
     return _render(request, "blocked_period_form.html", {"form": form, "period": period, "collisions": collisions})
 
@@ -143,7 +137,7 @@ def blocked_period_edit(request, pk):
 def blocked_period_delete(request, pk):
     period = get_object_or_404(request.coach.blocked_periods, pk=pk)
     availability_services.blocked_period_delete(period=period)
-    messages.success(request, DELETED_PERIOD)
+    messages.success(request, _("The blocked period is deleted."))
     return see_other(reverse("coach:availability_blocked"))
 
 
