@@ -2,6 +2,7 @@
 coach thinks in (minutes, hours, days). The rules themselves are checked by the model
 through `services.appointment_types`; the form checks only numbers and formats."""
 
+import dataclasses
 from datetime import timedelta
 
 from django import forms
@@ -51,6 +52,11 @@ def reminder_label(minutes: int) -> str:
     return ngettext("%(count)s minute before", "%(count)s minutes before", minutes) % {"count": minutes}
 
 
+def _cap_field(*, label, max_value: int, help_text) -> forms.IntegerField:
+    """At most so many bookings of the type in a period; empty for no limit."""
+    return forms.IntegerField(label=label, required=False, min_value=1, max_value=max_value, help_text=help_text)
+
+
 class AppointmentTypeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Clients see it, e.g. “First talk”."))
     slug = forms.SlugField(
@@ -86,17 +92,13 @@ class AppointmentTypeForm(forms.Form):
     horizon = DurationInUnitsField(
         unit=DAY, label=_("Bookable up to this far ahead (days)"), min_value=1, max_value=2 * 365
     )
-    daily_cap = forms.IntegerField(
+    daily_cap = _cap_field(
         label=_("At most per day"),
-        required=False,
-        min_value=1,
         max_value=100,
         help_text=_("Bookings of this type on one day. Leave empty for no limit."),
     )
-    weekly_cap = forms.IntegerField(
+    weekly_cap = _cap_field(
         label=_("At most per week"),
-        required=False,
-        min_value=1,
         max_value=500,
         help_text=_("Bookings of this type in one week (Monday to Sunday). Leave empty for no limit."),
     )
@@ -115,6 +117,7 @@ class AppointmentTypeForm(forms.Form):
     allowed_channels = forms.MultipleChoiceField(
         label=_("Ways to talk"),
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("The ways you offer (in your settings)."),
         error_messages={"required": _("Choose at least one way to talk.")},
     )
     reminders = forms.TypedMultipleChoiceField(
@@ -131,7 +134,6 @@ class AppointmentTypeForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["allowed_channels"].choices = [(value, CHANNEL_LABELS_FOR_COACH[value]) for value in coach.channels]
-        self.fields["allowed_channels"].help_text = _("The ways you offer (in your settings).")
         if instance is None:
             self.initial.setdefault("allowed_channels", list(coach.channels))
             for name in (
@@ -150,21 +152,8 @@ class AppointmentTypeForm(forms.Form):
         self.fields["reminders"].choices = [(m, reminder_label(m)) for m in sorted(reminders, reverse=True)]
 
     def type_data(self) -> AppointmentTypeData:
+        """The cleaned form as the service takes it: the fields are named as the type's."""
         data = self.cleaned_data
-        return AppointmentTypeData(
-            name=data["name"],
-            slug=data["slug"].lower(),
-            description=data["description"],
-            duration=data["duration"],
-            buffer_before=data["buffer_before"],
-            buffer_after=data["buffer_after"],
-            minimum_notice=data["minimum_notice"],
-            horizon=data["horizon"],
-            slot_step=data["slot_step"],
-            daily_cap=data["daily_cap"],
-            weekly_cap=data["weekly_cap"],
-            approval=data["approval"],
-            address_confirmation=data["address_confirmation"],
-            allowed_channels=data["allowed_channels"],
-            reminders=sorted(set(data["reminders"]), reverse=True),
-        )
+        values = {field.name: data[field.name] for field in dataclasses.fields(AppointmentTypeData)}
+        values.update(slug=data["slug"].lower(), reminders=sorted(set(data["reminders"]), reverse=True))
+        return AppointmentTypeData(**values)
