@@ -23,7 +23,7 @@ import sys
 import threading
 import time as clock
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -37,9 +37,9 @@ from scheduler.outbox.write import notification_retry
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
 from scheduler.services.external_calendars import external_calendars_import_all
-from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, stop_processes, wait_for
-from tests.scheduler.outbox.helpers import FakeGateway, sweep_later
+from tests.factories import AppointmentTypeFactory, CoachFactory
+from tests.helpers import BASE_DIR, database_url, free_port, stop_processes, wait_for
+from tests.scheduler.outbox.helpers import FakeGateway, sweep_later, talk_a_week_ahead
 from tests.scheduler.services.calendar_feed import EXPECTED, NOW, serve, stored
 
 MESSAGE = "I would like to talk about my next step at work, please."
@@ -48,12 +48,7 @@ needs_redis_server = pytest.mark.skipif(not shutil.which("redis-server"), reason
 
 @pytest.fixture
 def kind(db):
-    coach = CoachFactory(slug="anna", user__email="anna@example.org")
-    day = datetime.now(BERLIN).date() + timedelta(days=7)
-    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
-    kind = AppointmentTypeFactory(coach=coach, slug="talk", reminders=[])
-    kind.start = datetime.combine(day, time(10), tzinfo=BERLIN)
-    return kind
+    return talk_a_week_ahead()
 
 
 def api_body(kind, **changes) -> dict:

@@ -1,8 +1,11 @@
+from datetime import datetime, time, timedelta
+
 import pytest
 from aiosmtpd.controller import Controller
 
 from scheduler.channels.base import MemoryBackend
-from tests.helpers import free_port
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN, free_port
 from tests.scheduler.outbox.helpers import Sink
 
 
@@ -34,3 +37,13 @@ def smtp_sink(settings):
     settings.DEFAULT_FROM_EMAIL = "Sprechzeit <noreply@sprechzeit.test>"
     yield sink
     controller.stop()
+
+
+@pytest.fixture
+def start(db):
+    """10:00 a week ahead (Berlin): a free start of the half-hour type "talk" of the coach at /anna/."""
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
+    return datetime.combine(day, time(10), tzinfo=BERLIN)

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -6,19 +6,8 @@ from django.core.cache import cache
 
 from scheduler import ratelimit
 from scheduler.models import Booking
-from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def start():
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    day = datetime.now(BERLIN).date() + timedelta(days=7)
-    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
-    AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
-    return datetime.combine(day, time(10), tzinfo=BERLIN)
 
 
 def body(slot_start, **changes):

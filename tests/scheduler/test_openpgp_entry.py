@@ -2,25 +2,13 @@
 (each check is validators.parse_openpgp_key; tests/scheduler/test_validators.py has the
 cases): the booking API, the booking form's check, and the client's /me/ details."""
 
-from datetime import datetime, time, timedelta
-
 import pytest
 
 from accounts.models import ClientProfile
 from scheduler.models import Booking
-from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory, WeeklyHoursFactory
-from tests.helpers import BERLIN
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def start():
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    day = datetime.now(BERLIN).date() + timedelta(days=7)
-    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
-    AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
-    return datetime.combine(day, time(10), tzinfo=BERLIN)
 
 
 @pytest.mark.parametrize("which", ["subkey_expired", "subkey_revoked"])

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from scheduler.channels.base import Backend
@@ -17,6 +17,7 @@ from scheduler.models import Notification
 from scheduler.outbox.send import notification_send
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
+from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BASE_DIR, BERLIN
 
 MONDAY = date(2026, 6, 1)
@@ -34,6 +35,16 @@ def book(kind, **changes):
         privacy_consent=True,
     )
     return booking_create(appointment_type=kind, request=replace(request, **changes), now=NOW)
+
+
+def talk_a_week_ahead():
+    """Anna's type "talk" without reminders; its `start` is 10:00 a week ahead, free."""
+    coach = CoachFactory(slug="anna", user__email="anna@example.org")
+    day = datetime.now(BERLIN).date() + timedelta(days=7)
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    kind = AppointmentTypeFactory(coach=coach, slug="talk", reminders=[])
+    kind.start = datetime.combine(day, time(10), tzinfo=BERLIN)
+    return kind
 
 
 def send(row: Notification) -> str:

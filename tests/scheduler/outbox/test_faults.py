@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -19,9 +18,8 @@ from scheduler.models import Notification
 from scheduler.outbox.write import notification_retry
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
-from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
-from tests.helpers import BASE_DIR, BERLIN, database_url, free_port, wait_for
-from tests.scheduler.outbox.helpers import FakeGateway, sweep_later
+from tests.helpers import BASE_DIR, database_url, free_port, wait_for
+from tests.scheduler.outbox.helpers import FakeGateway, sweep_later, talk_a_week_ahead
 
 pytestmark = [pytest.mark.redis, pytest.mark.worker]
 
@@ -45,12 +43,7 @@ def gateway():
 
 @pytest.fixture
 def kind(transactional_db):
-    coach = CoachFactory(slug="anna", user__email="anna@example.org")
-    day = datetime.now(BERLIN).date() + timedelta(days=7)
-    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
-    kind = AppointmentTypeFactory(coach=coach, slug="talk", reminders=[])
-    kind.start = datetime.combine(day, time(10), tzinfo=BERLIN)
-    return kind
+    return talk_a_week_ahead()
 
 
 def test_worker_killed_in_the_middle_of_a_send(kind, gateway, start_worker, tmp_path):
