@@ -18,8 +18,8 @@ from scheduler.slot_engine import (
     is_bookable,
     merge_intervals,
 )
+from tests.helpers import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 SYDNEY = ZoneInfo("Australia/Sydney")
 NEW_YORK = ZoneInfo("America/New_York")
 MIN = timedelta(minutes=1)
