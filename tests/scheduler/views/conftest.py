@@ -22,8 +22,9 @@ def anna(db):
 
 
 @pytest.fixture
-def erstgespraech(anna):
-    """Anna's half-hour first talk, at /anna/erstgespraech/, on every channel."""
+def kind(anna):
+    """Anna's half-hour first talk, at /anna/erstgespraech/, on every channel (modules that
+    book another type define their own `kind`)."""
     return AppointmentTypeFactory(
         coach=anna,
         slug="erstgespraech",

@@ -25,13 +25,8 @@ WINTER_MONDAY = next(d for d in (date(TODAY.year + 1, 1, 10) + timedelta(days=i)
 
 @pytest.fixture
 def coach(anna):
-    """Anna (tests/scheduler/views/conftest.py): the tests here call her `coach`."""
+    """Anna, whose type is `kind` (both in tests/scheduler/views/conftest.py)."""
     return anna
-
-
-@pytest.fixture
-def kind(erstgespraech):
-    return erstgespraech
 
 
 # --- coach page -----------------------------------------------------------------
