@@ -37,19 +37,25 @@ class BookingRequest:
     language: str = ""
     time_zone: str = ""
     privacy_consent: bool = False
+    # The start as submitted, when it could not be read: the client of the API is told the format.
+    start_text: str = ""
 
     @classmethod
     def text_fields(cls) -> list[str]:
         """The fields submitted as text under their own names (the zone is named by the submitter)."""
-        return [field.name for field in fields(cls) if field.type is str and field.name != "time_zone"]
+        return [
+            field.name for field in fields(cls) if field.type is str and field.name not in ("time_zone", "start_text")
+        ]
 
 
 def booking_request_parse(*, data: Mapping, zone_field: str) -> BookingRequest:
     """The request in submitted data: the booking form's POST (its zone is `tz`) or the API's
     body (`timezone`). Text is taken as typed; a start that is not an aware time becomes None;
     the consent is the form's ticked checkbox ("on") or the API's true."""
+    start = parse_instant(data.get("start"))
     return BookingRequest(
-        start=parse_instant(data.get("start")),
+        start=start,
+        start_text="" if start else str(data.get("start") or "").strip()[:100],
         time_zone=data.get(zone_field) or "",
         privacy_consent=data.get("privacy_consent") in (True, "on"),
         **{name: data.get(name) or "" for name in BookingRequest.text_fields()},
@@ -119,7 +125,9 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
         return value
 
     def start():
-        if request.start is None:  # none given, or not an aware time (booking_request_parse)
+        if request.start is None and request.start_text:  # not an aware time (booking_request_parse)
+            raise ValidationError(_("Give the start as ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+01:00."))
+        if request.start is None:
             raise ValidationError(_("Please choose a time."))
         # In UTC (PostgreSQL stores offsets below 16 hours only) and in the years anything is booked in.
         instant = instant_in_bounds(request.start) if request.start.utcoffset() is not None else None
