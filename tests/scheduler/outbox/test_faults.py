@@ -112,7 +112,8 @@ def test_broker_down_at_booking_time(kind, start_worker, tmp_path):
         "from scheduler.models import AppointmentType;"
         "kind = AppointmentType.objects.get(slug='talk');"
         f"request = BookingRequest(start=datetime.fromisoformat('{kind.start.isoformat()}'), name='Eva',"
-        "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.', privacy_consent=True);"
+        "email='eva@example.org', channel='email', message='Ich möchte über meinen nächsten Schritt sprechen.',"
+        "privacy_consent=True);"
         "print(booking_create(appointment_type=kind, request=request).token)"
     )
     made = subprocess.run(
