@@ -49,12 +49,12 @@ def populate(*, bookings: int = 300, blocked: int = 50, busy: int = 500):
         AppointmentType,
         BlockedPeriod,
         Booking,
-        Channel,
         Client,
         Coach,
         ExternalBusy,
         WeeklyHours,
     )
+    from scheduler.models.common import Channel
 
     zone = ZoneInfo("Europe/Berlin")
     user_model = get_user_model()

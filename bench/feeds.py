@@ -22,7 +22,8 @@ def _populate():
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from scheduler.models import AppointmentType, Booking, Channel, Client, Coach
+    from scheduler.models import AppointmentType, Booking, Client, Coach
+    from scheduler.models.common import Channel
 
     user = get_user_model().objects.create_user(email="feedbench@example.org")
     coach = Coach.objects.create(user=user, slug="feedbench", display_name="Feed Bench", time_zone="Europe/Berlin")
