@@ -337,18 +337,9 @@ def bookable_slots(
     return slots
 
 
-def is_bookable(
-    *,
-    start: datetime,
-    weekly_hours: Sequence[WeeklyWindow],
-    date_overrides: Mapping[date, Sequence[Window]],
-    busy: Iterable[Interval],
-    booked_starts: Iterable[datetime],
-    rules: SlotRules,
-    zone: ZoneInfo,
-    now: datetime,
-) -> bool:
-    """True iff ``start`` is exactly one of the slots bookable_slots offers.
+def is_bookable(*, start: datetime, **inputs) -> bool:
+    """True iff ``start`` is exactly one of the slots bookable_slots offers; ``inputs`` are
+    bookable_slots' keyword arguments but the range (``weekly_hours`` … ``now``).
 
     Use it to reject forged start times when a booking is written.  Only the
     coach-local day(s) around ``start`` are computed.  When re-checking a
@@ -357,16 +348,4 @@ def is_bookable(
     """
     _require_aware(start, "start")
     # A one-microsecond range can only contain a slot that starts exactly at `start`.
-    return bool(
-        bookable_slots(
-            weekly_hours=weekly_hours,
-            date_overrides=date_overrides,
-            busy=busy,
-            booked_starts=booked_starts,
-            rules=rules,
-            zone=zone,
-            now=now,
-            range_start=start,
-            range_end=start + timedelta(microseconds=1),
-        )
-    )
+    return bool(bookable_slots(**inputs, range_start=start, range_end=start + timedelta(microseconds=1)))
