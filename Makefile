@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
+# `PORT=8123 make run` serves on 8123; the links in pages and messages follow unless SITE_URL is set.
+PORT ?= 8000
+RUN_SITE_URL = $(or $(SITE_URL),http://127.0.0.1:$(PORT))
 # The service tests' defaults match the CI machines; override on the command line.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -23,16 +26,17 @@ setup: $(STAMP)
 	$(BIN)/python scripts/catalogs.py compile
 	$(MANAGE) demo
 
+# honcho hands the web process $(PORT) as $$PORT (the worker and beat get other ports, unused).
 run: setup
 	@echo ""
 	@echo "  Sprechzeit is starting:"
-	@echo "    booking page   http://127.0.0.1:8000/demo/"
-	@echo "    coach login    http://127.0.0.1:8000/accounts/login/  (coach@example.com / demo-pass-123)"
-	@echo "    admin          http://127.0.0.1:8000/admin/"
-	@echo "    API docs       http://127.0.0.1:8000/api/docs"
+	@echo "    booking page   http://127.0.0.1:$(PORT)/demo/"
+	@echo "    coach login    http://127.0.0.1:$(PORT)/accounts/login/  (coach@example.com / demo-pass-123)"
+	@echo "    admin          http://127.0.0.1:$(PORT)/admin/"
+	@echo "    API docs       http://127.0.0.1:$(PORT)/api/docs"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	SITE_URL="$(RUN_SITE_URL)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python scripts/catalogs.py compile

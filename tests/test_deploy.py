@@ -134,3 +134,24 @@ def test_check_deploy_warns_when_threema_runs_in_basic_mode(settings, backend, p
     assert bool(found) is warned
     if warned:
         assert "THREEMA_PRIVATE_KEY" in found[0].hint and "can read their text" in found[0].msg
+
+
+def test_make_run_serves_on_the_port_it_is_given_and_links_follow(tmp_path):
+    """`PORT=8123 make run`: the web process listens on 8123, the worker's links say 8123."""
+    import subprocess
+
+    dry = subprocess.run(
+        ["make", "-n", "-o", "setup", "run", "PORT=8123"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout
+    honcho = next(line for line in dry.splitlines() if "honcho" in line)
+    assert 'SITE_URL="http://127.0.0.1:8123"' in honcho and "start --port 8123" in honcho
+    web = (BASE_DIR / "Procfile.dev").read_text().splitlines()[0]
+    assert web.endswith("runserver 127.0.0.1:$PORT")
+    given = subprocess.run(
+        ["make", "-n", "-o", "setup", "run", "PORT=8123", "SITE_URL=https://termine.example.org"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert 'SITE_URL="https://termine.example.org"' in given
