@@ -2,10 +2,12 @@
 
 import hmac
 
+from scheduler.models.common import CLIENT_CONTACT_FIELDS
+
 from .models import ClientProfile
 
 # The stored details that are also fields of the booking form.
-BOOKING_FORM_FIELDS = ("name", "phone", "threema_id", "whatsapp", "pgp_public_key", "language")
+BOOKING_FORM_FIELDS = ("name", *CLIENT_CONTACT_FIELDS, "language")
 
 
 def client_profile_by_feed_token(token: str) -> ClientProfile | None:

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from scheduler.models.common import new_token
+from scheduler.models.common import CLIENT_CONTACT_FIELDS, new_token
 from scheduler.selectors.privacy import user_clients
 
 from .models import ClientProfile
@@ -24,7 +24,7 @@ def client_feed_rotate(*, user) -> ClientProfile:
 
 
 # The details of a saved profile that become the coaches' records of the client.
-CLIENT_RECORD_FIELDS = ("name", "phone", "threema_id", "whatsapp", "pgp_public_key")
+CLIENT_RECORD_FIELDS = ("name", *CLIENT_CONTACT_FIELDS)
 
 
 def client_records_update(*, profile: ClientProfile) -> int:

@@ -56,6 +56,8 @@ class Channel(models.TextChoices):
 
 # The one table of channel → contact field (read through Channel.contact_field).
 CONTACT_FIELDS = {"phone": "phone", "threema": "threema_id", "whatsapp": "whatsapp"}
+# A client's details that a booking carries and a client keeps: the contact fields and the key.
+CLIENT_CONTACT_FIELDS = (*CONTACT_FIELDS.values(), "pgp_public_key")
 
 
 class Weekday(models.IntegerChoices):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..cache_versions import availability_changed
 from ..models import AppointmentType, Booking, Client, Coach
+from ..models.common import CLIENT_CONTACT_FIELDS
 from ..outbox.write import booking_notify
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
@@ -135,9 +136,6 @@ def booking_create(
             raise SlotTaken from exc
         raise
     return booking
-
-
-CLIENT_CONTACT_FIELDS = ("phone", "threema_id", "whatsapp", "pgp_public_key")
 
 
 def _client_for(*, coach: Coach, cleaned: dict, proved: bool) -> Client:

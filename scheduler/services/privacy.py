@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..cache_versions import availability_changed
 from ..models import Booking, Client, Notification
+from ..models.common import CLIENT_CONTACT_FIELDS
 from ..selectors.privacy import user_bookings, user_clients
 from .booking import booking_cancel
 
@@ -27,7 +28,7 @@ ANONYMISED_DOMAIN = "anonymised.invalid"
 
 Audience = Notification.Audience
 # What a booking holds of the client besides the name (which goes with the client).
-BOOKING_PERSONAL_FIELDS = ("message", "status_note", "phone", "threema_id", "whatsapp", "pgp_public_key")
+BOOKING_PERSONAL_FIELDS = ("message", "status_note", *CLIENT_CONTACT_FIELDS)
 
 
 def bookings_anonymise(*, bookings: QuerySet[Booking], now: datetime) -> int:
@@ -48,7 +49,7 @@ def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
             client.name = str(DELETED_CLIENT)
         client.email = f"deleted-{client.pk}@{ANONYMISED_DOMAIN}"
         client.phone = client.threema_id = client.whatsapp = client.pgp_public_key = ""
-        client.save(update_fields=["name", "email", "phone", "threema_id", "whatsapp", "pgp_public_key"])
+        client.save(update_fields=["name", "email", *CLIENT_CONTACT_FIELDS])
         to_client = Notification.objects.filter(booking__client=client, audience=Audience.CLIENT)
         # A message not sent yet has nobody to go to any more.
         to_client.filter(status=Notification.Status.PENDING).update(status=Notification.Status.OBSOLETE)
