@@ -9,6 +9,8 @@ link; an e-mail to the coach that carries a client's message or contact details 
 encrypted to the coach's key, or, when the client asked for encryption and the coach
 has no working key, carries neither, only the link to the booking in the workspace."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,8 +50,6 @@ CALENDAR_METHODS = {
 
 def _when(booking: Booking, zone_name: str) -> tuple[str, str]:
     """Date and time of the booking in `zone_name`, formatted for the active language."""
-    from zoneinfo import ZoneInfo
-
     start = booking.start.astimezone(ZoneInfo(zone_name))
     end = booking.end.astimezone(ZoneInfo(zone_name))
     german = translation.get_language().startswith("de")
