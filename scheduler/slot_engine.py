@@ -47,6 +47,7 @@ __all__ = [
     "merge_intervals",
     "bookable_slots",
     "is_bookable",
+    "wall_to_utc",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -183,7 +184,7 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
 # --- working hours ----------------------------------------------------------
 
 
-def _wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
+def wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """Instant of wall-clock ``wall`` on ``day`` in ``zone``.
 
     Always fold=0 (the time's own fold is ignored): an ambiguous time takes its
@@ -212,13 +213,13 @@ def _day_spans(
 
     An override for ``day`` replaces the weekly hours of that date entirely
     (an empty override closes the day).  Wall-clock times are converted with
-    fold=0 (see _wall_to_utc).  Sorted, merged, without empty windows.
+    fold=0 (see wall_to_utc).  Sorted, merged, without empty windows.
     """
     windows = date_overrides.get(day)
     if windows is None:  # an override, even an empty one, replaces the weekly hours
         windows = by_weekday.get(day.weekday(), ())
     # A window that collapses in a DST gap (e.g. 02:30-03:00) becomes empty and is dropped.
-    return _merge_spans((_wall_to_utc(day, w.start, zone), _wall_to_utc(day, w.end, zone)) for w in windows)
+    return _merge_spans((wall_to_utc(day, w.start, zone), wall_to_utc(day, w.end, zone)) for w in windows)
 
 
 # --- slots ------------------------------------------------------------------

@@ -5,8 +5,9 @@ services/, reads in selectors/. Django finds the models through this package."""
 
 from .booking import Booking, Client
 from .coach import AppointmentType, Coach
-from .coach_availability import BlockedPeriod, DateOverride, WeeklyHours
+from .coach_availability import BlockedPeriod, DateOverride, ReplyWindow, WeeklyHours
 from .external_calendar import ExternalBusy, ExternalCalendar
+from .inbound import InboundMessage
 from .notification import Notification
 from .ops import WorkerCheck
 
@@ -19,7 +20,9 @@ __all__ = [
     "DateOverride",
     "ExternalBusy",
     "ExternalCalendar",
+    "InboundMessage",
     "Notification",
+    "ReplyWindow",
     "WeeklyHours",
     "WorkerCheck",
 ]

@@ -16,6 +16,7 @@ from ..validators import normalize_phone, normalize_threema_id
 from .common import (
     RESERVED_SLUGS,
     Channel,
+    in_reader_language,
     new_token,
     validate_duration_not_negative,
     validate_duration_positive,
@@ -76,20 +77,27 @@ class Coach(models.Model):
     address_form = models.CharField(
         _("German form of address"), max_length=3, choices=AddressForm, default=AddressForm.FORMAL
     )
-    policy = models.TextField(_("contact policy"), blank=True)
-    reply_windows = models.CharField(
-        _("planned reply windows"),
+    # The coach's own words exist in German (the fallback) and, optionally, English: read
+    # them through the local_* properties, which pick the reader's language.
+    policy = models.TextField(_("contact policy (German)"), blank=True)
+    policy_en = models.TextField(_("contact policy (English)"), blank=True)
+    # The reply windows themselves are ReplyWindow rows; this is what the coach adds to them.
+    reply_note = models.CharField(
+        _("note on your reply windows (German)"),
         max_length=200,
         blank=True,
-        help_text=_("When you answer messages and requests, e.g. “Tue and Thu 17–18h”."),
+        help_text=_("Shown beside your reply windows, e.g. “Urgent matters: please book a short call.”"),
     )
+    reply_note_en = models.CharField(_("note on your reply windows (English)"), max_length=200, blank=True)
     minimum_message_length = models.PositiveSmallIntegerField(
         _("minimum length of the personal message"), default=30, validators=[MinValueValidator(1)]
     )
-    answer_requests_before = models.DurationField(
-        _("answer booking requests at the latest this long before the appointment"),
-        default=timedelta(0),
-        validators=[validate_duration_not_negative],
+    # Someone who writes to the coach's Threema ID or WhatsApp number outside a booking gets
+    # the policy, the next reply window and the booking link: once per sender in this many days.
+    contact_answer_days = models.PositiveSmallIntegerField(
+        _("answer a message outside a booking automatically at most once per sender every (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     busy_feed_enabled = models.BooleanField(_("publish a busy-only calendar feed"), default=False)
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -125,6 +133,14 @@ class Coach(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def local_policy(self) -> str:
+        return in_reader_language(self.policy, self.policy_en)
+
+    @property
+    def local_reply_note(self) -> str:
+        return in_reader_language(self.reply_note, self.reply_note_en)
 
     def language_for_clients(self, language: str) -> str:
         """The language to address this coach's clients in: German becomes "de-du" when
@@ -198,8 +214,10 @@ class AppointmentType(models.Model):
 
     coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="appointment_types")
     slug = models.SlugField(_("address"), max_length=60)
-    name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name (German)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    description = models.TextField(_("description (German)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     duration = models.DurationField(_("duration"), validators=[validate_duration_positive])
     buffer_before = models.DurationField(
         _("buffer before"), default=timedelta(0), validators=[validate_duration_not_negative]
@@ -224,6 +242,13 @@ class AppointmentType(models.Model):
     )
     approval = models.CharField(
         _("needs the coach's approval"), max_length=12, choices=Approval, default=Approval.NEVER
+    )
+    # A request is answered by the end of the coach's first reply window; that window must
+    # end at least this long before the appointment, so the client can still plan.
+    answer_lead = models.DurationField(
+        _("answer requests at least this long before the appointment"),
+        default=timedelta(hours=12),
+        validators=[validate_duration_not_negative],
     )
 
     class AddressConfirmation(models.TextChoices):
@@ -257,6 +282,14 @@ class AppointmentType(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        return in_reader_language(self.name, self.name_en)
+
+    @property
+    def local_description(self) -> str:
+        return in_reader_language(self.description, self.description_en)
 
     @property
     def duration_minutes(self) -> int:

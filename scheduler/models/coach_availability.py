@@ -1,5 +1,5 @@
-"""When the coach is reachable: weekly hours, date overrides and blocked periods
-(multi-day engagements, holidays)."""
+"""When the coach is reachable: weekly hours (bookable), reply windows (when the coach
+reads and answers), date overrides and blocked periods (multi-day engagements, holidays)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .coach import AppointmentType, Coach
-from .common import Weekday
+from .common import Channel, Weekday, in_reader_language
 
 
 class WeeklyHours(models.Model):
@@ -42,6 +42,36 @@ class WeeklyHours(models.Model):
     def clean(self):
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class ReplyWindow(models.Model):
+    """A weekly time, in the coach's zone, when the coach reads and answers messages and
+    requests. Not bookable: it is the coach's promise of when they are reachable. Without
+    channels it holds for every channel; with some, only for messages on those."""
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="reply_windows")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    channels = models.JSONField(_("only for these channels"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("reply window")
+        verbose_name_plural = _("reply windows")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="reply_window_start_before_end")
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": _("The end must be after the start.")})
+        if not isinstance(self.channels, list) or not set(self.channels) <= set(Channel.values):
+            raise ValidationError({"channels": _("Choose channels from the list, or none for all.")})
+        self.channels = [value for value in Channel.values if value in self.channels]
 
 
 class DateOverride(models.Model):
@@ -91,6 +121,10 @@ class BlockedPeriod(models.Model):
 
     coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="blocked_periods")
     title = models.CharField(_("title"), max_length=200)
+    # What clients may read about it ("Seminar in Wien"); without one they read "away".
+    # The title stays the coach's own.
+    public_note = models.CharField(_("public note (German)"), max_length=200, blank=True)
+    public_note_en = models.CharField(_("public note (English)"), max_length=200, blank=True)
     first_day = models.DateField(_("first day"), null=True, blank=True)
     last_day = models.DateField(_("last day"), null=True, blank=True)
     start = models.DateTimeField(_("from"), null=True, blank=True)
@@ -119,6 +153,10 @@ class BlockedPeriod(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def local_note(self) -> str:
+        return in_reader_language(self.public_note, self.public_note_en)
 
     @property
     def all_day(self) -> bool:

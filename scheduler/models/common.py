@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # Public URLs are /<coach-slug>/…, so a coach may not take a slug the site uses.
@@ -68,3 +69,12 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("Friday")
     SATURDAY = 5, _("Saturday")
     SUNDAY = 6, _("Sunday")
+
+
+def in_reader_language(german: str, english: str) -> str:
+    """The coach's own words for whoever reads them now (the active language): the English
+    version for an English reader when the coach wrote one, else the German, which every
+    text of the coach has and which is the fallback."""
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return german

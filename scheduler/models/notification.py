@@ -24,6 +24,9 @@ class Notification(models.Model):
         COACH_DELIVERY_FAILED = "coach_delivery_failed", _("coach: a message could not be delivered")
         ADDRESS_CONFIRMATION = "address_confirmation", _("please confirm your address")
         COACH_KEY_UNUSABLE = "coach_key_unusable", _("coach: the client's OpenPGP key no longer works")
+        # To someone who wrote to the coach outside a booking: the policy, the next reply
+        # window and the booking link (not about a booking: `inbound_message` instead).
+        CONTACT_ANSWER = "contact_answer", _("automatic answer to a message")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("client")
@@ -43,7 +46,14 @@ class Notification(models.Model):
         # have arrived, so it is not sent again blindly; the coach can send it again.
         UNKNOWN = "unknown", _("may not have arrived")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
+    # Every message is about a booking, except an automatic answer, which answers an
+    # inbound message.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    inbound_message = models.ForeignKey(
+        "InboundMessage", on_delete=models.CASCADE, related_name="answers", null=True, blank=True
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind)
     audience = models.CharField(_("to"), max_length=6, choices=Audience, default=Audience.CLIENT)
     channel = models.CharField(_("channel"), max_length=10)
@@ -78,6 +88,16 @@ class Notification(models.Model):
                 name="unique_notification_per_change",
             ),
             models.CheckConstraint(condition=Q(attempts__lte=100), name="notification_attempts_bounded"),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False) | Q(inbound_message__isnull=False),
+                name="notification_about_booking_or_message",
+            ),
+            # One automatic answer per inbound message, however often the provider calls back.
+            models.UniqueConstraint(
+                fields=["inbound_message", "kind"],
+                condition=Q(inbound_message__isnull=False),
+                name="unique_answer_per_inbound_message",
+            ),
         ]
 
     def __str__(self):
