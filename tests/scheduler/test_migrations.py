@@ -67,3 +67,28 @@ def test_existing_bookings_keep_their_clients_details_as_their_own_snapshot():
     assert threema.address_confirmed_at is None  # nothing proved them
     uuids = apps.get_model("scheduler", "Notification").objects.values_list("uuid", flat=True)
     assert len(set(uuids)) == 2
+
+
+def test_a_coachs_answer_time_moves_to_their_types_and_the_free_text_becomes_the_reply_note():
+    apps = migrate(AFTER)
+    User = apps.get_model("accounts", "User")
+    Coach = apps.get_model("scheduler", "Coach")
+    AppointmentType = apps.get_model("scheduler", "AppointmentType")
+    strict = Coach.objects.create(
+        user=User.objects.create(email="anna@example.org"),
+        slug="anna",
+        display_name="Anna",
+        reply_windows="Di und Do 17–18 Uhr",
+        answer_requests_before=timedelta(hours=24),
+    )
+    relaxed = Coach.objects.create(user=User.objects.create(email="ben@example.org"), slug="ben", display_name="Ben")
+    for coach in (strict, relaxed):
+        AppointmentType.objects.create(coach=coach, slug="t", name="T", duration=timedelta(minutes=30))
+
+    apps = migrate([("scheduler", "0010_reachability")])
+    Coach = apps.get_model("scheduler", "Coach")
+    AppointmentType = apps.get_model("scheduler", "AppointmentType")
+    assert Coach.objects.get(slug="anna").reply_note == "Di und Do 17–18 Uhr"
+    assert AppointmentType.objects.get(coach__slug="anna").answer_lead == timedelta(hours=24)
+    # Who asked for nothing gets the new default: answered at least 12 hours before.
+    assert AppointmentType.objects.get(coach__slug="ben").answer_lead == timedelta(hours=12)
