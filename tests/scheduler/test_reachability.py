@@ -187,7 +187,9 @@ def test_status_outside_until_the_next_window():
 
 
 def test_status_away_with_the_public_note():
-    seminar = AwaySpan(at(MONDAY + timedelta(days=1), "00:00"), at(MONDAY + timedelta(days=4), "00:00"), "Seminar in Wien")
+    seminar = AwaySpan(
+        at(MONDAY + timedelta(days=1), "00:00"), at(MONDAY + timedelta(days=4), "00:00"), "Seminar in Wien"
+    )
     # Wednesday 08:30 would be a reply window; the seminar wins.
     now = status(MON_WED_FRI, at(MONDAY + timedelta(days=2), "08:30"), away=[seminar])
     assert now == Status(AWAY, at(MONDAY + timedelta(days=4), "00:00").astimezone(UTC), "Seminar in Wien")
@@ -210,9 +212,9 @@ def test_away_spans_that_touch_or_overlap_run_on_and_a_gap_ends_them():
     # Away until Friday 10:00, with the note of the span the coach is in now.
     assert now == Status(AWAY, at(MONDAY + timedelta(days=4), "10:00").astimezone(UTC), "Seminar in Wien")
     # Friday's 08:00–09:00 falls into the away time; between 10:00 and 11:00 there is no window.
-    assert next_reply_window(
-        windows=MON_WED_FRI, zone=BERLIN, away=spans, now=at(MONDAY, "08:30")
-    ).start == at(MONDAY + timedelta(days=7), "08:00")
+    assert next_reply_window(windows=MON_WED_FRI, zone=BERLIN, away=spans, now=at(MONDAY, "08:30")).start == at(
+        MONDAY + timedelta(days=7), "08:00"
+    )
 
 
 def test_inside_two_overlapping_spans_the_later_end_and_the_first_note_count():
@@ -331,7 +333,9 @@ def test_away_moves_the_deadline_to_the_next_window_that_happens():
     seminar = AwaySpan(at(MONDAY, "00:00"), at(MONDAY + timedelta(days=3), "00:00"), "Seminar")
     now = at(MONDAY, "07:00")
     assert deadline(now, at(MONDAY + timedelta(days=2), "10:00"), away=[seminar]) is None
-    assert deadline(now, at(MONDAY + timedelta(days=7), "10:00"), away=[seminar]) == at(MONDAY + timedelta(days=4), "09:00")
+    assert deadline(now, at(MONDAY + timedelta(days=7), "10:00"), away=[seminar]) == at(
+        MONDAY + timedelta(days=4), "09:00"
+    )
 
 
 def test_no_deadline_when_no_window_comes_within_the_look_ahead():
