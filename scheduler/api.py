@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from config.middleware import unstorable, unstorable_message
 
 from . import ics, phrases, ratelimit, timebounds
+from .api_reachability import router as reachability_router
 from .models import Booking
 from .models.common import time_zone_names
 from .selectors.bookings import bookings_with_details
@@ -33,6 +34,8 @@ from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 MAX_RANGE_DAYS = 62
 
 api = NinjaAPI(title="Sprechzeit API", version="1", urls_namespace="api")
+# GET /coaches/<slug>/reachability lives in its own module (this one is near its size limit).
+api.add_router("", reachability_router)
 
 
 class InvalidParameters(Exception):
@@ -132,8 +135,8 @@ def list_types(request, slug: str):
     return [
         AppointmentTypeOut(
             slug=t.slug,
-            name=t.name,
-            description=t.description,
+            name=t.local_name,
+            description=t.local_description,
             duration_minutes=t.duration_minutes,
             channels=t.allowed_channels,
             needs_approval=t.approval,
@@ -264,6 +267,8 @@ class BookingOut(Schema):
     end: datetime
     channel: str
     timezone: str
+    # DESIGN.md's name; respond_by is the same time, kept for clients written before it.
+    reply_by: datetime | None
     respond_by: datetime | None
     manage_url: str
     calendar_url: str
@@ -272,6 +277,7 @@ class BookingOut(Schema):
 def _booking_out(booking: Booking) -> BookingOut:
     zone = ZoneInfo(booking.time_zone)
     manage_url = ics.booking_manage_url(booking)
+    reply_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
     return BookingOut(
         token=booking.token,
         status=booking.status,
@@ -281,7 +287,8 @@ def _booking_out(booking: Booking) -> BookingOut:
         end=booking.end.astimezone(zone),
         channel=booking.channel,
         timezone=booking.time_zone,
-        respond_by=booking.respond_by.astimezone(zone) if booking.respond_by else None,
+        reply_by=reply_by,
+        respond_by=reply_by,
         manage_url=manage_url,
         calendar_url=manage_url + "event.ics",
     )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AppointmentType, Booking, Coach
 from .models.common import Channel
@@ -116,3 +117,38 @@ CANCELLED = _("Your appointment has been cancelled.")
 ADDRESS_CONFIRMED = _("Thank you — your booking is confirmed as yours and has reached the coach.")
 ADDRESS_LINK_INVALID = _("This confirmation link is not valid for this booking.")
 RESCHEDULED = _("Your appointment has been moved.")
+
+# --- reachability on the coach's page (reachability_words.py builds the sentences) ---------
+
+# Translators: the coach is away (a blocked period without a public note). %(until)s is a day
+# and time, or "the end of <day>" (UNTIL_END_OF_DAY).
+AWAY_UNTIL = _("Away until %(until)s.")
+# Translators: %(note)s is the coach's own public note on the blocked period, as they wrote it,
+# e.g. "Seminar in Wien"; %(until)s as in "Away until %(until)s.".
+AWAY_WITH_NOTE_UNTIL = _("Away: %(note)s, until %(until)s.")
+# Translators: the end of an away time that ends at midnight, e.g. "the end of Thursday, 4 December".
+UNTIL_END_OF_DAY = _("the end of %(day)s")
+# Translators: the coach is in a reply window now; %(until)s is a time ("09:00") or a day and time.
+ANSWERING_NOW_UNTIL = _("Answering messages now, until %(until)s.")
+# Translators: %(window)s is a day and times, e.g. "Friday, 5 December, 08:00–09:00".
+NEXT_REPLY_WINDOW = _("Next reply window: %(window)s.")
+# Translators: the coach has reply windows, but none happens in the next three months (away).
+NO_REPLY_WINDOW_SOON = _("No reply window in the next three months.")
+# Translators: the first time the visitor can book; %(moment)s is a day and time, e.g. "Monday, 8 December, 09:00".
+NEXT_FREE_TIME = _("Next free time: %(moment)s.")
+NO_FREE_TIME = _("No free time to book at the moment.")
+# Translators: ends the sentence about the coach's reachability; %(zone)s is an IANA name, e.g. "America/New_York".
+TIMES_IN_ZONE = _("Times in %(zone)s.")
+# Translators: introduces the weekly reply windows; %(zone)s is the visitor's time zone.
+REPLY_WINDOWS_WEEKLY_INTRO = _("Every week (times in %(zone)s, as they fall in the coming week):")
+# Translators: a reply window that runs past midnight in the visitor's zone, e.g. "23:30 – 00:30 the next day".
+WINDOW_INTO_NEXT_DAY = _("%(start)s – %(end)s the next day")
+# Translators: the last separator of a list, as in "Monday, Wednesday and Friday".
+LIST_AND = _("and")
+# Translators: a reply window that holds for every channel, beside windows for some channels only.
+ALL_MESSAGES = _("All messages")
+# The channels a reply window is for, as the visitor reads them ("E-mail and Threema: …").
+REPLY_WINDOW_CHANNELS = {
+    **dict(Channel.choices),
+    Channel.PHONE: pgettext_lazy("a way to talk", "Phone"),
+}
