@@ -5,9 +5,9 @@ production); a cached copy is used only while the version it was made under is c
   (selectors/coaches.py) and the slots API's answers (selectors/slots_answers.py) depend
   on it. A write of a coach, an appointment type or a user account (not a login) changes it.
 * The availability version: the slots API's answers depend on it too. A write of a
-  booking, a blocked period, weekly hours, a date override or imported busy times changes
-  it. One version for all coaches: a cached answer is then found in one round trip, and
-  bookings are rare next to page views.
+  booking, a blocked period, weekly hours, a date override, a reply window or imported
+  busy times changes it. One version for all coaches: a cached answer is then found in
+  one round trip, and bookings are rare next to page views.
 
 Saves and deletes change them through the receivers in receivers.py; writes that send no
 signal (QuerySet.update, bulk_create, bulk_update, and the calendar import, which has no

@@ -3,15 +3,16 @@ or deleted; `connect()` is called once, in SchedulerConfig.ready().
 
 * A coach, an appointment type or a user account → the coaches' settings version, except a
   user's save of fields nothing cached reads (a login's `last_login`).
-* A booking, a blocked period, weekly hours (and their types) or a date override → the
-  availability version.
+* A booking, a blocked period, weekly hours (and their types), a date override or a reply
+  window → the availability version (reply windows and away time decide which slots a
+  type that takes requests offers: selectors/slots.request_not_before).
 """
 
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .cache_versions import availability_changed, coach_settings_changed
-from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
+from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ReplyWindow, WeeklyHours
 
 # What a user's save may change without any cached copy going stale: the kept types hold
 # the coach's user, but read only whether they are active and their address. Django saves
@@ -51,7 +52,7 @@ def connect() -> None:
     # Not imported calendars: a receiver on ExternalBusy would turn the import's bulk delete of
     # thousands of rows into one query per row, and one on ExternalCalendar would fire at every
     # attempt; the services that change busy times call availability_changed.
-    for model in (Booking, BlockedPeriod, WeeklyHours, DateOverride):
+    for model in (Booking, BlockedPeriod, WeeklyHours, DateOverride, ReplyWindow):
         for signal in (post_save, post_delete):
             signal.connect(_availability_changed, sender=model, dispatch_uid=f"availability-version-{model.__name__}")
     m2m_changed.connect(

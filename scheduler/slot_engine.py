@@ -21,6 +21,8 @@ Rules (each is restated where it is enforced):
 * A slot is free only if ``[start - buffer_before, end + buffer_after)``
   overlaps no busy interval.
 * ``now + minimum_notice <= start < now + horizon``; past slots never appear.
+* ``not_before``: no slot starts before it (a request must leave the coach time to
+  answer, see reachability.answerable_from); ``NO_SLOTS`` there offers none at all.
 * Daily cap: a coach-local date with ``daily_cap`` or more booked starts offers
   no slots.  Weekly cap: the same per ISO week (Mon-Sun) in the coach's zone.
 * Output is sorted by start without duplicates.  Busy intervals are filtered,
@@ -48,6 +50,7 @@ __all__ = [
     "bookable_slots",
     "is_bookable",
     "wall_to_utc",
+    "NO_SLOTS",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -55,6 +58,9 @@ _ZERO = timedelta(0)
 # Booked starts farther than this from the range cannot share a coach-local ISO
 # week with any visited date: a week, the spare day before, slack for offsets.
 _CAP_REACH = timedelta(days=9)
+# `not_before` that no slot can reach: "nothing can be offered" needs no special case, the
+# range is simply empty.
+NO_SLOTS = datetime.max.replace(tzinfo=UTC)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -264,6 +270,7 @@ def bookable_slots(
     now: datetime,
     range_start: datetime,
     range_end: datetime,
+    not_before: datetime | None = None,
 ) -> list[Interval]:
     """Bookable slots (UTC intervals) whose start lies in ``[range_start, range_end)``.
 
@@ -277,14 +284,19 @@ def bookable_slots(
       no slots.
     * Slots start at ``window start + k * step`` and end inside the window.
     * ``now + minimum_notice <= start < now + horizon``.
+    * ``not_before`` (optional): ``start >= not_before``; ``NO_SLOTS`` offers nothing.
 
     The result is sorted by start and has no duplicates.
     """
     for value, name in ((now, "now"), (range_start, "range_start"), (range_end, "range_end")):
         _require_aware(value, name)
+    if not_before is not None:
+        _require_aware(not_before, "not_before")
     now = now.astimezone(UTC)
-    # Notice and horizon just narrow the range of allowed starts.
+    # Notice, horizon and not_before just narrow the range of allowed starts.
     lo = max(range_start.astimezone(UTC), now + rules.minimum_notice)
+    if not_before is not None:
+        lo = max(lo, not_before.astimezone(UTC))
     hi = min(range_end.astimezone(UTC), now + rules.horizon)
     per_day, per_week = _cap_counts(booked_starts, zone, rules, lo, hi)
     if lo >= hi:
@@ -340,7 +352,8 @@ def bookable_slots(
 
 def is_bookable(*, start: datetime, **inputs) -> bool:
     """True iff ``start`` is exactly one of the slots bookable_slots offers; ``inputs`` are
-    bookable_slots' keyword arguments but the range (``weekly_hours`` … ``now``).
+    bookable_slots' keyword arguments but the range (``weekly_hours`` … ``now``,
+    ``not_before``).
 
     Use it to reject forged start times when a booking is written.  Only the
     coach-local day(s) around ``start`` are computed.  When re-checking a

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from ..models import AppointmentType, BlockedPeriod, Booking
-from ..slot_engine import Interval, SlotRules, WeeklyWindow, Window, bookable_slots
+from ..slot_engine import NO_SLOTS, Interval, SlotRules, WeeklyWindow, Window, bookable_slots
+from .reachability import request_answerable_from
 
 
 def slot_rules(appointment_type: AppointmentType) -> SlotRules:
@@ -90,11 +91,35 @@ def _clock(value) -> time:
     return time.fromisoformat(value) if isinstance(value, str) else value
 
 
+def answers_requests(appointment_type: AppointmentType, *, exclude_booking: Booking | None = None) -> bool:
+    """Whether a booking of this type may be a request, which the coach must answer in time.
+
+    A type for new clients only is counted as one that needs approval: its slots are
+    offered before anyone says who books, and a stranger may claim any address, so every
+    slot must be one a request could have. Moving a confirmed booking makes no request."""
+    if appointment_type.approval == AppointmentType.Approval.NEVER:
+        return False
+    return exclude_booking is None or exclude_booking.status != Booking.Status.CONFIRMED
+
+
+def request_not_before(
+    appointment_type: AppointmentType, *, now: datetime, exclude_booking: Booking | None = None
+) -> datetime | None:
+    """`not_before` for the engine: for a type whose bookings may be requests, the earliest
+    start the coach can still answer in time (reachability.answerable_from), NO_SLOTS when
+    there is none; None (no limit) for the others, without reading anything."""
+    if not answers_requests(appointment_type, exclude_booking=exclude_booking):
+        return None
+    earliest = request_answerable_from(appointment_type=appointment_type, now=now)
+    return NO_SLOTS if earliest is None else earliest
+
+
 def availability_inputs(
     *,
     appointment_type: AppointmentType,
     range_start: datetime,
     range_end: datetime,
+    now: datetime,
     exclude_booking: Booking | None = None,
 ) -> dict:
     """Keyword arguments for `slot_engine.bookable_slots` (all but `now` and the range).
@@ -103,7 +128,8 @@ def availability_inputs(
     everything busy; with a daily or weekly cap also the type's booking starts from the
     Monday before the range to the Monday after it, so that weekly caps count whole
     weeks. `exclude_booking` leaves one booking out (a booking being moved must not
-    block its own new time).
+    block its own new time). For a type whose bookings may be requests, also the
+    coach's reply windows and away time as of `now` (request_not_before).
     """
     coach = appointment_type.coach
     zone = coach.zone
@@ -163,6 +189,7 @@ def availability_inputs(
         "booked_starts": booked_starts,
         "rules": rules,
         "zone": zone,
+        "not_before": request_not_before(appointment_type, now=now, exclude_booking=exclude_booking),
     }
 
 
@@ -177,6 +204,10 @@ def slots_bookable(
     """The slots of one type whose start lies in [range_start, range_end); `exclude_booking`
     is left out, so a booking being moved can move into its own old time."""
     inputs = availability_inputs(
-        appointment_type=appointment_type, range_start=range_start, range_end=range_end, exclude_booking=exclude_booking
+        appointment_type=appointment_type,
+        range_start=range_start,
+        range_end=range_end,
+        now=now,
+        exclude_booking=exclude_booking,
     )
     return bookable_slots(**inputs, now=now, range_start=range_start, range_end=range_end)

@@ -11,11 +11,20 @@ minimum notice, so the answer is kept at most until then. Slots that come within
 horizon meanwhile appear within ANSWER_MAX_AGE; a booking always checks its slot
 against the database. Answers are kept only with a cache that every process shares
 (settings.SLOTS_ANSWERS_KEPT).
+
+A type whose bookings may be requests offers no slot the coach could not answer in time
+(selectors/slots.request_not_before), and that limit moves with time: when the coach's
+first reply window that still counts is over (or, for a coach without reply windows,
+continuously, like the minimum notice). Folding it into the key would mean reading the
+reply windows before the cache, on every hit; instead the answer is kept only while the
+limit cannot have passed its first slot (_request_limit_holds_until), which costs the
+read only when an answer is computed, and only for such types.
 """
 
 import hashlib
 import logging
 import math
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,7 +33,10 @@ from redis.exceptions import RedisError
 
 from ..cache_versions import AVAILABILITY_VERSION_KEY, SETTINGS_VERSION_KEY, versions_current
 from ..models import AppointmentType
+from ..reachability import MIN_ANSWER_TIME, first_answer_window_end
 from ..slot_engine import Interval
+from .reachability import reachability_inputs
+from .slots import answers_requests
 
 logger = logging.getLogger("sprechzeit.cache")
 
@@ -60,17 +72,40 @@ def slots_answer_cached(*, key: str | None) -> tuple[bytes | None, Versions | No
     return (body if kept_versions == versions else None), versions
 
 
+def _request_limit_holds_until(*, appointment_type: AppointmentType, slots: list[Interval], now: datetime):
+    """Until when no slot in `slots` (sorted) starts too early for a request to be answered
+    in time; None: the limit cannot make them wrong (no requests, no slots). A slot left out
+    for being too early stays too early, as the limit only ever moves later."""
+    if not slots or not answers_requests(appointment_type):
+        return None
+    lead = appointment_type.answer_lead
+    inputs = reachability_inputs(coach=appointment_type.coach, now=now)
+    if not inputs["windows"]:  # reachability.answerable_from: now + MIN_ANSWER_TIME + lead
+        return slots[0].start - lead - MIN_ANSWER_TIME
+    end = first_answer_window_end(**inputs, now=now)
+    if end is None or end + lead > slots[0].start:
+        return now  # the limit moved since the slots were computed: keep nothing
+    # That window counts for an answer while it still has MIN_ANSWER_TIME left.
+    return end - MIN_ANSWER_TIME
+
+
 def slots_answer_keep(
     *, key: str | None, versions: Versions | None, body: bytes, slots: list[Interval], appointment_type: AppointmentType
 ) -> None:
     """Keep `body`, the answer listing `slots` (sorted), until its first slot comes within
-    the type's minimum notice, and at most ANSWER_MAX_AGE seconds."""
+    the type's minimum notice, or (for requests) the limit of the times the coach can still
+    answer in time passes it, and at most ANSWER_MAX_AGE seconds."""
     if key is None or versions is None:
         return
+    now = timezone.now()
     seconds = float(ANSWER_MAX_AGE)
     if slots:
         valid_until = slots[0].start - appointment_type.minimum_notice
-        seconds = min(seconds, (valid_until - timezone.now()).total_seconds())
+        seconds = min(seconds, (valid_until - now).total_seconds())
+    if seconds >= 1:
+        limit = _request_limit_holds_until(appointment_type=appointment_type, slots=slots, now=now)
+        if limit is not None:
+            seconds = min(seconds, (limit - now).total_seconds())
     if seconds < 1:
         return  # whole seconds, rounded down: never kept past its time
     try:

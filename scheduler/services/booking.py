@@ -14,6 +14,7 @@ from ..cache_versions import availability_changed
 from ..models import AppointmentType, Booking, Client, Coach
 from ..models.common import CLIENT_CONTACT_FIELDS
 from ..outbox.write import booking_notify
+from ..selectors.reachability import request_answer_deadline
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
 from .booking_request import BookingRequest, booking_request_clean
@@ -28,18 +29,40 @@ BOOKING_NO_OVERLAP = "booking_no_overlap"
 
 def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: datetime, exclude: Booking | None = None):
     """Raise unless the engine would offer exactly this start now: a time it never offers
-    (forged, off the grid, too soon) is invalid; one it offered but no longer does is taken."""
+    (forged, off the grid, too soon) is invalid; one it offered but no longer does is taken;
+    one a request could have only if the coach answered it too late is invalid, and says so."""
     inputs = availability_inputs(
         appointment_type=appointment_type,
         range_start=start,
         range_end=start + timedelta(microseconds=1),
+        now=now,
         exclude_booking=exclude,
     )
     if is_bookable(start=start, now=now, **inputs):
         return
-    if is_bookable(start=start, now=now, **{**inputs, "busy": [], "booked_starts": []}):
+    free = {**inputs, "busy": [], "booked_starts": []}
+    if is_bookable(start=start, now=now, **free):
         raise SlotTaken
+    if inputs["not_before"] is not None and is_bookable(start=start, now=now, **{**free, "not_before": None}):
+        raise _too_late_to_answer()
     raise ValidationError({"start": [_("This time cannot be booked. Please choose one of the times shown.")]})
+
+
+def _too_late_to_answer() -> ValidationError:
+    return ValidationError(
+        {"start": [_("The coach could not answer a request for this time before it begins. Please choose a later time.")]}
+    )
+
+
+def _respond_by(booking_type: AppointmentType, start: datetime, now: datetime) -> datetime:
+    """The request's answer deadline (reachability.answer_deadline: the end of the coach's
+    first reply window that still leaves the type's answer lead before `start`). The slot
+    check lets no request through that has none; one that becomes a request later (its
+    address confirmed, or moved) may have lost it meanwhile, and cannot be made."""
+    deadline = request_answer_deadline(appointment_type=booking_type, start=start, now=now)
+    if deadline is None:
+        raise _too_late_to_answer()
+    return deadline
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -114,7 +137,7 @@ def booking_create(
                 blocked_start=start - appointment_type.buffer_before,
                 blocked_end=end + appointment_type.buffer_after,
                 status=status,
-                respond_by=_respond_by(coach, start, now) if needs_approval and not unconfirmed else None,
+                respond_by=_respond_by(appointment_type, start, now) if needs_approval and not unconfirmed else None,
                 hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
                 address_confirmed_at=now if address_proved else None,
                 channel=cleaned["channel"],
@@ -174,8 +197,11 @@ def client_details_update(*, coach: Coach, email: str, details: dict) -> Client:
 def booking_address_confirm(*, booking: Booking, now: datetime | None = None) -> Booking:
     """The client followed the confirmation link: their address is proved. The booking goes
     on to the coach as a request (or is confirmed, where the type needs no approval), and
-    its details become the client's stored ones."""
+    its details become the client's stored ones. Its answer deadline counts from now; a
+    request the coach can no longer answer in time expires at once (the coach never saw
+    it), its slot free again, and the client is told why (ValidationError on `start`)."""
     now = now or timezone.now()
+    too_late = None
     with transaction.atomic():
         booking = _transition(
             booking, (Booking.Status.UNCONFIRMED,), _("This booking no longer waits for a confirmation.")
@@ -187,12 +213,21 @@ def booking_address_confirm(*, booking: Booking, now: datetime | None = None) ->
         client = client_details_update(coach=booking.coach, email=booking.client.email, details=details)
         booking.address_confirmed_at = now
         booking.hold_until = None
+        booking.sequence += 1
         needs_approval = _needs_approval(booking.appointment_type, client, proved=True)
         booking.status = Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED
-        booking.respond_by = _respond_by(booking.coach, booking.start, now) if needs_approval else None
-        booking.sequence += 1
+        booking.respond_by = None
+        if needs_approval:
+            try:
+                booking.respond_by = _respond_by(booking.appointment_type, booking.start, now)
+            except ValidationError as exc:
+                booking.status, too_late = Booking.Status.EXPIRED, exc
         booking.save()
-        booking_notify(booking=booking, event="created_requested" if needs_approval else "created_confirmed", now=now)
+        if too_late is None:
+            event = "created_requested" if needs_approval else "created_confirmed"
+            booking_notify(booking=booking, event=event, now=now)
+    if too_late is not None:  # raised after the commit: the expiry stands
+        raise too_late
     return booking
 
 
@@ -207,11 +242,6 @@ def bookings_unconfirmed_expire(*, coach: Coach | None = None, now: datetime | N
     if expired:  # an update() sends no post_save: kept slot answers must not show the time as taken
         availability_changed()
     return expired
-
-
-def _respond_by(coach: Coach, start: datetime, now: datetime) -> datetime:
-    deadline = start - coach.answer_requests_before
-    return deadline if deadline > now else start
 
 
 def _transition(booking: Booking, allowed: tuple[str, ...], message: str) -> Booking:
@@ -282,7 +312,7 @@ def booking_reschedule(
             booking.blocked_start = start - appointment_type.buffer_before
             booking.blocked_end = booking.end + appointment_type.buffer_after
             if booking.status == Booking.Status.REQUESTED:
-                booking.respond_by = _respond_by(booking.coach, start, now)
+                booking.respond_by = _respond_by(appointment_type, start, now)
             booking.sequence += 1
             booking.save()
             booking_notify(booking=booking, event="rescheduled_by_coach" if by_coach else "rescheduled", now=now)

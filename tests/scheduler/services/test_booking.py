@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from scheduler.models import AppointmentType, Booking, Client
+from scheduler.models import AppointmentType, Booking, Client, ReplyWindow
 from scheduler.services.booking import (
     SlotTaken,
     booking_cancel,
@@ -168,7 +168,7 @@ def test_approval_for_new_clients_only(kind):
     kind.save()
     first = create(kind, address_proved=True)
     assert first.status == Booking.Status.REQUESTED
-    assert first.respond_by == first.start
+    assert first.respond_by == first.start - kind.answer_lead  # a coach without reply windows
     booking_confirm(booking=first)
     assert create(kind, start=at(10), address_proved=True).status == Booking.Status.CONFIRMED
     # Someone else who only types the address is a new client.
@@ -194,24 +194,46 @@ def test_request_blocks_the_slot_until_declined(kind):
     assert create(kind, email="b@example.org").status == Booking.Status.REQUESTED
 
 
-def test_coach_deadline_for_requests(kind):
+def test_without_reply_windows_a_request_is_answered_the_types_lead_before_it(kind):
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.answer_lead = timedelta(hours=24)
+    kind.save()
+    assert create(kind).respond_by == at(9) - timedelta(hours=24)
+
+
+def test_a_request_is_answered_by_the_end_of_the_first_reply_window(kind):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
-    kind.coach.answer_requests_before = timedelta(hours=24)
-    kind.coach.save()
-    assert create(kind).respond_by == at(9) - timedelta(hours=24)
+    # Mon and Fri 08:00-09:00; NOW is Wednesday 20 May, 12:00: the first is Friday's.
+    for weekday in (0, 4):
+        ReplyWindow.objects.create(coach=kind.coach, weekday=weekday, start=time(8), end=time(9))
+    assert create(kind).respond_by == at(9, day=date(2026, 5, 22))
+
+
+def test_a_request_whose_first_reply_window_ends_too_late_cannot_be_made(kind):
+    """The deadline is the first window's end, never a later one's: if it leaves less than
+    the type's lead before the appointment, no later window can, and there is no request."""
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    # The first window after NOW is Sunday 24 May 20:00-21:01; 12 h before Monday 09:00 is 21:00.
+    ReplyWindow.objects.create(coach=kind.coach, weekday=6, start=time(20), end=time(21, 1))
+    monday = date(2026, 5, 25)
+    errors = field_errors(kind, start=at(9, day=monday))
+    assert list(errors) == ["start"]
+    assert "before it begins" in errors["start"][0]
+    assert create(kind, start=at(9, 30, day=monday)).respond_by == at(21, 1, day=date(2026, 5, 24))
 
 
 def test_unanswered_requests_expire_and_free_the_slot(kind):
     kind.approval = AppointmentType.Approval.ALWAYS
     kind.save()
     request = create(kind)
-    assert bookings_expire_due(now=at(8, 59)) == 0
-    assert bookings_expire_due(now=at(9)) == 1
+    assert bookings_expire_due(now=request.respond_by - timedelta(minutes=1)) == 0
+    assert bookings_expire_due(now=request.respond_by) == 1
     request.refresh_from_db()
     assert request.status == Booking.Status.EXPIRED
     assert request.sequence == 1
-    assert bookings_expire_due(now=at(9)) == 0  # nothing twice
+    assert bookings_expire_due(now=request.respond_by) == 0  # nothing twice
 
 
 def test_confirm_and_decline_only_requests(kind):
