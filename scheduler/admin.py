@@ -15,9 +15,11 @@ from .models import (
     DateOverride,
     ExternalBusy,
     ExternalCalendar,
+    InboundMessage,
     Notification,
     WeeklyHours,
 )
+from .models.coach_availability import ReplyWindow
 from .outbox.write import notification_retry
 from .services.booking import booking_cancel, booking_confirm, booking_decline
 from .timebounds import validate_in_bounds
@@ -26,7 +28,18 @@ from .timebounds import validate_in_bounds
 class AppointmentTypeInline(admin.TabularInline):
     model = AppointmentType
     extra = 0
-    fields = ["name", "slug", "duration", "slot_step", "approval", "allowed_channels", "active", "order"]
+    fields = [
+        "name",
+        "name_en",
+        "slug",
+        "duration",
+        "slot_step",
+        "approval",
+        "answer_lead",
+        "allowed_channels",
+        "active",
+        "order",
+    ]
     show_change_link = True
 
 
@@ -35,17 +48,24 @@ class WeeklyHoursInline(admin.TabularInline):
     extra = 0
 
 
+class ReplyWindowInline(admin.TabularInline):
+    """When the coach reads and answers (in the coach's zone); channels [] = every channel."""
+
+    model = ReplyWindow
+    extra = 0
+
+
 @admin.register(Coach)
 class CoachAdmin(admin.ModelAdmin):
     list_display = ["display_name", "slug", "time_zone", "language", "address_form"]
     search_fields = ["display_name", "slug", "user__email"]
     prepopulated_fields = {"slug": ["display_name"]}
-    inlines = [AppointmentTypeInline, WeeklyHoursInline]
+    inlines = [AppointmentTypeInline, WeeklyHoursInline, ReplyWindowInline]
 
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "coach", "duration", "slot_step", "approval", "active", "order"]
+    list_display = ["name", "name_en", "coach", "duration", "slot_step", "approval", "answer_lead", "active", "order"]
     list_filter = ["active", "approval", "coach"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -65,7 +85,7 @@ class DateOverrideAdmin(admin.ModelAdmin):
 
 @admin.register(BlockedPeriod)
 class BlockedPeriodAdmin(admin.ModelAdmin):
-    list_display = ["title", "coach", "first_day", "last_day", "start", "end"]
+    list_display = ["title", "public_note", "public_note_en", "coach", "first_day", "last_day", "start", "end"]
     list_filter = ["coach"]
 
 
@@ -159,6 +179,26 @@ class NotificationAdmin(admin.ModelAdmin):
         )
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    """Read only: what people wrote is the coach's to read and delete, in the workspace."""
+
+    list_display = ["received_at", "coach", "channel", "sender", "booking", "automatic", "read_at"]
+    list_filter = ["channel", "automatic", "coach"]
+    search_fields = ["sender", "provider_message_id"]
+    raw_id_fields = ["booking"]
+    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("availability/", include("scheduler.views.coach.availability")),
     path("types/", include("scheduler.views.coach.types")),
     path("settings/", include("scheduler.views.coach.settings")),
+    path("messages/", include("scheduler.views.coach.messages")),
 ]

@@ -13,6 +13,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 from django.conf import settings
@@ -58,11 +59,33 @@ class Message:
     # WhatsApp only: a pre-approved template (chosen by whatsapp.template_name) and its parameters.
     template: str = ""
     template_params: tuple[str, ...] = field(default_factory=tuple)
+    # WhatsApp only: send `text` as it is instead of the template. Meta allows that only as an
+    # answer within 24 hours of the recipient's own message (the outbox keeps that rule).
+    free_text: bool = False
     # Our reference (the notification id), for logs and provider callbacks.
     reference: str = ""
     # The same for every attempt of one notification (its uuid): the e-mail's Message-ID, so
     # a second attempt is recognisable as the same message, and WhatsApp's callback data.
     key: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message someone sent to one of our Threema IDs or WhatsApp numbers, as a provider's
+    callback told it (scheduler/services/inbound.py decides what becomes of it)."""
+
+    channel: str
+    sender: str  # a Threema ID, or a WhatsApp number in E.164
+    to: str  # our Threema ID, or our business number in E.164, that it was sent to ("" unknown)
+    provider_message_id: str
+    text: str = ""
+    sender_name: str = ""  # the sender's public nickname or WhatsApp profile name
+    # When the provider says it was sent (WhatsApp's timestamp); None: not known.
+    sent_at: datetime | None = None
+    # The provider's id of our message this one replies to (WhatsApp's context.id), or "".
+    reply_to: str = ""
+    # The provider says no person wrote it (WhatsApp's system and unsupported messages).
+    automatic: bool = False
 
 
 class Backend(ABC):

@@ -6,13 +6,15 @@ Two modes, chosen by the settings:
 - end-to-end (THREEMA_PRIVATE_KEY set too): we fetch the recipient's public key,
   encrypt here with NaCl and `POST /send_e2e`; the Gateway only sees a box.
 
-Delivery receipts reach us only in end-to-end mode, as encrypted incoming messages
-posted to our callback URL; `verify_callback`, `decrypt_callback_box` and
-`parse_delivery_receipt` are the pieces a view needs to read them.
+Delivery receipts and the messages people send to our ID reach us only in end-to-end
+mode, as encrypted incoming messages posted to our callback URL; `verify_callback`,
+`decrypt_callback_box`, `parse_delivery_receipt` and `parse_incoming_message` are the
+pieces a view needs to read them.
 """
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -27,7 +29,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from . import base
-from .base import DeliveryError, FailureTexts, HttpBackend, Message
+from .base import DeliveryError, FailureTexts, HttpBackend, IncomingMessage, Message
 
 # A Threema ID: 8 characters, upper-case letters and digits; Gateway IDs start with "*".
 THREEMA_ID = re.compile(r"^[0-9A-Z*][0-9A-Z]{7}$")
@@ -38,7 +40,32 @@ KEY_BYTES = 32
 MIN_PADDED_LENGTH = 32
 
 MESSAGE_TYPE_TEXT = 0x01
+MESSAGE_TYPE_IMAGE = 0x02
+MESSAGE_TYPE_LOCATION = 0x10
+MESSAGE_TYPE_VIDEO = 0x13
+MESSAGE_TYPE_AUDIO = 0x14
+MESSAGE_TYPE_POLL = 0x15
+MESSAGE_TYPE_FILE = 0x17
 MESSAGE_TYPE_DELIVERY_RECEIPT = 0x80
+MESSAGE_TYPE_TYPING = 0x90
+# What a person writes to us: kept for the coach (only a text, a location and a file's caption
+# have words we keep; a picture or a voice message arrives as a message without text).
+# Everything else (receipts, typing, poll votes, profile pictures, group messages) is not a
+# message to the coach.
+PERSON_MESSAGE_TYPES = {
+    MESSAGE_TYPE_TEXT,
+    MESSAGE_TYPE_IMAGE,
+    MESSAGE_TYPE_LOCATION,
+    MESSAGE_TYPE_VIDEO,
+    MESSAGE_TYPE_AUDIO,
+    MESSAGE_TYPE_POLL,
+    MESSAGE_TYPE_FILE,
+}
+# A Gateway message id: 8 bytes, hex.
+MESSAGE_ID = re.compile(r"^[0-9a-f]{16}$")
+# Threema allows 3500 bytes of text; anything longer is not a Threema message.
+MAX_TEXT_LENGTH = 3500
+MAX_NICKNAME_LENGTH = 120
 MESSAGE_ID_BYTES = 8
 # Status byte of a delivery receipt.
 RECEIPT_RECEIVED = 1
@@ -291,3 +318,46 @@ def parse_delivery_receipt(plain: bytes) -> tuple[int, list[str]]:
     if not ids or len(ids) % MESSAGE_ID_BYTES:
         raise ValueError("a delivery receipt lists whole 8-byte message ids")
     return plain[1], [ids[i : i + MESSAGE_ID_BYTES].hex() for i in range(0, len(ids), MESSAGE_ID_BYTES)]
+
+
+def _file_caption(body: bytes) -> str:
+    """A file message is JSON; its caption (if any) is "d"."""
+    try:
+        caption = json.loads(body.decode("utf-8")).get("d")
+    except (ValueError, AttributeError):
+        return ""
+    return caption if isinstance(caption, str) else ""
+
+
+def parse_incoming_message(data: Mapping[str, str], plain: bytes) -> IncomingMessage | None:
+    """The message a person sent to our ID, from a callback's fields and its decrypted box;
+    None for what is not such a message (a receipt, a typing notice, …).
+
+    Raises ValueError when the callback names no valid sender or message id, or a text
+    message's text is not UTF-8."""
+    if not plain:
+        raise ValueError("empty message")
+    kind, body = plain[0], plain[1:]
+    if kind not in PERSON_MESSAGE_TYPES:
+        return None
+    sender = str(data.get("from") or "").strip().upper()
+    message_id = str(data.get("messageId") or "").strip().lower()
+    if not THREEMA_ID.match(sender) or not MESSAGE_ID.match(message_id):
+        raise ValueError("a callback without a valid sender or message id")
+    if kind == MESSAGE_TYPE_TEXT:
+        text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    elif kind == MESSAGE_TYPE_LOCATION:
+        # "latitude,longitude[,accuracy]", then the place's name and address on their own lines.
+        text = body.decode("utf-8", errors="replace")
+    elif kind == MESSAGE_TYPE_FILE:
+        text = _file_caption(body)
+    else:
+        text = ""
+    return IncomingMessage(
+        channel="threema",
+        sender=sender,
+        to=str(data.get("to") or "").strip().upper(),
+        provider_message_id=message_id,
+        text=text.strip()[:MAX_TEXT_LENGTH],
+        sender_name=str(data.get("nickname") or "").strip()[:MAX_NICKNAME_LENGTH],
+    )

@@ -1,18 +1,21 @@
 """WhatsApp through Meta's WhatsApp Cloud API (Graph API).
 
 A business may write first only with a template that Meta approved beforehand, so
-every message is a template message: the template name per notification kind comes
-from `settings.WHATSAPP_TEMPLATES` (through `template_name`, the one place it is chosen),
-the variable parts from `Message.template_params`.
+every message about a booking is a template message: the template name per notification
+kind comes from `settings.WHATSAPP_TEMPLATES` (through `template_name`, the one place it is
+chosen), the variable parts from `Message.template_params`. Only an answer within 24 hours
+of the recipient's own message may be free text (`Message.free_text`).
 
-The webhook helpers (`verify_subscription`, `verify_signature`, `parse_statuses`)
-are what a view needs to receive Meta's delivery statuses.
+The webhook helpers (`verify_subscription`, `verify_signature`, `parse_statuses`,
+`parse_messages`) are what a view needs to receive Meta's delivery statuses and the
+messages people send to our number.
 """
 
 import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import httpx
 from django.conf import settings
@@ -20,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import base
-from .base import DeliveryError, FailureTexts, HttpBackend, Message
+from .base import DeliveryError, FailureTexts, HttpBackend, IncomingMessage, Message
 
 # Graph API error codes (the "code" in {"error": {...}}) that retrying cannot fix ...
 PERMANENT_CODES = {
@@ -42,6 +45,16 @@ TRANSIENT_CODES = {
 STATUSES = {"sent", "delivered", "read", "failed"}
 # Provider text we copy into an error is cut to this length.
 DETAIL_LENGTH = 300
+# Meta's limit for the body of a text message.
+MAX_TEXT_LENGTH = 4096
+# Incoming messages that no person wrote: WhatsApp's own notices (a changed number, …) and
+# what the Cloud API cannot show us.
+AUTOMATIC_TYPES = {"system", "unsupported"}
+# Not messages to the coach: a reaction to a message, the notice that someone opened the chat.
+IGNORED_TYPES = {"reaction", "request_welcome"}
+# Types whose words are a caption of the medium.
+CAPTIONED_TYPES = ("image", "video", "document")
+MAX_NAME_LENGTH = 120
 
 
 def _language_code(language: str) -> str:
@@ -73,7 +86,7 @@ def _parameter_text(value: str) -> str:
 
 
 class CloudApiBackend(HttpBackend):
-    """Sends approved template messages through the WhatsApp Cloud API."""
+    """Sends approved template messages, and free-text answers, through the WhatsApp Cloud API."""
 
     name = "whatsapp"
     failure_texts = FailureTexts(
@@ -90,17 +103,17 @@ class CloudApiBackend(HttpBackend):
                 _("%(number)s is not a phone number WhatsApp can send to.") % {"number": message.recipient},
                 permanent=True,
             )
-        name = template_name(message.template)
-        template = {"name": name, "language": {"code": _language_code(message.language)}}
-        if message.template_params:
-            # A template without variables must not get an empty "parameters" list.
-            template["components"] = [
-                {
-                    "type": "body",
-                    "parameters": [{"type": "text", "text": _parameter_text(p)} for p in message.template_params],
-                }
-            ]
-        payload = {"messaging_product": "whatsapp", "to": to, "type": "template", "template": template}
+        if message.free_text:
+            name, language = "", _language_code(message.language)
+            payload = {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to,
+                "type": "text",
+                "text": {"body": message.text[:MAX_TEXT_LENGTH], "preview_url": False},
+            }
+        else:
+            name, language, payload = self._template_payload(message, to)
         if message.key:
             # Not an idempotency key (the Cloud API has none): Meta returns it in every status
             # webhook of this message, so a status names our notification even without its id.
@@ -112,12 +125,28 @@ class CloudApiBackend(HttpBackend):
                 "POST",
                 url,
                 sends=True,
-                refusal=lambda response: self._error(response, name, template["language"]["code"]),
+                refusal=lambda response: self._error(response, name, language),
                 log_as=f"request for {message.reference or '?'}",
                 json=payload,
                 headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
             )
         return self._message_id(response)
+
+    @staticmethod
+    def _template_payload(message: Message, to: str) -> tuple[str, str, dict]:
+        """(template name, its language code, the request's body) of a template message."""
+        name = template_name(message.template)
+        language = _language_code(message.language)
+        template = {"name": name, "language": {"code": language}}
+        if message.template_params:
+            # A template without variables must not get an empty "parameters" list.
+            template["components"] = [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": _parameter_text(p)} for p in message.template_params],
+                }
+            ]
+        return name, language, {"messaging_product": "whatsapp", "to": to, "type": "template", "template": template}
 
     @staticmethod
     def _message_id(response: httpx.Response) -> str:
@@ -184,7 +213,7 @@ class ConsoleBackend(base.ConsoleBackend):
     kind = "whatsapp"
 
 
-# --- Webhook (delivery statuses) ---------------------------------------------
+# --- Webhook (delivery statuses, incoming messages) ---------------------------
 
 
 def verify_subscription(params: Mapping[str, str], verify_token: str | None = None) -> str | None:
@@ -248,4 +277,83 @@ def parse_statuses(payload: dict) -> list[tuple[str, str, str | None]]:
                 if not message_id or state not in STATUSES:
                     continue
                 result.append((str(message_id), state, _error_text(status.get("errors"))))
+    return result
+
+
+def _e164(number) -> str:
+    """"+4915112345678" from what Meta sends ("4915112345678", "+49 151 12345678"); "" for nothing."""
+    digits = re.sub(r"\D", "", str(number or ""))
+    return f"+{digits}" if digits else ""
+
+
+def _sent_at(timestamp) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(timestamp), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _message_text(message: dict, kind: str) -> str:
+    """The words of an incoming message: the text, a button's label, a caption, a place."""
+    part = message.get(kind)
+    part = part if isinstance(part, dict) else {}
+    if kind == "text":
+        text = part.get("body")
+    elif kind == "button":
+        text = part.get("text")
+    elif kind == "interactive":
+        reply = part.get("button_reply") or part.get("list_reply") or {}
+        text = reply.get("title") if isinstance(reply, dict) else None
+    elif kind in CAPTIONED_TYPES:
+        text = part.get("caption")
+    elif kind == "location":
+        text = "\n".join(str(part[key]) for key in ("name", "address") if part.get(key))
+    elif kind == "system":
+        text = part.get("body")
+    else:
+        text = None
+    return str(text).strip() if isinstance(text, (str, int, float)) else ""
+
+
+def _incoming(message: dict, business_number: str, names: dict) -> IncomingMessage | None:
+    kind = str(message.get("type") or "")
+    sender, message_id = _e164(message.get("from")), str(message.get("id") or "")
+    # A group's messages are not written to the coach; without sender or id there is nobody to keep it for.
+    if not sender or not message_id or kind in IGNORED_TYPES or message.get("group_id"):
+        return None
+    context = message.get("context")
+    reply_to = str(context.get("id") or "") if isinstance(context, dict) else ""
+    return IncomingMessage(
+        channel="whatsapp",
+        sender=sender,
+        to=business_number,
+        provider_message_id=message_id[:255],
+        text=_message_text(message, kind)[:MAX_TEXT_LENGTH],
+        sender_name=names.get(sender, "")[:MAX_NAME_LENGTH],
+        sent_at=_sent_at(message.get("timestamp")),
+        reply_to=reply_to[:255],
+        automatic=kind in AUTOMATIC_TYPES,
+    )
+
+
+def parse_messages(payload: dict) -> list[IncomingMessage]:
+    """The messages people sent to our number, in a webhook payload (`messages` in each
+    change's value, with the sender's profile name from `contacts` and our number from
+    `metadata`). Reactions, group messages and anything without a sender are left out."""
+    result = []
+    for entry in payload.get("entry") or [] if isinstance(payload, dict) else []:
+        for change in (entry or {}).get("changes") or [] if isinstance(entry, dict) else []:
+            value = (change or {}).get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict):
+                continue
+            metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+            business_number = _e164(metadata.get("display_phone_number"))
+            names = {}
+            for contact in value.get("contacts") or []:
+                if isinstance(contact, dict) and isinstance(contact.get("profile"), dict):
+                    names[_e164(contact.get("wa_id"))] = str(contact["profile"].get("name") or "").strip()
+            for message in value.get("messages") or []:
+                incoming = _incoming(message, business_number, names) if isinstance(message, dict) else None
+                if incoming is not None:
+                    result.append(incoming)
     return result

@@ -1,6 +1,8 @@
 """Claiming and sending: one message at a time, checked against the booking as it is
 now, handed to its channel's backend, and its outcome recorded (see the package's
-docstring for the guarantees)."""
+docstring for the guarantees). An automatic answer to a message outside a booking has no
+booking to be overtaken by; it keeps WhatsApp's 24-hour rule instead, and its failure is
+read in the coach's received messages, not sent to the coach as an alert."""
 
 import logging
 import random
@@ -13,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from ..channels.base import DeliveryError, get_backend
 from ..models import Booking, Notification
+from ..models.common import Channel
 from ..selectors.coach_bookings import ALERT_KINDS
+from .contact_answer import contact_answer_render
 from .queue import notifications_dispatch
 from .texts import client_key_problem, render
 from .write import Kind, Status, coach_alert_write
@@ -26,6 +30,9 @@ MAX_ATTEMPTS = 6
 SENDING_TIMEOUT = timedelta(minutes=5)
 # A due row dispatched this long ago without being claimed is dispatched again.
 REDISPATCH_AFTER = timedelta(minutes=2)
+# WhatsApp takes free text (our automatic answer) only within 24 hours of the recipient's own
+# message; later, Meta would refuse it. A few minutes are kept in hand for the sending itself.
+FREE_TEXT_WINDOW = timedelta(hours=24) - timedelta(minutes=5)
 
 # ALERT_KINDS tell the coach what happened to another message, not the booking's state:
 # no later change makes them untrue. (Their sequence is the other message's pk.)
@@ -57,16 +64,29 @@ def _backoff(attempts: int) -> timedelta:
 
 def _obsolete(notification: Notification, now: datetime) -> bool:
     booking = notification.booking
-    if notification.kind != Kind.REMINDER:
+    if notification.kind != Kind.REMINDER or booking is None:
         return False
     return (
         booking.status != Booking.Status.CONFIRMED or notification.sequence != booking.sequence or booking.start <= now
     )
 
 
+def _too_late_for_free_text(notification: Notification, now: datetime) -> str:
+    """Why an automatic answer on WhatsApp may no longer be sent (24 hours have passed since
+    the sender's message), or ""."""
+    inbound = notification.inbound_message
+    if inbound is None or notification.channel != Channel.WHATSAPP or now - inbound.received_at <= FREE_TEXT_WINDOW:
+        return ""
+    return _(
+        "Not sent: WhatsApp allows an answer in free text only within 24 hours of the sender's message, "
+        "and they had passed."
+    )
+
+
 def notification_overtaken(notification: Notification) -> bool:
-    """Has a later change of the booking made what this message says untrue?"""
-    if notification.kind in ALERT_KINDS or notification.kind == Kind.REMINDER:
+    """Has a later change of the booking made what this message says untrue? (A message
+    without a booking has none to be overtaken by.)"""
+    if notification.booking_id is None or notification.kind in ALERT_KINDS or notification.kind == Kind.REMINDER:
         return False
     booking = notification.booking
     return notification.sequence != booking.sequence or booking.status not in TRUE_WHILE.get(notification.kind, ())
@@ -84,7 +104,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     if not claimed:
         return "skipped"
     notification = Notification.objects.select_related(
-        "booking__coach__user", "booking__client", "booking__appointment_type"
+        "booking__coach__user", "booking__client", "booking__appointment_type", "inbound_message__coach"
     ).get(pk=notification_id)
     # This attempt's row: what a slow attempt learns late changes nothing that a later
     # attempt (the coach's "send again") has claimed since.
@@ -97,11 +117,18 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     if notification_overtaken(notification):
         mine.update(status=Status.SUPERSEDED)
         return "superseded"
-    key_problem = client_key_problem(notification)
+    too_late = _too_late_for_free_text(notification, now)
+    if too_late:
+        mine.update(status=Status.OBSOLETE, last_error=too_late)
+        return "obsolete"
+    key_problem = client_key_problem(notification) if notification.booking_id is not None else ""
     if key_problem:
         _key_unusable_alert(notification, key_problem, now)
     try:
-        message = render(notification, client_key_problem=key_problem)
+        if notification.booking_id is None:
+            message = contact_answer_render(notification, now=now)
+        else:
+            message = render(notification, client_key_problem=key_problem)
     except Exception as exc:  # a bug, not the provider's: nothing went out, so say so
         logger.exception("notification %s could not be rendered", notification_id)
         _fail(notification, _("The message could not be written (%(reason)s).") % {"reason": exc}, now, rows=mine)
@@ -143,7 +170,8 @@ def _key_unusable_alert(notification: Notification, problem: str, now: datetime)
 
 def _fail(notification: Notification, error: str, now: datetime, *, rows: QuerySet | None = None) -> bool:
     """Fail the message (those of `rows` that still match) and tell the coach, so the
-    client does not wait for a message that never comes. False when no row matched."""
+    client does not wait for a message that never comes (coach_alert_write tells nobody of
+    an automatic answer: the received messages show it). False when no row matched."""
     rows = rows if rows is not None else Notification.objects.filter(pk=notification.pk)
     with transaction.atomic():
         if not rows.update(status=Status.FAILED, last_error=error[:2000]):

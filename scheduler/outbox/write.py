@@ -1,12 +1,13 @@
 """Writing the outbox's rows: the messages of one change of a booking (in the change's
-transaction), an alert to the coach about another message, and the coach's "send again"."""
+transaction), the automatic answer to a message outside a booking, an alert to the coach
+about another message, and the coach's "send again"."""
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Booking, Notification
+from ..models import Booking, InboundMessage, Notification
 from ..models.common import Channel
 from .queue import notifications_dispatch
 
@@ -92,12 +93,32 @@ def booking_notify(*, booking: Booking, event: str, now: datetime | None = None)
     return created
 
 
+def contact_answer_write(*, inbound_message: InboundMessage, now: datetime) -> Notification:
+    """The automatic answer to a message outside a booking, to its sender on its channel (in
+    the current transaction); dispatched once it commits. Rendered when it is sent
+    (outbox/contact_answer.py)."""
+    answer = Notification.objects.create(
+        inbound_message=inbound_message,
+        booking=None,
+        kind=Kind.CONTACT_ANSWER,
+        audience=Audience.CLIENT,
+        channel=inbound_message.channel,
+        recipient=inbound_message.sender,
+        scheduled_for=now,
+        # As booking_notify's rows: marked up front, so a lost dispatch is the sweeper's.
+        dispatched_at=now,
+    )
+    transaction.on_commit(lambda: notifications_dispatch(ids=[answer.pk], mark=False))
+    return answer
+
+
 def coach_alert_write(notification: Notification, kind: str, error: str, now: datetime) -> None:
     """Tell the coach what happened to a message to the client (in the current transaction).
     Not for a booking whose address is unproved: the coach does not see it (it may be a
-    stranger's), and there is nothing to do about it."""
+    stranger's), and there is nothing to do about it. Not for a message without a booking
+    (an automatic answer): the coach reads its outcome in the received messages."""
     booking = notification.booking
-    if notification.audience != Audience.CLIENT or booking.status == Booking.Status.UNCONFIRMED:
+    if booking is None or notification.audience != Audience.CLIENT or booking.status == Booking.Status.UNCONFIRMED:
         return
     channel, recipient = address(booking, Audience.COACH)
     alert = Notification.objects.create(

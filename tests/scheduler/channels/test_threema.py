@@ -310,3 +310,43 @@ def test_parse_delivery_receipt_rejects_other_messages():
         threema.parse_delivery_receipt(b"\x01hello")
     with pytest.raises(ValueError):
         threema.parse_delivery_receipt(b"\x80\x01" + b"\x00" * 7)  # a truncated id
+
+
+# --- Incoming messages (what people write to our ID) -------------------------------
+
+INCOMING = {"from": "echoecho", "to": "*SPRECHZ", "messageId": "A1B2C3D4E5F60718", "nickname": " Eva "}
+
+
+def test_a_text_message_is_read_with_sender_id_and_nickname():
+    incoming = threema.parse_incoming_message(INCOMING, bytes([threema.MESSAGE_TYPE_TEXT]) + "Grüße, Eva".encode())
+
+    assert incoming.channel == "threema"
+    assert (incoming.sender, incoming.to) == ("ECHOECHO", "*SPRECHZ")
+    assert incoming.provider_message_id == "a1b2c3d4e5f60718"
+    assert (incoming.text, incoming.sender_name, incoming.automatic) == ("Grüße, Eva", "Eva", False)
+
+
+def test_a_file_keeps_its_caption_and_a_picture_arrives_without_text():
+    file_message = bytes([threema.MESSAGE_TYPE_FILE]) + b'{"b": "blob", "d": "My CV"}'
+    assert threema.parse_incoming_message(INCOMING, file_message).text == "My CV"
+    assert threema.parse_incoming_message(INCOMING, bytes([threema.MESSAGE_TYPE_FILE]) + b"not json").text == ""
+    assert threema.parse_incoming_message(INCOMING, bytes([threema.MESSAGE_TYPE_IMAGE]) + b"\x00" * 40).text == ""
+
+
+@pytest.mark.parametrize("kind", [threema.MESSAGE_TYPE_TYPING, 0x16, 0x41, threema.MESSAGE_TYPE_DELIVERY_RECEIPT])
+def test_what_no_person_wrote_to_the_coach_is_no_message(kind):
+    assert threema.parse_incoming_message(INCOMING, bytes([kind, 1])) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "plain"),
+    [
+        (INCOMING, b""),
+        (INCOMING, bytes([threema.MESSAGE_TYPE_TEXT]) + b"\xff\xfe"),  # not UTF-8
+        ({**INCOMING, "from": "ECHO"}, b"\x01hello"),
+        ({**INCOMING, "messageId": "not-hex"}, b"\x01hello"),
+    ],
+)
+def test_an_unreadable_message_is_a_value_error(fields, plain):
+    with pytest.raises(ValueError):
+        threema.parse_incoming_message(fields, plain)

@@ -327,3 +327,74 @@ def test_parse_statuses_of_a_realistic_payload():
 def test_parse_statuses_of_an_empty_or_odd_payload():
     assert whatsapp.parse_statuses({}) == []
     assert whatsapp.parse_statuses({"entry": [{"changes": [{"value": {"statuses": ["x", {}]}}]}]}) == []
+
+
+# --- Free text (the automatic answer) and incoming messages -------------------------
+
+
+def test_free_text_is_sent_as_a_text_message_not_a_template(graph):
+    graph.expect_request(PATH, method="POST").respond_with_json(ok("wamid.ANSWER"))
+
+    provider_id = whatsapp.CloudApiBackend().send(message(free_text=True, text="Hello,\nthis is an automatic answer."))
+
+    assert provider_id == "wamid.ANSWER"
+    [(request, _response)] = graph.log
+    body = json.loads(request.get_data())
+    assert body["type"] == "text"
+    assert body["text"] == {"body": "Hello,\nthis is an automatic answer.", "preview_url": False}
+    assert body["to"] == "4915112345678"
+    assert "template" not in body
+
+
+def incoming_payload(*messages, contacts=None, number="+49 30 1234567"):
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": number, "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": contacts if contacts is not None else [{"profile": {"name": "Eva"}, "wa_id": "4915112345678"}],
+        "messages": list(messages),
+    }
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
+
+
+def test_parse_messages_reads_sender_name_our_number_time_and_the_message_answered():
+    text = {
+        "from": "4915112345678",
+        "id": "wamid.IN1",
+        "timestamp": "1767225600",
+        "type": "text",
+        "text": {"body": " Hallo! "},
+        "context": {"from": "49301234567", "id": "wamid.OURS"},
+    }
+    [incoming] = whatsapp.parse_messages(incoming_payload(text))
+
+    assert incoming.channel == "whatsapp"
+    assert (incoming.sender, incoming.to, incoming.sender_name) == ("+4915112345678", "+49301234567", "Eva")
+    assert (incoming.provider_message_id, incoming.text, incoming.reply_to) == ("wamid.IN1", "Hallo!", "wamid.OURS")
+    assert incoming.sent_at.isoformat() == "2026-01-01T00:00:00+00:00"
+    assert incoming.automatic is False
+
+
+def test_parse_messages_marks_system_and_unsupported_messages_automatic_and_leaves_out_reactions_and_groups():
+    payload = incoming_payload(
+        {"from": "4915112345678", "id": "wamid.S", "type": "system", "system": {"body": "Number changed"}},
+        {"from": "4915112345678", "id": "wamid.U", "type": "unsupported"},
+        {"from": "4915112345678", "id": "wamid.R", "type": "reaction", "reaction": {"emoji": "👍"}},
+        {"from": "4915112345678", "id": "wamid.G", "type": "text", "text": {"body": "hi"}, "group_id": "g1"},
+        {"id": "wamid.X", "type": "text", "text": {"body": "from nobody"}},
+        {"from": "4915112345678", "id": "wamid.B", "type": "button", "button": {"text": "Yes, I'll come"}},
+        {"from": "4915112345678", "id": "wamid.I", "type": "image", "image": {"caption": "My notes"}},
+    )
+    found = {incoming.provider_message_id: incoming for incoming in whatsapp.parse_messages(payload)}
+
+    assert set(found) == {"wamid.S", "wamid.U", "wamid.B", "wamid.I"}
+    assert found["wamid.S"].automatic and found["wamid.U"].automatic
+    assert (found["wamid.B"].text, found["wamid.B"].automatic) == ("Yes, I'll come", False)
+    assert found["wamid.I"].text == "My notes"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"entry": "x"}, {"entry": [{"changes": [{"value": {"messages": ["x", {}]}}]}]}, {"entry": [None, 3]}],
+)
+def test_parse_messages_of_an_empty_or_odd_payload(payload):
+    assert whatsapp.parse_messages(payload) == []
