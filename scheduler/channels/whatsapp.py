@@ -281,7 +281,7 @@ def parse_statuses(payload: dict) -> list[tuple[str, str, str | None]]:
 
 
 def _e164(number) -> str:
-    """"+4915112345678" from what Meta sends ("4915112345678", "+49 151 12345678"); "" for nothing."""
+    """ "+4915112345678" from what Meta sends ("4915112345678", "+49 151 12345678"); "" for nothing."""
     digits = re.sub(r"\D", "", str(number or ""))
     return f"+{digits}" if digits else ""
 

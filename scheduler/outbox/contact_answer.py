@@ -26,9 +26,7 @@ GREETING = _("Hello %(name)s,")
 GREETING_WITHOUT_NAME = _("Hello,")
 # Translators: keep the words "automatic answer" ("automatische Antwort"): other systems
 # recognise an automatic message by them and do not answer it in turn.
-INTRO = _(
-    "this is an automatic answer: your message to %(coach)s has arrived and is kept for %(coach)s to read."
-)
+INTRO = _("this is an automatic answer: your message to %(coach)s has arrived and is kept for %(coach)s to read.")
 AWAY_WITH_NOTE = _("%(coach)s is away until %(until)s (%(note)s).")
 AWAY_WITHOUT_NOTE = _("%(coach)s is away until %(until)s.")
 # Translators: %(channel)s is "Threema" or "WhatsApp"; %(until)s a day and time with the zone.

@@ -82,7 +82,9 @@ def _coach_for(message: IncomingMessage, sender: str) -> Coach | None:
         if matches:
             candidates = addressed
     latest = (
-        Booking.objects.filter(coach__in=candidates, channel=message.channel, **{_client_field(message.channel): sender})
+        Booking.objects.filter(
+            coach__in=candidates, channel=message.channel, **{_client_field(message.channel): sender}
+        )
         .select_related("coach")
         .order_by("-created_at", "-pk")
         .first()

@@ -353,7 +353,10 @@ def incoming_payload(*messages, contacts=None, number="+49 30 1234567"):
         "contacts": contacts if contacts is not None else [{"profile": {"name": "Eva"}, "wa_id": "4915112345678"}],
         "messages": list(messages),
     }
-    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 def test_parse_messages_reads_sender_name_our_number_time_and_the_message_answered():

@@ -159,7 +159,10 @@ def test_threema_has_no_24_hour_rule(anna, memory_backends):
 
 
 def test_a_failure_is_recorded_without_a_coach_alert(anna, settings):
-    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "threema": "tests.scheduler.outbox.helpers.ScriptedBackend"}
+    settings.CHANNEL_BACKENDS = {
+        **settings.CHANNEL_BACKENDS,
+        "threema": "tests.scheduler.outbox.helpers.ScriptedBackend",
+    }
     ScriptedBackend.script, ScriptedBackend.sent = [DeliveryError("no such ID", permanent=True)], []
     answer = received(anna)
     assert notification_send(notification_id=answer.pk, now=NOW) == "failed"

@@ -54,8 +54,12 @@ def test_the_coach_whose_id_or_number_it_was_sent_to(anna):
 
 def test_else_the_coach_of_the_senders_latest_booking_on_that_channel(anna):
     bert = CoachFactory()
-    BookingFactory(appointment_type__coach=anna, start=NOW - timedelta(days=90), channel="threema", threema_id="ECHOECHO")
-    BookingFactory(appointment_type__coach=bert, start=NOW - timedelta(days=60), channel="threema", threema_id="ECHOECHO")
+    BookingFactory(
+        appointment_type__coach=anna, start=NOW - timedelta(days=90), channel="threema", threema_id="ECHOECHO"
+    )
+    BookingFactory(
+        appointment_type__coach=bert, start=NOW - timedelta(days=60), channel="threema", threema_id="ECHOECHO"
+    )
     assert receive(threema(to="*OTHERID")).coach == bert
 
 
@@ -221,8 +225,15 @@ def test_the_language_of_a_booking_when_the_client_record_has_none(anna):
 
 
 @pytest.mark.parametrize(
-    ("number", "language"), [("+4915112345678", "de"), ("+43660123456", "de"), ("+41791234567", "de"),
-                             ("+4236612345", "de"), ("+420601123456", "en"), ("+15550001111", "en")]
+    ("number", "language"),
+    [
+        ("+4915112345678", "de"),
+        ("+43660123456", "de"),
+        ("+41791234567", "de"),
+        ("+4236612345", "de"),
+        ("+420601123456", "en"),
+        ("+15550001111", "en"),
+    ],
 )
 def test_german_for_numbers_of_german_speaking_countries_else_the_coachs_language(anna, number, language):
     assert receive(whatsapp(sender=number)).language == language

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from scheduler.models import Booking, Notification
+from scheduler.models import Booking, InboundMessage, Notification
+from scheduler.outbox.write import contact_answer_write
 from scheduler.services.retention import months_before, retention_purge
 from scheduler.tasks import purge_expired_data
 from tests.factories import BookingFactory, ClientFactory, CoachFactory, NotificationFactory
@@ -130,7 +131,7 @@ def test_beat_runs_the_purge_every_day():
     assert entry["schedule"] == 24 * 60 * 60
     coach = CoachFactory(retention_months=1)
     ended(coach, ClientFactory(coach=coach), days_ago=40)
-    assert purge_expired_data() == {"bookings": 1, "clients": 1, "notifications": 0}
+    assert purge_expired_data() == {"bookings": 1, "clients": 1, "notifications": 0, "inbound_messages": 0}
 
 
 def test_the_admins_history_goes_with_the_clients_details():
@@ -159,3 +160,48 @@ def test_superseded_and_unknown_messages_lose_their_recipient_after_30_days_too(
     retention_purge(now=NOW)
     old.refresh_from_db()
     assert old.recipient == ""
+
+
+def inbound(coach, *, days_ago, booking=None, sender="ECHOECHO"):
+    message = InboundMessage.objects.create(
+        coach=coach,
+        channel="threema",
+        sender=sender,
+        text="Hello, this is Eva.",
+        provider_message_id=f"{coach.pk}-{days_ago}-{sender}",
+        received_at=NOW - timedelta(days=days_ago),
+        booking=booking,
+    )
+    contact_answer_write(inbound_message=message, now=message.received_at)
+    return message
+
+
+def test_received_messages_go_after_the_coachs_retention_period_with_their_answers():
+    coach = CoachFactory(retention_months=6)
+    lenient = CoachFactory()  # 24 months
+    old = inbound(coach, days_ago=200)
+    young = inbound(coach, days_ago=100)
+    kept_longer = inbound(lenient, days_ago=200)
+
+    report = retention_purge(now=NOW)
+
+    assert report.inbound_messages == 1
+    assert set(InboundMessage.objects.values_list("pk", flat=True)) == {young.pk, kept_longer.pk}
+    assert not Notification.objects.filter(inbound_message_id=old.pk).exists()
+    assert rows_naming("Hello, this is Eva.") == [f"scheduler.InboundMessage {pk}" for pk in (young.pk, kept_longer.pk)]
+
+
+def test_replies_about_a_booking_go_with_the_bookings_details():
+    coach = CoachFactory(retention_months=6)
+    client = ClientFactory(coach=coach, threema_id="ECHOECHO")
+    old_booking = ended(coach, client, days_ago=200)
+    new_booking = ended(coach, ClientFactory(coach=coach), days_ago=20)
+    # Received recently, but about a booking whose details go now.
+    about_old = inbound(coach, days_ago=10, booking=old_booking)
+    about_new = inbound(coach, days_ago=10, booking=new_booking, sender="OTHERONE")
+
+    report = retention_purge(now=NOW)
+
+    assert report.inbound_messages == 1
+    assert list(InboundMessage.objects.values_list("pk", flat=True)) == [about_new.pk]
+    assert not InboundMessage.objects.filter(pk=about_old.pk).exists()
