@@ -15,7 +15,7 @@ from ..channels.base import Message
 from ..models import Coach, InboundMessage, Notification
 from ..models.common import Channel
 from ..reachability import AWAY, next_reply_window, status_at
-from ..reachability_words import moment_words, window_words
+from ..reachability_words import until_words, window_words
 from ..selectors.reachability import reachability_inputs
 
 # Threema takes 3500 bytes of text; WhatsApp 4096 characters. The coach's policy is cut to fit.
@@ -27,9 +27,10 @@ GREETING_WITHOUT_NAME = _("Hello,")
 # Translators: keep the words "automatic answer" ("automatische Antwort"): other systems
 # recognise an automatic message by them and do not answer it in turn.
 INTRO = _("this is an automatic answer: your message to %(coach)s has arrived and is kept for %(coach)s to read.")
-AWAY_WITH_NOTE = _("%(coach)s is away until %(until)s (%(note)s).")
+AWAY_WITH_NOTE = _("%(coach)s is away until %(until)s: %(note)s.")
 AWAY_WITHOUT_NOTE = _("%(coach)s is away until %(until)s.")
-# Translators: %(channel)s is "Threema" or "WhatsApp"; %(until)s a day and time with the zone.
+# Translators: %(channel)s is "Threema" or "WhatsApp"; %(until)s a time (or a day and time),
+# with the zone, e.g. "09:00 (Europe/Berlin)".
 CURRENT_WINDOW = _("%(coach)s reads and answers %(channel)s messages now, until %(until)s.")
 # Translators: %(window)s is a day and times with the zone, e.g. "Friday, 4 December, 08:00–09:00 (Europe/Berlin)".
 NEXT_WINDOW = _("The next time %(coach)s reads and answers %(channel)s messages: %(window)s.")
@@ -49,7 +50,7 @@ def _reachability(coach: Coach, channel: str, now: datetime) -> list[str]:
     sentences = []
     status = status_at(**inputs, now=now)
     if status.state == AWAY and status.until is not None:
-        until = moment_words(status.until, zone)
+        until = f"{until_words(status.until, zone, now=now)} ({zone.key})"
         template = AWAY_WITH_NOTE if status.note else AWAY_WITHOUT_NOTE
         sentences.append(str(template) % {**names, "until": until, "note": status.note})
     if not inputs["windows"]:
@@ -58,7 +59,8 @@ def _reachability(coach: Coach, channel: str, now: datetime) -> list[str]:
     if window is None:
         sentences.append(str(NO_WINDOW) % names)
     elif window.start <= now:
-        sentences.append(str(CURRENT_WINDOW) % {**names, "until": moment_words(window.end, zone)})
+        until = f"{until_words(window.end, zone, now=now)} ({zone.key})"
+        sentences.append(str(CURRENT_WINDOW) % {**names, "until": until})
     else:
         sentences.append(str(NEXT_WINDOW) % {**names, "window": window_words(window, zone)})
     return sentences

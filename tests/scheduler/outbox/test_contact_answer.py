@@ -91,7 +91,7 @@ def test_away_now_with_the_public_note_in_the_senders_language(anna):
         public_note_en="seminar in Vienna",
     )
     text = text_of(received(anna))
-    assert "Anna Beispiel is away until Friday, 6 March, 00:00 (Europe/Berlin) (seminar in Vienna)." in text
+    assert "Anna Beispiel is away until the end of Thursday, 5 March (Europe/Berlin): seminar in Vienna." in text
     assert "private" not in text
     # The windows during the seminar do not happen: the next is Friday's.
     assert "Friday, 6 March, 08:00–09:00 (Europe/Berlin)" in text
@@ -100,13 +100,13 @@ def test_away_now_with_the_public_note_in_the_senders_language(anna):
 
 def test_away_without_a_note_says_away(anna):
     BlockedPeriodFactory(coach=anna, first_day=date(2026, 3, 3), last_day=date(2026, 3, 3))
-    assert "Anna Beispiel is away until Wednesday, 4 March, 00:00 (Europe/Berlin)." in text_of(received(anna))
+    assert "Anna Beispiel is away until the end of Tuesday, 3 March (Europe/Berlin)." in text_of(received(anna))
 
 
 def test_in_a_reply_window_now(anna):
     wednesday_morning = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
     text = text_of(received(anna), now=wednesday_morning)
-    assert "reads and answers Threema messages now, until Wednesday, 4 March, 09:00 (Europe/Berlin)." in text
+    assert "reads and answers Threema messages now, until 09:00 (Europe/Berlin)." in text
 
 
 def test_windows_for_other_channels_only(anna):
