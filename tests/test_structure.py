@@ -87,7 +87,8 @@ def test_packages_re_export_nothing():
     }
     assert exported <= {
         "AppointmentType", "BlockedPeriod", "Booking", "Client", "Coach", "DateOverride",
-        "ExternalBusy", "ExternalCalendar", "Notification", "WeeklyHours", "WorkerCheck",
+        "ExternalBusy", "ExternalCalendar", "InboundMessage", "Notification", "ReplyWindow",
+        "WeeklyHours", "WorkerCheck",
     }  # fmt: skip
 
 

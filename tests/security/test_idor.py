@@ -17,7 +17,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from scheduler.models import BlockedPeriod, Booking, DateOverride, ExternalCalendar, WorkerCheck
+from scheduler.models import BlockedPeriod, Booking, DateOverride, ExternalCalendar, InboundMessage, ReplyWindow, WorkerCheck
 from tests.security.world import make_coach
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +177,10 @@ ROWS = {
         visitors("GET", f"/api/coaches/{inactive_coach().coach.slug}/types", 404)
         + [Probe(None, "GET", "/api/coaches/anna/types", 200)]
     ),
+    "api:reachability": lambda w: (
+        visitors("GET", f"/api/coaches/{inactive_coach().coach.slug}/reachability", 404)
+        + [Probe(None, "GET", "/api/coaches/anna/reachability?tz=America/New_York", 200)]
+    ),
     "api:list_slots": lambda w: (
         visitors("GET", f"/api/coaches/anna/slots?type={w.ben.appointment_type.slug}", 400)
         + visitors("GET", f"/api/coaches/{inactive_coach().coach.slug}/slots?type=cleo-talk", 404)
@@ -227,6 +231,15 @@ ROWS = {
     ),
     "coach:calendar_active": lambda w: coach_actions(f"/coach/settings/calendars/{w.anna.calendar.pk}/active/"),
     "coach:calendar_delete": lambda w: coach_actions(f"/coach/settings/calendars/{w.anna.calendar.pk}/delete/"),
+    "coach:availability_reply_edit": lambda w: (
+        coach_actions(f"/coach/availability/replies/{w.anna.reply_window.pk}/", "GET", own_status=200)
+        + strangers("POST", f"/coach/availability/replies/{w.anna.reply_window.pk}/", {"weekday": "1"})
+    ),
+    "coach:availability_reply_delete": lambda w: coach_actions(
+        f"/coach/availability/replies/{w.anna.reply_window.pk}/delete/"
+    ),
+    "coach:message_read": lambda w: coach_actions(f"/coach/messages/{w.anna.inbound_message.pk}/read/"),
+    "coach:message_delete": lambda w: coach_actions(f"/coach/messages/{w.anna.inbound_message.pk}/delete/"),
     # A password reset link of one user does not open another's.
     "account_reset_password_from_key": reset_key_probes,
     "worker_check_detail": worker_check_probes,
@@ -272,6 +285,7 @@ def private_data(w) -> list[str]:
         booking = coach.booking
         found += [booking.message, booking.client.email, booking.client.name, booking.token, coach.coach.feed_token]
         found += [coach.notification.last_error, coach.calendar.url, coach.calendar.name, coach.blocked_period.title]
+        found += [coach.inbound_message.text]
     for client in (w.kim, w.lou):
         found += [client.booking.message, client.booking.token, client.user.email, client.profile.feed_token]
     return found
@@ -286,6 +300,8 @@ def state(w) -> dict:
         "blocked": sorted(BlockedPeriod.objects.values_list("pk", "title", "first_day", "last_day")),
         "types": sorted(w.anna.coach.appointment_types.values_list("pk", "name", "active", "order")),
         "calendars": sorted(ExternalCalendar.objects.values_list("pk", "active", "url")),
+        "inbound": sorted(InboundMessage.objects.values_list("pk", "read_at")),
+        "reply_windows": sorted(ReplyWindow.objects.values_list("pk", "weekday", "start", "end")),
     }
 
 

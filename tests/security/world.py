@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import ClientProfile
-from scheduler.models import Booking, DateOverride, ExternalCalendar
+from scheduler.models import Booking, DateOverride, ExternalCalendar, InboundMessage, ReplyWindow
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,
@@ -36,6 +36,8 @@ class Owner:
     date_override: object = None
     blocked_period: object = None
     calendar: object = None
+    inbound_message: object = None
+    reply_window: object = None
     profile: object = None
 
 
@@ -78,6 +80,14 @@ def make_coach(name: str) -> Owner:
         ),
         calendar=ExternalCalendar.objects.create(
             coach=coach, name=f"{name.title()}'s calendar", url="https://calendar.example/private.ics"
+        ),
+        reply_window=ReplyWindow.objects.create(coach=coach, weekday=0, start=time(8), end=time(9)),
+        inbound_message=InboundMessage.objects.create(
+            coach=coach,
+            channel="threema",
+            sender="ECHOECHO",
+            text=f"A stranger's private message to {name}.",
+            provider_message_id=f"inbound-of-{name}",
         ),
     )
 
