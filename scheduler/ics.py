@@ -88,7 +88,8 @@ def _calendar(method: str) -> Calendar:
 
 
 def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
-    """The booking as the client sees it: no other client's data, the coach's name."""
+    """The booking as the client sees it: no other client's data, the coach's name, the
+    type's name in the active language (the client's)."""
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", stamp or timezone.now())
@@ -99,7 +100,8 @@ def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
     event.add(
         "summary",
         calendar_text(
-            _("%(type)s with %(coach)s") % {"type": booking.appointment_type.name, "coach": booking.coach.display_name}
+            _("%(type)s with %(coach)s")
+            % {"type": booking.appointment_type.local_name, "coach": booking.coach.display_name}
         ),
     )
     event.add(

@@ -7,23 +7,33 @@ send one that a later change overtook). Encryption is never dropped silently: a 
 who gave a key and whose key no longer works gets a notice without content, with the
 link; an e-mail to the coach that carries a client's message or contact details is
 encrypted to the coach's key, or, when the client asked for encryption and the coach
-has no working key, carries neither, only the link to the booking in the workspace."""
+has no working key, carries neither, only the link to the booking in the workspace.
 
+Every message to a client ends with when the coach reads and answers messages on the
+booking's channel next (in the client's zone), and whether the coach is away; a request
+says by when it is answered. Clients read the type's name in their language, the coach
+their own (German) one."""
+
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .. import ics
 from ..channels.base import Message
 from ..channels.email import key_problem
 from ..channels.whatsapp import template_name
 from ..models import Booking, Notification
+from ..models.common import Channel
 from ..phrases import CHANNEL_LABELS_FOR_COACH
+from ..reachability import AWAY, next_reply_window, status_at
+from ..reachability_words import moment_words, window_words
+from ..selectors.reachability import reachability_inputs
 
 Kind = Notification.Kind
 
@@ -146,8 +156,28 @@ COACH_TEXTS = {
         gettext_lazy("%(client)s has moved %(type)s to %(day)s, %(time)s."),
     ),
 }
+# The last lines of every message to a client (the notice without content excepted).
+# Translators: %(respond_by)s is a day and time with the zone, e.g. "Friday, 22 May, 09:00 (Europe/Berlin)".
+REQUEST_ANSWER_BY = gettext_lazy(
+    "%(coach)s answers by %(respond_by)s at the latest; otherwise the request expires and the time is free again."
+)
+# Translators: %(until)s is a day and time with the zone; %(note)s the coach's own note ("Seminar in Wien").
+CLIENT_AWAY_WITH_NOTE = gettext_lazy("%(coach)s is away until %(until)s (%(note)s).")
+CLIENT_AWAY = gettext_lazy("%(coach)s is away until %(until)s.")
+# Translators: %(channel)s is a way to talk ("E-mail", "Threema", "WhatsApp", "Phone").
+CLIENT_WINDOW_NOW = gettext_lazy("%(coach)s reads and answers messages (%(channel)s) now, until %(until)s.")
+# Translators: %(window)s is a day and times with the zone, e.g. "Friday, 4 December, 08:00–09:00 (Europe/Berlin)".
+CLIENT_WINDOW_NEXT = gettext_lazy("The next time %(coach)s reads and answers messages (%(channel)s): %(window)s.")
+# The channel as a way to send messages: on the phone channel the coach calls the client,
+# but for a reply window "Phone" says enough (as in the coach's reply window form).
+REPLY_CHANNEL_LABELS = {**dict(Channel.choices), Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
+
 COACH_DETAILS = gettext_lazy("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
 COACH_WORKSPACE_LINK = gettext_lazy("In your workspace: %(link)s")
+# Translators: %(respond_by)s is a day and time with the zone, e.g. "Friday, 22 May, 09:00 (Europe/Berlin)".
+COACH_ANSWER_BY = gettext_lazy(
+    "Please answer by %(respond_by)s; otherwise the request expires and the time is free again."
+)
 
 
 def _client_context(booking: Booking) -> dict:
@@ -155,7 +185,7 @@ def _client_context(booking: Booking) -> dict:
     day, time = _when(booking, booking.time_zone)
     return {
         "name": booking.client_name,
-        "type": booking.appointment_type.name,
+        "type": booking.appointment_type.local_name,
         "coach": booking.coach.display_name,
         "day": day,
         "time": time,
@@ -165,6 +195,38 @@ def _client_context(booking: Booking) -> dict:
         "confirm": ics.booking_address_confirm_url(booking),
         "minutes": int(settings.ADDRESS_CONFIRMATION_HOLD.total_seconds() // 60),
     }
+
+
+def reachable_next(booking: Booking, now: datetime, zone: ZoneInfo | None = None) -> list[str]:
+    """Whether the coach is away (with the note clients may read, in the active language)
+    and when they read and answer messages on the booking's channel next, in `zone` (the
+    client's by default). Nothing about windows when there is none to name (a coach who
+    planned none, or none within reachability.LOOK_AHEAD): better no line than an untrue one."""
+    inputs = reachability_inputs(coach=booking.coach, now=now)
+    zone = zone or ZoneInfo(booking.time_zone)
+    names = {"coach": booking.coach.display_name, "channel": REPLY_CHANNEL_LABELS[booking.channel]}
+    lines = []
+    status = status_at(**inputs, now=now)
+    if status.state == AWAY and status.until is not None:
+        template = CLIENT_AWAY_WITH_NOTE if status.note else CLIENT_AWAY
+        lines.append(template % {**names, "until": moment_words(status.until, zone), "note": status.note})
+    window = next_reply_window(**inputs, now=now, channel=booking.channel)
+    if window is not None and window.start <= now:
+        lines.append(CLIENT_WINDOW_NOW % {**names, "until": moment_words(window.end, zone)})
+    elif window is not None:
+        lines.append(CLIENT_WINDOW_NEXT % {**names, "window": window_words(window, zone)})
+    return lines
+
+
+def _client_texts(notification: Notification, booking: Booking, now: datetime) -> tuple[str, str]:
+    subject, body = CLIENT_TEXTS[notification.kind]
+    context = _client_context(booking)
+    paragraphs = [body % context]
+    if notification.kind == Kind.REQUEST_RECEIVED and booking.respond_by is not None:
+        respond_by = moment_words(booking.respond_by, ZoneInfo(booking.time_zone))
+        paragraphs.append(REQUEST_ANSWER_BY % {**context, "respond_by": respond_by})
+    paragraphs.append(" ".join(reachable_next(booking, now)))
+    return subject % context, "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
 def _coach_context(notification: Notification, booking: Booking) -> dict:
@@ -184,16 +246,18 @@ def _coach_context(notification: Notification, booking: Booking) -> dict:
     }
 
 
-def _client_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
-    subject, body = CLIENT_TEXTS[notification.kind]
-    context = _client_context(booking)
-    return subject % context, body % context
+def _coach_answer_by(notification: Notification, booking: Booking) -> str:
+    """A waiting request's deadline, in the coach's zone, or ""."""
+    if notification.kind != Kind.COACH_REQUEST_WAITING or booking.respond_by is None:
+        return ""
+    return str(COACH_ANSWER_BY % {"respond_by": moment_words(booking.respond_by, booking.coach.zone)})
 
 
 def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str]:
     subject, intro = COACH_TEXTS.get(notification.kind, COACH_TEXTS[Kind.COACH_NEW_BOOKING])
     context = _coach_context(notification, booking)
-    return subject % context, f"{intro % context}\n\n{COACH_DETAILS % context}\n\n{COACH_WORKSPACE_LINK % context}"
+    opening = " ".join(part for part in (intro % context, _coach_answer_by(notification, booking)) if part)
+    return subject % context, f"{opening}\n\n{COACH_DETAILS % context}\n\n{COACH_WORKSPACE_LINK % context}"
 
 
 def workspace_url(booking: Booking) -> str:
@@ -222,6 +286,9 @@ def _coach_link_only_texts(notification: Notification, booking: Booking, coach_k
         "why": why % values,
         "link": values["link"],
     }
+    # The deadline names neither the client nor the appointment's time; the coach needs it.
+    if answer_by := _coach_answer_by(notification, booking):
+        body = f"{body}\n\n{answer_by}"
     return subject, body
 
 
@@ -252,9 +319,11 @@ def _template_link(notification: Notification, booking: Booking) -> str:
     return ics.booking_manage_url(booking)
 
 
-def render(notification: Notification, *, client_key_problem: str = "") -> Message:
-    """The message as it is to be sent now. `client_key_problem` (see client_key_problem()):
-    the client's key no longer works, so they get the notice without content."""
+def render(notification: Notification, *, client_key_problem: str = "", now: datetime | None = None) -> Message:
+    """The message as it is to be sent `now`. `client_key_problem` (see client_key_problem()):
+    the client's key no longer works, so they get the notice without content (without the
+    coach's reachability either: it says nothing of the coach's)."""
+    now = now or timezone.now()
     booking = notification.booking
     to_client = notification.audience == Notification.Audience.CLIENT
     email = notification.channel == "email"
@@ -264,7 +333,7 @@ def render(notification: Notification, *, client_key_problem: str = "") -> Messa
         if to_client and email and booking.pgp_public_key and client_key_problem:
             subject, text = _client_key_notice(notification, booking)
         elif to_client:
-            subject, text = _client_texts(notification, booking)
+            subject, text = _client_texts(notification, booking, now)
             method = CALENDAR_METHODS.get(notification.kind)
             pgp_public_key = booking.pgp_public_key if email else ""
             if pgp_public_key:
@@ -282,6 +351,8 @@ def render(notification: Notification, *, client_key_problem: str = "") -> Messa
             else:
                 subject, text = _coach_texts(notification, booking)
         day, time = _when(booking, booking.time_zone)
+        # The same parameters as ever; the client's in their language (the coach's own in theirs).
+        type_name = booking.appointment_type.local_name if to_client else booking.appointment_type.name
         html = render_to_string("notifications/message.html", {"subject": subject, "text": text, "language": language})
     return Message(
         recipient=notification.recipient,
@@ -294,7 +365,7 @@ def render(notification: Notification, *, client_key_problem: str = "") -> Messa
         pgp_public_key=pgp_public_key,
         template=template_name(notification.kind),
         # The confirmation's template carries the link that proves the address, not the booking's.
-        template_params=(day, time, booking.appointment_type.name, _template_link(notification, booking)),
+        template_params=(day, time, type_name, _template_link(notification, booking)),
         reference=str(notification.pk),
         key=str(notification.uuid),
     )

@@ -15,6 +15,7 @@ from .. import ics, phrases, ratelimit
 from ..forms.booking import zone_or_default
 from ..models import Booking, Notification
 from ..models.common import Channel
+from ..outbox.texts import reachable_next
 from ..outbox.write import address
 from ..selectors.bookings import bookings_with_details
 from ..services import booking as booking_services
@@ -66,6 +67,8 @@ def _confirmation_sent_to(booking: Booking) -> dict:
 def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note="", status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
     contact = booking.contact
+    now = timezone.now()
+    respond_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
     context = {
         "booking": booking,
         "coach": booking.coach,
@@ -80,6 +83,10 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
         "coach_contact": booking.coach.contact_revealed_in(booking),
         "encrypted_email": booking.channel == Channel.EMAIL and bool(booking.pgp_public_key),
         "changeable": _changeable(booking),
+        # As every message to the client says it: away, and the next reply window on the
+        # booking's channel, here in the page's zone.
+        "reachable": reachable_next(booking, now, zone) if booking.is_active else [],
+        "respond_by_time": f"{respond_by:%H:%M} ({zone.key})" if respond_by else "",
         "cancel_errors": cancel_errors,
         "cancel_note": cancel_note,
     }

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.slot_engine import (
+    NO_SLOTS,
     Interval,
     SlotRules,
     WeeklyWindow,
@@ -267,6 +268,39 @@ def test_empty_or_reversed_range():
     assert starts(range_start=utc(MONDAY, "11:00"), range_end=utc(MONDAY, "10:00")) == []
 
 
+# --- not_before (requests the coach must answer in time) --------------------
+
+
+@pytest.mark.parametrize(
+    "not_before, expected",
+    [
+        (None, ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]),
+        (utc(MONDAY, "10:30"), ["10:30", "11:00", "11:30"]),  # start == not_before is allowed
+        (utc(MONDAY, "10:31"), ["11:00", "11:30"]),  # the grid stays: no slot moves to 10:31
+        (local(MONDAY, "12:30", BERLIN), ["10:30", "11:00", "11:30"]),  # any zone: the same instant
+        (utc(MONDAY - timedelta(days=3), "00:00"), ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]),
+        (utc(MONDAY, "11:31"), []),
+        (NO_SLOTS, []),
+    ],
+)
+def test_not_before(not_before, expected):
+    assert starts(not_before=not_before) == expected
+
+
+def test_not_before_and_the_minimum_notice_both_hold():
+    now = utc(MONDAY, "08:00")
+    later = ["10:30", "11:00", "11:30"]
+    assert starts(now=now, rules=rules(minimum_notice=150), not_before=utc(MONDAY, "09:30")) == later  # notice
+    assert starts(now=now, rules=rules(minimum_notice=60), not_before=utc(MONDAY, "10:30")) == later  # not_before
+
+
+def test_no_slots_offers_nothing_in_any_range_or_week():
+    hours = [WeeklyWindow(d, t("00:00"), t("23:59")) for d in range(7)]
+    kwargs = make_kwargs(weekly_hours=hours, range_end=utc(MONDAY + timedelta(days=170), "00:00"))
+    assert bookable_slots(**kwargs)
+    assert bookable_slots(**{**kwargs, "not_before": NO_SLOTS}) == []
+
+
 # --- caps -------------------------------------------------------------------
 
 
@@ -437,6 +471,7 @@ NAIVE = datetime(2026, 6, 1, 9, 0)
         (lambda: bookable_slots(**make_kwargs(range_start=NAIVE)), "range_start"),
         (lambda: bookable_slots(**make_kwargs(range_end=NAIVE)), "range_end"),
         (lambda: bookable_slots(**make_kwargs(booked_starts=[NAIVE])), "booked_starts"),
+        (lambda: bookable_slots(**make_kwargs(not_before=NAIVE)), "not_before"),
         (lambda: is_bookable(start=NAIVE, **bookable_kwargs()), "start"),
         (lambda: Interval(NAIVE, utc(MONDAY, "10:00")), "Interval.start"),
         (lambda: Interval(utc(MONDAY, "10:00"), NAIVE), "Interval.end"),
@@ -488,6 +523,9 @@ def test_validation_errors(make, message):
             False,
         ),  # weekly cap, later booking
         (utc(MONDAY + timedelta(days=7), "09:30"), {}, True),  # next Monday
+        (utc(MONDAY, "09:30"), {"not_before": utc(MONDAY, "09:30")}, True),
+        (utc(MONDAY, "09:30"), {"not_before": utc(MONDAY, "09:31")}, False),  # too soon to answer
+        (utc(MONDAY, "11:30"), {"not_before": NO_SLOTS}, False),
     ],
 )
 def test_is_bookable(start, overrides, expected):
