@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from ..models import WeeklyHours
-from ..models.common import Weekday
+from ..models import ReplyWindow, WeeklyHours
+from ..models.common import Channel, Weekday
+from ..phrases import CHANNEL_LABELS_FOR_COACH
 from ..services.coach_availability import HoursWindow, weekly_hours_overlapping
 from ..timebounds import validate_in_bounds
 
@@ -136,6 +138,62 @@ class BaseWeeklyHoursFormSet(forms.BaseFormSet):
 WeeklyHoursFormSet = forms.formset_factory(WeeklyHoursForm, formset=BaseWeeklyHoursFormSet, extra=3, can_delete=True)
 
 
+# A reply window is about messages: on the phone channel the coach calls the client, but
+# for a window "Phone" says enough.
+REPLY_CHANNEL_LABELS = {**CHANNEL_LABELS_FOR_COACH, Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
+
+
+class ReplyWindowForm(forms.Form):
+    """One reply window: a weekday and times in the coach's zone, optionally only for some
+    of the coach's channels (none ticked: every channel)."""
+
+    weekday = forms.TypedChoiceField(
+        label=_("Day"),
+        coerce=int,
+        choices=[("", "—"), *Weekday.choices],
+        error_messages={"required": _("Choose a day.")},
+    )
+    start = _time_field(_("From"), required_message=_("Give the start time."))
+    end = _time_field(_("Until"), required_message=_("Give the end time."))
+    channels = forms.MultipleChoiceField(
+        label=_("Only for messages by"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every way to talk."),
+        error_messages={"invalid_choice": _("Choose among the ways to talk you offer (in your settings).")},
+    )
+
+    def __init__(self, *args, coach, window: ReplyWindow | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        if window is not None:
+            kwargs.setdefault(
+                "initial",
+                {"weekday": window.weekday, "start": window.start, "end": window.end, "channels": window.channels},
+            )
+        super().__init__(*args, **kwargs)
+        # A channel the coach stopped offering stays visible on its window, so saving never
+        # drops it silently: the service refuses it until it is unticked.
+        offered = set(coach.channels) | set(window.channels if window else [])
+        self.fields["channels"].choices = [
+            (value, REPLY_CHANNEL_LABELS[value]) for value in Channel.values if value in offered
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            try:
+                ReplyWindow(start=start, end=end).clean()
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+    def window_values(self) -> dict:
+        """The fields for reply_window_create/update (services/coach_availability.py)."""
+        data = self.cleaned_data
+        return {"weekday": data["weekday"], "start": data["start"], "end": data["end"], "channels": data["channels"]}
+
+
 class DateOverrideForm(forms.Form):
     date = _date_field(_("Date"), required_message=_("Choose a date."))
     closed = forms.BooleanField(label=_("Closed all day"), required=False)
@@ -179,6 +237,23 @@ class BlockedPeriodForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whole days or times.")},
     )
+    public_note = forms.CharField(
+        label=_("German (also shown when there is no English)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"lang": "de"}),
+        help_text=_(
+            "Clients see it on your booking page and in answers while you are away, e.g. “Seminar in Wien”. "
+            "Without a note they read “away”; the title stays private."
+        ),
+    )
+    public_note_en = forms.CharField(
+        label=_("English"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"lang": "en"}),
+        help_text=_("e.g. “Seminar in Vienna”"),
+    )
     first_day = _date_field(_("First day"))
     last_day = _date_field(_("Last day"), help_text=_("Leave it empty for a single day."))
     start = _datetime_field(_("From"))
@@ -196,6 +271,8 @@ class BlockedPeriodForm(forms.Form):
         if period is not None:
             kwargs["initial"] = {
                 "title": period.title,
+                "public_note": period.public_note,
+                "public_note_en": period.public_note_en,
                 "kind": PeriodKind.DAYS if period.all_day else PeriodKind.TIMES,
                 "first_day": period.first_day,
                 "last_day": period.last_day,
@@ -220,9 +297,10 @@ class BlockedPeriodForm(forms.Form):
     def period_values(self) -> dict:
         """The period's fields for `blocked_period_save` (services/coach_availability.py): days or times, never both."""
         data = self.cleaned_data
+        words = {"title": data["title"], "public_note": data["public_note"], "public_note_en": data["public_note_en"]}
         if data["kind"] == PeriodKind.TIMES:
-            return {"title": data["title"], "start": data["start"], "end": data["end"]}
-        return {"title": data["title"], "first_day": data["first_day"], "last_day": data["last_day"]}
+            return {**words, "start": data["start"], "end": data["end"]}
+        return {**words, "first_day": data["first_day"], "last_day": data["last_day"]}
 
     def decision(self) -> str | None:
         """The coach's choice about the bookings shown: "keep", "cancel", or None before choosing."""

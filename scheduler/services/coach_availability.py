@@ -1,9 +1,11 @@
-"""Writes of the coach's availability: weekly hours, date overrides and blocked periods.
+"""Writes of the coach's availability: weekly hours, reply windows, date overrides and
+blocked periods.
 
 A blocked period over active bookings is never saved behind the coach's back: the
 coach sees those bookings first and decides to keep them or to cancel them, and
 clients are told through their channel (`booking_cancel`)."""
 
+import copy
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -16,7 +18,8 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from ..cache_versions import availability_changed
-from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, WeeklyHours
+from ..models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ReplyWindow, WeeklyHours
+from ..models.common import Weekday
 from ..selectors.coach_availability import blocked_period_collisions
 from .booking import booking_cancel
 
@@ -78,6 +81,62 @@ def _window_label(start: time, end: time) -> str:
     return f"{time_format(start, 'H:i')}–{time_format(end, 'H:i')}"
 
 
+def _reply_windows_share_a_channel(a: Collection[str], b: Collection[str]) -> bool:
+    # No channels named: the window holds for every channel.
+    return not a or not b or bool(set(a) & set(b))
+
+
+def _reply_window_save(window: ReplyWindow) -> ReplyWindow:
+    """Check `window` (the model's clean(): times, known channels), that it names only
+    channels the coach offers and overlaps none of the coach's other windows for a channel
+    in common; then save it. Raises ValidationError per field."""
+    window.full_clean(exclude=["coach"])
+    coach = window.coach
+    if not set(window.channels) <= set(coach.channels):
+        raise ValidationError(
+            {"channels": _("Choose among the ways to talk you offer (in your settings), or none for all.")}
+        )
+    with transaction.atomic():
+        others = coach.reply_windows.select_for_update().filter(weekday=window.weekday).exclude(pk=window.pk)
+        for other in others:
+            if _times_overlap(window.start, window.end, other.start, other.end) and _reply_windows_share_a_channel(
+                window.channels, other.channels
+            ):
+                raise ValidationError(
+                    {
+                        "start": _("This overlaps your reply window %(day)s %(window)s.")
+                        % {"day": Weekday(other.weekday).label, "window": _window_label(other.start, other.end)}
+                    }
+                )
+        window.save()
+        # Reply windows decide which requests can be answered in time, so which slots a type offers.
+        availability_changed()
+    return window
+
+
+def reply_window_create(
+    *, coach: Coach, weekday: int, start: time, end: time, channels: Collection[str] = ()
+) -> ReplyWindow:
+    """A weekly reply window in the coach's zone: when the coach reads and answers, on
+    `channels` (none: every channel). Not bookable. Raises ValidationError per field."""
+    return _reply_window_save(ReplyWindow(coach=coach, weekday=weekday, start=start, end=end, channels=list(channels)))
+
+
+def reply_window_update(
+    *, window: ReplyWindow, weekday: int, start: time, end: time, channels: Collection[str] = ()
+) -> ReplyWindow:
+    """Change a reply window (on a copy: the caller's stays as it was when the change is
+    refused). Raises ValidationError per field."""
+    changed = copy.copy(window)
+    changed.weekday, changed.start, changed.end, changed.channels = weekday, start, end, list(channels)
+    return _reply_window_save(changed)
+
+
+def reply_window_delete(*, window: ReplyWindow) -> None:
+    window.delete()
+    availability_changed()
+
+
 def date_override_create(
     *, coach: Coach, day: date, start: time | None, end: time | None, now: datetime | None = None
 ) -> DateOverride:
@@ -129,6 +188,8 @@ def blocked_period_save(
     coach: Coach,
     period: BlockedPeriod | None,
     title: str,
+    public_note: str = "",
+    public_note_en: str = "",
     first_day: date | None = None,
     last_day: date | None = None,
     start: datetime | None = None,
@@ -139,6 +200,8 @@ def blocked_period_save(
     now: datetime | None = None,
 ) -> BlockedPeriod:
     """Create (`period` None) or change a blocked period: whole days or an exact span.
+    The `title` is the coach's own; clients read the public note (German, English) or,
+    without one, that the coach is away.
 
     The coach decides about the active bookings in the period that have not begun:
     `decided` holds the ids of those the coach was shown; they are kept, or cancelled
@@ -150,6 +213,7 @@ def blocked_period_save(
     now = now or timezone.now()
     period = period or BlockedPeriod(coach=coach)
     period.title = title.strip()
+    period.public_note, period.public_note_en = public_note.strip(), public_note_en.strip()
     period.first_day, period.last_day, period.start, period.end = first_day, last_day, start, end
     period.full_clean(exclude=["coach"])
     span_start, span_end = period.span(coach.zone)

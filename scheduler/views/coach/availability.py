@@ -1,5 +1,5 @@
-"""The coach's availability: weekly hours, date overrides, blocked periods and a preview
-of what clients can book. Times are entered and shown in the coach's zone."""
+"""The coach's availability: weekly hours, reply windows, date overrides, blocked periods
+and a preview of what clients can book. Times are entered and shown in the coach's zone."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ...forms.coach_availability import BlockedPeriodForm, DateOverrideForm, WeeklyHoursFormSet
+from ...forms.coach_availability import (
+    REPLY_CHANNEL_LABELS,
+    BlockedPeriodForm,
+    DateOverrideForm,
+    ReplyWindowForm,
+    WeeklyHoursFormSet,
+)
 from ...selectors.coach_availability import (
     appointment_types_of,
     blocked_periods_upcoming,
@@ -20,7 +26,7 @@ from ...selectors.coach_availability import (
 from ...selectors.coaches import appointment_types_bookable
 from ...services import coach_availability as availability_services
 from ..shared import see_other
-from . import coach_required
+from . import coach_required, form_saved
 
 
 def _render(request, template, context):
@@ -49,6 +55,46 @@ def weekly_hours(request):
         messages.success(request, _("Your weekly hours are saved."))
         return see_other(reverse("coach:availability"))
     return _render(request, "weekly_hours.html", {"formset": formset, "has_types": types.exists()})
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_windows(request):
+    """The coach's reply windows, and a form to add one."""
+    coach = request.coach
+    form = ReplyWindowForm(request.POST if request.method == "POST" else None, coach=coach)
+    if form.is_bound and form_saved(
+        form, lambda: availability_services.reply_window_create(coach=coach, **form.window_values())
+    ):
+        messages.success(request, _("The reply window is saved."))
+        return see_other(reverse("coach:availability_replies"))
+    rows = [
+        {"window": window, "channels": [REPLY_CHANNEL_LABELS[channel] for channel in window.channels]}
+        for window in coach.reply_windows.order_by("weekday", "start")
+    ]
+    return _render(request, "reply_windows.html", {"form": form, "rows": rows})
+
+
+@coach_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_window_edit(request, pk):
+    window = get_object_or_404(request.coach.reply_windows, pk=pk)
+    form = ReplyWindowForm(request.POST if request.method == "POST" else None, coach=request.coach, window=window)
+    if form.is_bound and form_saved(
+        form, lambda: availability_services.reply_window_update(window=window, **form.window_values())
+    ):
+        messages.success(request, _("The reply window is saved."))
+        return see_other(reverse("coach:availability_replies"))
+    return _render(request, "reply_window_form.html", {"form": form, "window": window})
+
+
+@coach_required
+@require_POST
+def reply_window_delete(request, pk):
+    window = get_object_or_404(request.coach.reply_windows, pk=pk)
+    availability_services.reply_window_delete(window=window)
+    messages.success(request, _("The reply window is deleted."))
+    return see_other(reverse("coach:availability_replies"))
 
 
 @coach_required
@@ -153,6 +199,9 @@ def preview(request):
 
 urlpatterns = [
     path("", weekly_hours, name="availability"),
+    path("replies/", reply_windows, name="availability_replies"),
+    path("replies/<int:pk>/", reply_window_edit, name="availability_reply_edit"),
+    path("replies/<int:pk>/delete/", reply_window_delete, name="availability_reply_delete"),
     path("dates/", date_overrides, name="availability_overrides"),
     path("dates/<int:pk>/delete/", date_override_delete, name="availability_override_delete"),
     path("blocked/", blocked_periods, name="availability_blocked"),

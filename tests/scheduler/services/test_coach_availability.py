@@ -3,7 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
+from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
 from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
 from scheduler.services.coach_availability import (
     BlockedPeriodCollides,
@@ -12,6 +14,9 @@ from scheduler.services.coach_availability import (
     blocked_period_save,
     date_override_create,
     date_override_delete,
+    reply_window_create,
+    reply_window_delete,
+    reply_window_update,
     weekly_hours_overlapping,
     weekly_hours_replace,
 )
@@ -265,3 +270,115 @@ def test_blocked_period_delete(coach):
     period = BlockedPeriodFactory(coach=coach, first_day=SEMINAR_DAY, last_day=SEMINAR_DAY)
     blocked_period_delete(period=period)
     assert not BlockedPeriod.objects.exists()
+
+
+# --- reply windows ------------------------------------------------------------------
+
+
+def test_several_reply_windows_a_day_each_for_some_channels():
+    coach = CoachFactory()
+    morning = reply_window_create(coach=coach, weekday=0, start=time(8), end=time(9))
+    evening = reply_window_create(coach=coach, weekday=0, start=time(18), end=time(19), channels=["whatsapp", "email"])
+    # Another window at the same time as the evening one, for a channel it does not serve.
+    threema = reply_window_create(coach=coach, weekday=0, start=time(18), end=time(18, 30), channels=["threema"])
+    assert list(coach.reply_windows.values_list("pk", flat=True)) == [morning.pk, evening.pk, threema.pk]
+    evening.refresh_from_db()
+    assert evening.channels == ["email", "whatsapp"]  # checked and put in order by the model
+    assert morning.channels == []  # every channel
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"start": time(9), "end": time(8)}, "end", "The end must be after the start."),
+        ({"start": time(8), "end": time(8)}, "end", "The end must be after the start."),
+        ({"channels": ["fax"]}, "channels", "Choose channels from the list"),
+        ({"start": time(8, 30), "end": time(9, 30)}, "start", "This overlaps your reply window Monday 08:00–09:00."),
+        ({"channels": ["email"]}, "start", "This overlaps your reply window Monday 08:00–09:00."),
+    ],
+)
+def test_a_wrong_reply_window_is_refused_at_its_field_and_nothing_is_saved(values, field, message):
+    coach = CoachFactory()
+    reply_window_create(coach=coach, weekday=0, start=time(8), end=time(9))
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        reply_window_create(coach=coach, **{"weekday": 0, "start": time(8), "end": time(9), **values})
+    assert any(message in text for text in caught.value.message_dict[field])
+    assert coach.reply_windows.count() == 1
+
+
+def test_overlapping_reply_windows_for_different_channels_and_back_to_back_ones_are_fine():
+    coach = CoachFactory()
+    reply_window_create(coach=coach, weekday=2, start=time(8), end=time(9), channels=["email"])
+    reply_window_create(coach=coach, weekday=2, start=time(8), end=time(9), channels=["threema"])
+    reply_window_create(coach=coach, weekday=2, start=time(9), end=time(10))
+    reply_window_create(coach=coach, weekday=3, start=time(8), end=time(9))  # another day
+    assert coach.reply_windows.count() == 4
+
+
+def test_a_reply_window_names_only_channels_the_coach_offers():
+    coach = CoachFactory(channels=["email", "phone"])
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        reply_window_create(coach=coach, weekday=0, start=time(8), end=time(9), channels=["threema"])
+    assert "ways to talk you offer" in caught.value.message_dict["channels"][0]
+    assert not coach.reply_windows.exists()
+
+
+def test_update_changes_the_window_and_a_refused_change_leaves_it_as_it_was():
+    coach = CoachFactory()
+    reply_window_create(coach=coach, weekday=4, start=time(8), end=time(9))
+    window = reply_window_create(coach=coach, weekday=4, start=time(12), end=time(13))
+    changed = reply_window_update(window=window, weekday=4, start=time(9), end=time(10), channels=["email"])
+    window.refresh_from_db()
+    assert (window.start, window.end, window.channels) == (time(9), time(10), ["email"])
+    assert (changed.start, changed.end, changed.channels) == (time(9), time(10), ["email"])
+    # Its own old time is no overlap; another window's is.
+    window = reply_window_update(window=window, weekday=4, start=time(9), end=time(10, 30), channels=["email"])
+    with pytest.raises(ValidationError):
+        reply_window_update(window=window, weekday=4, start=time(8, 30), end=time(10), channels=[])
+    assert (window.start, window.end, window.channels) == (time(9), time(10, 30), ["email"])
+    window.refresh_from_db()
+    assert (window.start, window.end, window.channels) == (time(9), time(10, 30), ["email"])
+
+
+def test_reply_window_writes_change_the_availability_version():
+    # Reply windows decide which times a request can be answered in, so the offered slots.
+    coach = CoachFactory()
+    before = versions_current([AVAILABILITY_VERSION_KEY])
+    window = reply_window_create(coach=coach, weekday=0, start=time(8), end=time(9))
+    after_create = versions_current([AVAILABILITY_VERSION_KEY])
+    assert after_create != before
+    reply_window_update(window=window, weekday=1, start=time(8), end=time(9))
+    after_update = versions_current([AVAILABILITY_VERSION_KEY])
+    assert after_update != after_create
+    reply_window_delete(window=window)
+    assert versions_current([AVAILABILITY_VERSION_KEY]) != after_update
+    assert not coach.reply_windows.exists()
+
+
+# --- public notes of blocked periods --------------------------------------------------
+
+
+def test_a_blocked_period_keeps_its_public_notes_and_its_private_title():
+    coach = CoachFactory()
+    period = blocked_period_save(
+        coach=coach,
+        period=None,
+        title=" Seminar Wien (Kunde X) ",
+        public_note=" Seminar in Wien ",
+        public_note_en="Seminar in Vienna",
+        first_day=SEMINAR_DAY,
+        last_day=SEMINAR_DAY,
+        now=NOW,
+    )
+    period.refresh_from_db()
+    assert (period.title, period.public_note, period.public_note_en) == (
+        "Seminar Wien (Kunde X)",
+        "Seminar in Wien",
+        "Seminar in Vienna",
+    )
+    # Without notes, clients read that the coach is away.
+    period = blocked_period_save(
+        coach=coach, period=period, title="Seminar", first_day=SEMINAR_DAY, last_day=SEMINAR_DAY, now=NOW
+    )
+    period.refresh_from_db()
+    assert (period.public_note, period.public_note_en) == ("", "")

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
+from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, ReplyWindow, WeeklyHours
 from scheduler.selectors.slots import slots_bookable
 from tests.factories import (
     AppointmentTypeFactory,
@@ -54,6 +54,7 @@ def field_errors(response, field):
 
 PAGES = [
     ("coach:availability", {}),
+    ("coach:availability_replies", {}),
     ("coach:availability_overrides", {}),
     ("coach:availability_blocked", {}),
     ("coach:availability_blocked_create", {}),
@@ -526,3 +527,165 @@ def test_preview_falls_back_to_the_first_type_and_never_shows_another_coachs(coa
 def test_preview_without_types_says_so(coach_client):
     response = coach_client.get(reverse("coach:availability_preview"))
     assert "You have no bookable appointment types yet" in response.text
+
+
+# --- reply windows ------------------------------------------------------------------
+
+REPLIES = "/coach/availability/replies/"
+
+
+def reply_window(coach, weekday=0, start=(8,), end=(9,), channels=()):
+    return ReplyWindow.objects.create(
+        coach=coach, weekday=weekday, start=time(*start), end=time(*end), channels=list(channels)
+    )
+
+
+def test_the_reply_windows_page_explains_they_are_no_bookable_times(coach_client, coach):
+    response = coach_client.get(REPLIES)
+    page = response.text
+    assert "when you read and answer messages and requests" in page
+    assert "They are not times clients can book" in page
+    assert "A request is answered by the end of your first reply window" in page
+    assert "You have no reply windows yet." in page
+    assert 'href="/coach/availability/replies/" aria-current="page"' in page
+
+
+def test_add_several_reply_windows_on_one_day(coach_client, coach):
+    for start, end in [("08:00", "09:00"), ("17:30", "18:15")]:
+        response = coach_client.post(REPLIES, {"weekday": "2", "start": start, "end": end})
+        assert response.status_code == 303 and response["Location"] == REPLIES
+    windows = list(coach.reply_windows.values_list("weekday", "start", "end", "channels"))
+    assert windows == [(2, time(8), time(9), []), (2, time(17, 30), time(18, 15), [])]
+    page = coach_client.get(REPLIES).text
+    assert "The reply window is saved." in page
+    assert page.count("Wednesday") >= 2 and "08:00–09:00" in page and "17:30–18:15" in page
+    assert "every way" in page
+
+
+def test_a_reply_window_only_for_some_channels(coach_client, coach):
+    coach.channels = ["email", "threema", "whatsapp"]
+    coach.save()
+    form = coach_client.get(REPLIES).text
+    assert 'name="channels" value="threema"' in form and 'name="channels" value="phone"' not in form
+    response = coach_client.post(
+        REPLIES, {"weekday": "0", "start": "08:00", "end": "09:00", "channels": ["whatsapp", "email"]}
+    )
+    assert response.status_code == 303
+    assert coach.reply_windows.get().channels == ["email", "whatsapp"]
+    page = coach_client.get(REPLIES).text
+    assert "E-mail, WhatsApp" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"weekday": ""}, "weekday", "Choose a day."),
+        ({"weekday": "7"}, "weekday", "Select a valid choice"),
+        ({"start": ""}, "start", "Give the start time."),
+        ({"end": "8:61"}, "end", "Give a time like 09:30."),
+        ({"start": "10:00", "end": "09:00"}, "end", "The end must be after the start."),
+        ({"channels": ["fax"]}, "channels", "Choose among the ways to talk you offer"),
+        ({"start": "08:30", "end": "09:30"}, "start", "This overlaps your reply window Monday 08:00–09:00."),
+    ],
+)
+def test_a_wrong_reply_window_is_refused_at_its_field(coach_client, coach, data, field, message):
+    reply_window(coach)
+    # Each case differs from the stored Monday 08:00–09:00 in the one field it tests.
+    response = coach_client.post(REPLIES, {"weekday": "0", "start": "08:00", "end": "09:00", **data})
+    assert response.status_code == 200
+    assert any(message in error for error in field_errors(response, field))
+    assert coach.reply_windows.count() == 1
+
+
+def test_a_channel_the_coach_no_longer_offers_stays_visible_and_must_be_unticked(coach_client, coach):
+    window = reply_window(coach, channels=["threema"])
+    coach.channels = ["email"]
+    coach.save()
+    url = reverse("coach:availability_reply_edit", args=[window.pk])
+    assert 'value="threema" id="id_channels_1" checked' in coach_client.get(url).text
+    response = coach_client.post(url, {"weekday": "0", "start": "08:00", "end": "09:30", "channels": ["threema"]})
+    assert response.status_code == 200
+    assert "Choose among the ways to talk you offer" in field_errors(response, "channels")[0]
+    response = coach_client.post(url, {"weekday": "0", "start": "08:00", "end": "09:30"})
+    assert response.status_code == 303
+    window.refresh_from_db()
+    assert (window.end, window.channels) == (time(9, 30), [])
+
+
+def test_edit_and_delete_a_reply_window(coach_client, coach):
+    window = reply_window(coach, weekday=4, start=(7, 45), end=(8, 30), channels=["email"])
+    url = reverse("coach:availability_reply_edit", args=[window.pk])
+    response = coach_client.get(url)
+    assert response.status_code == 200
+    assert 'value="07:45"' in response.text and 'value="08:30"' in response.text
+    assert response.context["form"]["weekday"].value() == 4
+    response = coach_client.post(url, {"weekday": "3", "start": "16:00", "end": "17:00"})
+    assert response.status_code == 303
+    window.refresh_from_db()
+    assert (window.weekday, window.start, window.end, window.channels) == (3, time(16), time(17), [])
+    delete = reverse("coach:availability_reply_delete", args=[window.pk])
+    assert coach_client.get(delete).status_code == 405
+    response = coach_client.post(delete)
+    assert response.status_code == 303
+    assert not ReplyWindow.objects.exists()
+    assert "The reply window is deleted." in coach_client.get(REPLIES).text
+
+
+def test_another_coachs_reply_window_is_404_and_never_shown(coach_client, coach):
+    other = reply_window(CoachFactory(), start=(6, 15), end=(6, 45))
+    edit = reverse("coach:availability_reply_edit", args=[other.pk])
+    assert coach_client.get(edit).status_code == 404
+    assert coach_client.post(edit, {"weekday": "1", "start": "10:00", "end": "11:00"}).status_code == 404
+    assert coach_client.post(reverse("coach:availability_reply_delete", args=[other.pk])).status_code == 404
+    other.refresh_from_db()
+    assert (other.weekday, other.start) == (0, time(6, 15))
+    assert "06:15" not in coach_client.get(REPLIES).text
+
+
+def test_reply_windows_are_entered_and_shown_in_the_coachs_zone(coach_client, coach):
+    coach.time_zone = "America/New_York"
+    coach.save()
+    response = coach_client.post(REPLIES, {"weekday": "1", "start": "07:00", "end": "08:00"})
+    assert response.status_code == 303
+    window = coach.reply_windows.get()
+    # Wall-clock times of the coach's zone, stored as typed (the engine follows the zone across DST).
+    assert (window.start, window.end) == (time(7), time(8))
+    page = coach_client.get(REPLIES).text
+    assert "07:00–08:00" in page and "America/New_York" in page
+    edit = coach_client.get(reverse("coach:availability_reply_edit", args=[window.pk])).text
+    assert "America/New_York" in edit and 'value="07:00"' in edit
+
+
+# --- what clients read of a blocked period ----------------------------------------------
+
+
+def test_a_blocked_period_takes_public_notes_in_german_and_english(coach_client, coach):
+    form = coach_client.get(reverse("coach:availability_blocked_create")).text
+    assert "Without a note they read “away”; the title stays private." in form
+    assert "German (also shown when there is no English)" in form
+    response = coach_client.post(
+        reverse("coach:availability_blocked_create"),
+        {
+            "title": "Seminar Wien (Kunde X)",
+            "public_note": "Seminar in Wien",
+            "public_note_en": "Seminar in Vienna",
+            "kind": "days",
+            "first_day": ahead(3),
+        },
+    )
+    assert response.status_code == 303
+    period = BlockedPeriod.objects.get()
+    assert (period.title, period.public_note, period.public_note_en) == (
+        "Seminar Wien (Kunde X)",
+        "Seminar in Wien",
+        "Seminar in Vienna",
+    )
+    listed = coach_client.get(reverse("coach:availability_blocked")).text
+    assert "Seminar in Wien" in listed and "Seminar in Vienna" in listed
+    edit = coach_client.get(reverse("coach:availability_blocked_edit", args=[period.pk]))
+    assert edit.context["form"]["public_note_en"].value() == "Seminar in Vienna"
+
+
+def test_a_blocked_period_without_a_note_is_listed_as_away(coach_client, coach):
+    BlockedPeriodFactory(coach=coach, title="Privat", first_day=ahead(2), last_day=ahead(2))
+    assert ">away</span>" in coach_client.get(reverse("coach:availability_blocked")).text
