@@ -58,7 +58,17 @@ def _cap_field(*, label, max_value: int, help_text) -> forms.IntegerField:
 
 
 class AppointmentTypeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Clients see it, e.g. “First talk”."))
+    # Name and description in German (every reader's fallback) and English; the template
+    # groups each pair under a legend.
+    name = forms.CharField(
+        label=_("German (also shown when there is no English)"),
+        max_length=120,
+        help_text=_("Clients see it, e.g. “First talk”."),
+        widget=forms.TextInput(attrs={"lang": "de"}),
+    )
+    name_en = forms.CharField(
+        label=_("English"), max_length=120, required=False, widget=forms.TextInput(attrs={"lang": "en"})
+    )
     slug = forms.SlugField(
         label=_("Address"),
         max_length=60,
@@ -67,7 +77,13 @@ class AppointmentTypeForm(forms.Form):
         error_messages={"invalid": _("Use only letters, digits and hyphens, e.g. first-talk.")},
     )
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("German (also shown when there is no English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "de"}),
+        max_length=2000,
+    )
+    description_en = forms.CharField(
+        label=_("English"), required=False, widget=forms.Textarea(attrs={"rows": 3, "lang": "en"}), max_length=2000
     )
     duration = DurationInUnitsField(unit=MINUTE, label=_("Duration (minutes)"), min_value=5, max_value=24 * 60)
     slot_step = DurationInUnitsField(
@@ -104,6 +120,15 @@ class AppointmentTypeForm(forms.Form):
     )
     approval = forms.ChoiceField(
         label=_("Your approval needed"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
+    )
+    answer_lead = DurationInUnitsField(
+        unit=HOUR,
+        label=_("Answer requests at least this long before the appointment (hours)"),
+        max_value=30 * 24,
+        help_text=_(
+            "Requests are answered by the end of your first reply window that ends at least this long before the "
+            "appointment. A time with no such window is not offered for requests."
+        ),
     )
     address_confirmation = forms.ChoiceField(
         label=_("The client confirms their address first"),
@@ -144,6 +169,7 @@ class AppointmentTypeForm(forms.Form):
                 "slot_step",
                 "buffer_before",
                 "buffer_after",
+                "answer_lead",
             ):
                 self.initial.setdefault(name, AppointmentType._meta.get_field(name).get_default())
             self.initial.setdefault("reminders", AppointmentType._meta.get_field("reminders").get_default())

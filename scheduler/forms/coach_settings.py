@@ -10,7 +10,6 @@ from ..models.coach import MAX_NOTE_LENGTH, NOTE_LANGUAGES
 from ..models.common import Channel, validate_time_zone
 from ..phrases import CHANNEL_LABELS_FOR_COACH, channel_privacy_note_default
 from ..validators import normalize_phone, normalize_threema_id, parse_openpgp_key
-from .appointment_types import HOUR, DurationInUnitsField
 from .booking import time_zone_groups
 
 
@@ -42,27 +41,48 @@ class CoachProfileForm(forms.Form):
     address_form = forms.ChoiceField(
         label=_("In German, address clients as"), choices=Coach.AddressForm.choices, widget=forms.RadioSelect
     )
+    # The coach's own words in German (every reader's fallback) and English; the template
+    # groups each pair under a legend that names what it is.
     policy = forms.CharField(
-        label=_("Your contact policy"),
+        label=_("German (also shown when there is no English)"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Shown at the top of your booking page."),
+        widget=forms.Textarea(attrs={"rows": 5, "lang": "de"}),
+        help_text=_(
+            "Shown at the top of your booking page and in the automatic answer to a message outside a booking."
+        ),
+    )
+    policy_en = forms.CharField(
+        label=_("English"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5, "lang": "en"})
+    )
+    reply_note = forms.CharField(
+        label=_("German (also shown when there is no English)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"lang": "de"}),
+        help_text=_(
+            "Shown beside your reply windows on your booking page. The windows themselves are under "
+            "Availability → Reply windows."
+        ),
+    )
+    reply_note_en = forms.CharField(
+        label=_("English"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"lang": "en"}),
+        help_text=_("e.g. “Urgent matters: please book a short call.”"),
     )
     minimum_message_length = forms.IntegerField(
         label=_("Minimum length of the client's personal message (characters)"), min_value=1, max_value=2000
     )
-    reply_windows = forms.CharField(
-        label=_("When you answer messages"),
-        required=False,
-        max_length=200,
-        help_text=_("Shown on your booking page, e.g. “Tue and Thu 17–18h”."),
-    )
-    answer_requests_before = DurationInUnitsField(
-        unit=HOUR,
-        label=_("Answer booking requests at the latest (hours before the appointment)"),
-        max_value=30 * 24,
-        help_text=_("A request you have not answered by then expires and frees its time."),
+    contact_answer_days = forms.IntegerField(
+        label=_("Answer messages outside a booking automatically at most once per sender every (days)"),
+        min_value=1,
+        max_value=90,
+        help_text=_(
+            "Someone who writes to your Threema ID or WhatsApp number about no booking gets your contact policy, "
+            "your next reply window and the link to book; the message is kept for you."
+        ),
     )
     privacy_text = forms.CharField(
         label=_("Your privacy notice"),

@@ -17,7 +17,8 @@ from ..models import AppointmentType, Coach
 
 @dataclass(frozen=True)
 class AppointmentTypeData:
-    """Everything a coach sets on a type. An empty `slug` is made from the name."""
+    """Everything a coach sets on a type. An empty `slug` is made from the (German) name;
+    the English name and description are optional (German is every reader's fallback)."""
 
     name: str
     slug: str
@@ -34,6 +35,9 @@ class AppointmentTypeData:
     allowed_channels: list[str]
     reminders: list[int]
     address_confirmation: str = AppointmentType.AddressConfirmation.REQUESTS
+    name_en: str = ""
+    description_en: str = ""
+    answer_lead: timedelta = timedelta(hours=12)
 
 
 def _slug_taken_error() -> ValidationError:

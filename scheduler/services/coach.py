@@ -1,7 +1,6 @@
 """Writes of coaches: creating one, their profile, key, channels and feeds."""
 
 import copy
-from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -90,13 +89,16 @@ def coach_profile_update(
     language: str,
     address_form: str,
     policy: str,
-    reply_windows: str,
+    policy_en: str,
+    reply_note: str,
+    reply_note_en: str,
     minimum_message_length: int,
-    answer_requests_before: timedelta,
+    contact_answer_days: int,
     retention_months: int,
     privacy_text: str,
 ) -> Coach:
-    """Change the coach's own settings; returns the changed coach.
+    """Change the coach's own settings; returns the changed coach. The policy and the note
+    on the reply windows come in German (the fallback every reader gets) and English.
 
     Raises ValidationError per field (a taken or reserved address, an unknown zone, …)
     and changes nothing then."""
@@ -106,10 +108,12 @@ def coach_profile_update(
         "time_zone": time_zone,
         "language": language,
         "address_form": address_form,
-        "policy": policy,
-        "reply_windows": reply_windows,
+        "policy": policy.strip(),
+        "policy_en": policy_en.strip(),
+        "reply_note": reply_note.strip(),
+        "reply_note_en": reply_note_en.strip(),
         "minimum_message_length": minimum_message_length,
-        "answer_requests_before": answer_requests_before,
+        "contact_answer_days": contact_answer_days,
         "retention_months": retention_months,
         "privacy_text": privacy_text.strip(),
     }

@@ -69,9 +69,11 @@ def profile_data(coach, **overrides) -> dict:
         "language": coach.language,
         "address_form": coach.address_form,
         "policy": coach.policy,
-        "reply_windows": coach.reply_windows,
+        "policy_en": coach.policy_en,
+        "reply_note": coach.reply_note,
+        "reply_note_en": coach.reply_note_en,
         "minimum_message_length": str(coach.minimum_message_length),
-        "answer_requests_before": "0",
+        "contact_answer_days": str(coach.contact_answer_days),
         "retention_months": str(coach.retention_months),
     }
     data.update(overrides)
@@ -82,8 +84,10 @@ def type_data(**overrides) -> dict:
     """The form of an appointment type (/coach/types/…), filled in (None leaves a field out)."""
     data = {
         "name": "Erstgespräch",
+        "name_en": "First talk",
         "slug": "",
         "description": "Wir lernen uns kennen.",
+        "description_en": "We get to know each other.",
         "duration": "45",
         "slot_step": "15",
         "buffer_before": "5",
@@ -93,6 +97,7 @@ def type_data(**overrides) -> dict:
         "daily_cap": "3",
         "weekly_cap": "10",
         "approval": "new_clients",
+        "answer_lead": "12",
         "address_confirmation": "requests",
         "allowed_channels": ["email", "threema"],
         "reminders": ["1440", "60"],

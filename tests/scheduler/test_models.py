@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
-from scheduler.models import BlockedPeriod, DateOverride, WeeklyHours
+from scheduler.models import AppointmentType, BlockedPeriod, Coach, DateOverride, ReplyWindow, WeeklyHours
 from scheduler.models.common import new_token
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
 from tests.helpers import BERLIN
@@ -98,3 +99,43 @@ def test_booking_span_must_cover_the_booking():
     booking.blocked_start = booking.start + timedelta(minutes=5)
     with pytest.raises(IntegrityError), transaction.atomic():
         booking.save()
+
+
+def test_reply_window_end_after_start_and_known_channels_in_order():
+    coach = CoachFactory()
+    assert "end" in errors_of(ReplyWindow(coach=coach, weekday=0, start=time(9), end=time(8)))
+    assert "channels" in errors_of(ReplyWindow(coach=coach, weekday=0, start=time(8), end=time(9), channels=["fax"]))
+    window = ReplyWindow(coach=coach, weekday=0, start=time(8), end=time(9), channels=["whatsapp", "email"])
+    window.full_clean()
+    assert window.channels == ["email", "whatsapp"]  # in the order of Channel
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReplyWindow.objects.create(coach=coach, weekday=0, start=time(9), end=time(9))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "english"), ("en-gb", "english"), ("de", "german"), ("de-du", "german"), ("fr", "german")],
+)
+def test_the_coachs_words_are_read_in_the_readers_language_with_german_as_fallback(language, expected):
+    coach = Coach(policy="Richtlinie", policy_en="Policy", reply_note="Notiz", reply_note_en="Note")
+    kind = AppointmentType(name="Erstgespräch", name_en="First talk", description="Kennenlernen", description_en="Meet")
+    period = BlockedPeriod(public_note="Seminar in Wien", public_note_en="Seminar in Vienna")
+    words = {
+        "german": ["Richtlinie", "Notiz", "Erstgespräch", "Kennenlernen", "Seminar in Wien"],
+        "english": ["Policy", "Note", "First talk", "Meet", "Seminar in Vienna"],
+    }
+    with translation.override(language):
+        read = [coach.local_policy, coach.local_reply_note, kind.local_name, kind.local_description, period.local_note]
+    assert read == words[expected]
+
+
+def test_without_english_words_an_english_reader_reads_the_german():
+    coach = Coach(policy="Richtlinie", reply_note="Notiz")
+    kind = AppointmentType(name="Erstgespräch", description="Kennenlernen")
+    period = BlockedPeriod(public_note="Seminar in Wien")
+    with translation.override("en"):
+        read = [coach.local_policy, coach.local_reply_note, kind.local_name, kind.local_description, period.local_note]
+    assert read == ["Richtlinie", "Notiz", "Erstgespräch", "Kennenlernen", "Seminar in Wien"]
+    # No note at all: nothing to read (clients are told "away" by the page or message).
+    with translation.override("en"):
+        assert BlockedPeriod(public_note_en="").local_note == ""

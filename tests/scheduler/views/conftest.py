@@ -13,7 +13,8 @@ def anna(db):
         display_name="Anna Beispiel",
         time_zone="Europe/Berlin",
         policy="Ich nehme keine Anrufe ohne Termin an.",
-        reply_windows="Tue and Thu 17–18h",
+        reply_note="Dringendes bitte als kurzes Gespräch buchen.",
+        reply_note_en="Urgent matters: please book a short talk.",
         minimum_message_length=30,
         user__email="anna.private@example.org",
     )

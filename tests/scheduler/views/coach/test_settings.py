@@ -1,5 +1,6 @@
 """The coach's settings in the workspace (/coach/settings/) and what clients see of them."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,10 +114,12 @@ def test_profile_update_saves_every_field(coach_client, coach):
             time_zone="America/New_York",
             language="en",
             address_form="du",
-            policy="Keine Anrufe ohne Termin.",
-            reply_windows="Di und Do 17–18 Uhr",
+            policy=" Keine Anrufe ohne Termin. ",
+            policy_en="No calls without an appointment.",
+            reply_note="Dringendes bitte als Telefonat buchen.",
+            reply_note_en="Urgent matters: please book a call.",
             minimum_message_length="50",
-            answer_requests_before="12",
+            contact_answer_days="3",
             retention_months="6",
         ),
     )
@@ -124,12 +127,47 @@ def test_profile_update_saves_every_field(coach_client, coach):
     coach.refresh_from_db()
     assert (coach.display_name, coach.slug, coach.time_zone) == ("Anna Beispiel", "anna-b", "America/New_York")
     assert (coach.language, coach.address_form) == ("en", "du")
-    assert coach.policy == "Keine Anrufe ohne Termin." and coach.reply_windows == "Di und Do 17–18 Uhr"
+    assert (coach.policy, coach.policy_en) == ("Keine Anrufe ohne Termin.", "No calls without an appointment.")
+    assert (coach.reply_note, coach.reply_note_en) == (
+        "Dringendes bitte als Telefonat buchen.",
+        "Urgent matters: please book a call.",
+    )
     assert coach.minimum_message_length == 50
-    assert coach.answer_requests_before == timedelta(hours=12)
+    assert coach.contact_answer_days == 3
     assert coach.retention_months == 6
-    page = text(coach_client.get(f"/{coach.slug}/"))
-    assert "Keine Anrufe ohne Termin." in page and "Di und Do 17–18 Uhr" in page
+
+
+def test_the_policy_and_reply_note_are_edited_in_german_and_english(coach_client, coach):
+    coach.policy, coach.policy_en = "Keine Anrufe ohne Termin.", "No calls without an appointment."
+    coach.reply_note, coach.reply_note_en = "Dringendes bitte buchen.", "Urgent matters: please book."
+    coach.save()
+    response = coach_client.get(SETTINGS)
+    page = text(response)
+    assert input_value(response, "reply_note") == "Dringendes bitte buchen."
+    assert input_value(response, "reply_note_en") == "Urgent matters: please book."
+    assert re.search(r">\s*Keine Anrufe ohne Termin.</textarea>", page)
+    assert re.search(r">\s*No calls without an appointment.</textarea>", page)
+    assert re.search(r'<textarea name="policy"[^>]* lang="de"', page)
+    assert re.search(r'<textarea name="policy_en"[^>]* lang="en"', page)
+    assert "German (also shown when there is no English)" in page and "Your contact policy" in page
+    assert "Note on your reply windows" in page
+    # The removed free-text fields are gone from the form.
+    assert 'name="reply_windows"' not in page and 'name="answer_requests_before"' not in page
+
+
+def test_english_visitors_read_the_english_policy_and_german_visitors_the_german(client, coach):
+    coach.policy, coach.policy_en = "Bitte erst buchen, ich rufe nicht zurück.", "Please book first; I return no calls."
+    coach.save()
+    english = text(client.get(f"/{coach.slug}/", headers={"accept-language": "en"}))
+    assert "Please book first; I return no calls." in english and "Bitte erst buchen" not in english
+    german = text(client.get(f"/{coach.slug}/", headers={"accept-language": "de"}))
+    assert "Bitte erst buchen, ich rufe nicht zurück." in german and "Please book first" not in german
+
+
+def test_without_an_english_policy_english_visitors_read_the_german(client, coach):
+    coach.policy, coach.policy_en = "Keine Anrufe ohne Termin.", ""
+    coach.save()
+    assert "Keine Anrufe ohne Termin." in text(client.get(f"/{coach.slug}/"))
 
 
 def test_a_taken_slug_is_an_error_at_the_slug_and_keeps_what_was_typed(coach_client, coach):
@@ -164,7 +202,8 @@ def test_an_unknown_time_zone_is_an_error_at_the_zone(coach_client, coach):
     [
         ("minimum_message_length", "0"),
         ("retention_months", "0"),
-        ("answer_requests_before", "-1"),
+        ("contact_answer_days", "0"),
+        ("contact_answer_days", "91"),
         ("display_name", ""),
     ],
 )

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from scheduler.models import AppointmentType
-from tests.factories import AppointmentTypeFactory, CoachFactory, UserFactory
+from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, UserFactory
 from tests.scheduler.pages import error_at, input_value, text, type_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
@@ -96,6 +97,8 @@ def test_create_makes_the_slug_from_the_name_and_stores_human_units(coach_client
     assert created.approval == "new_clients"
     assert created.allowed_channels == ["email", "threema"]
     assert created.reminders == [1440, 60]
+    assert (created.name_en, created.description_en) == ("First talk", "We get to know each other.")
+    assert created.answer_lead == timedelta(hours=12)
     assert created.order == 5 and created.active
     assert "“Erstgespräch” is saved." in text(coach_client.get(reverse("coach:types")))
 
@@ -105,6 +108,8 @@ def test_the_new_type_form_starts_with_the_defaults(coach_client, coach):
     assert response.status_code == 200
     assert input_value(response, "minimum_notice") == "2"
     assert input_value(response, "horizon") == "180"
+    assert input_value(response, "answer_lead") == "12"
+    assert input_value(response, "name_en") is None  # empty, and optional
     assert checked_values(response, "allowed_channels") == {"phone", "email", "threema", "whatsapp"}
     assert checked_values(response, "reminders") == {"1440", "60"}
     assert "1 week before" in text(response) and "15 minutes before" in text(response)
@@ -161,7 +166,16 @@ def test_only_the_coachs_own_channels_are_offered(coach_client, coach):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("duration", "0"), ("duration", "zehn"), ("horizon", "0"), ("slot_step", ""), ("daily_cap", "0")],
+    [
+        ("duration", "0"),
+        ("duration", "zehn"),
+        ("horizon", "0"),
+        ("slot_step", ""),
+        ("daily_cap", "0"),
+        ("answer_lead", "-1"),
+        ("answer_lead", ""),
+        ("answer_lead", str(30 * 24 + 1)),
+    ],
 )
 def test_bad_numbers_are_errors_at_their_field(coach_client, coach, field, value):
     response = coach_client.post(reverse("coach:type_create"), type_data(**{field: value}))
@@ -252,3 +266,75 @@ def test_reorder_changes_the_order_on_the_public_page(client, coach):
         ("a", 1),
         ("b", 2),
     ]
+
+
+# --- the type's words in German and English ---------------------------------------
+
+
+def test_name_and_description_are_edited_in_german_and_english(coach_client, coach):
+    AppointmentTypeFactory(
+        coach=coach,
+        slug="kurz",
+        name="Kurzgespräch",
+        name_en="Short talk",
+        description="Eine Viertelstunde.",
+        description_en="A quarter of an hour.",
+        answer_lead=timedelta(hours=36),
+    )
+    response = coach_client.get(reverse("coach:type_edit", args=["kurz"]))
+    page = text(response)
+    assert input_value(response, "name") == "Kurzgespräch"
+    assert input_value(response, "name_en") == "Short talk"
+    assert re.search(r">\s*A quarter of an hour.</textarea>", page)
+    assert input_value(response, "answer_lead") == "36"
+    assert "German (also shown when there is no English)" in page and "English" in page
+    assert "first reply window that ends at least this long before the appointment" in page
+    assert re.search(r'<input type="text" name="name_en"[^>]* lang="en"', page)
+
+    response = coach_client.post(
+        reverse("coach:type_edit", args=["kurz"]),
+        type_data(name="Kurzgespräch", slug="kurz", name_en="", description_en="", answer_lead="0"),
+    )
+    assert response.status_code == 303
+    kind = AppointmentType.objects.get(coach=coach, slug="kurz")
+    assert (kind.name_en, kind.description_en, kind.answer_lead) == ("", "", timedelta(0))
+
+
+@pytest.fixture
+def bilingual(coach):
+    return AppointmentTypeFactory(
+        coach=coach,
+        slug="erst",
+        name="Erstgespräch",
+        name_en="First talk",
+        description="Wir lernen uns kennen.",
+        description_en="We get to know each other.",
+    )
+
+
+def test_an_english_visitor_reads_the_types_english_name_and_description(client, bilingual):
+    page = text(client.get(f"/{bilingual.coach.slug}/erst/", headers={"accept-language": "en"}))
+    assert "<h1>First talk</h1>" in page and "<title>First talk ·" in page
+    assert "We get to know each other." in page
+    assert "Erstgespräch" not in page and "Wir lernen uns kennen." not in page
+
+
+def test_a_german_visitor_reads_the_types_german_name_and_description(client, bilingual):
+    page = text(client.get(f"/{bilingual.coach.slug}/erst/", headers={"accept-language": "de"}))
+    assert "<h1>Erstgespräch</h1>" in page and "<title>Erstgespräch ·" in page
+    assert "Wir lernen uns kennen." in page
+    assert "First talk" not in page and "We get to know each other." not in page
+
+
+def test_without_english_words_an_english_visitor_reads_the_german(client, coach):
+    AppointmentTypeFactory(coach=coach, slug="nur", name="Nur Deutsch", description="Nur auf Deutsch beschrieben.")
+    page = text(client.get(f"/{coach.slug}/nur/", headers={"accept-language": "en"}))
+    assert "<h1>Nur Deutsch</h1>" in page and "Nur auf Deutsch beschrieben." in page
+
+
+def test_the_clients_own_pages_name_the_type_in_the_clients_language(client, bilingual):
+    booking = BookingFactory(appointment_type=bilingual, start=timezone.now() + timedelta(days=20))
+    english = text(client.get(f"/b/{booking.token}/reschedule/", headers={"accept-language": "en"}))
+    assert f"First talk with {bilingual.coach.display_name}" in english and "Erstgespräch" not in english
+    german = text(client.get(f"/b/{booking.token}/reschedule/", headers={"accept-language": "de"}))
+    assert "Erstgespräch" in german and "First talk" not in german
