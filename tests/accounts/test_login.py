@@ -1,10 +1,16 @@
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone, translation
 
 from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
-from scheduler.models import AppointmentType, Coach, WeeklyHours
+from scheduler.models import AppointmentType, Booking, Coach, WeeklyHours
+from tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +104,60 @@ def test_demo_changes_the_availability_version():
     before = versions_current([AVAILABILITY_VERSION_KEY])
     call_command("demo")  # the first run deletes no hours: only its bulk write adds them
     assert versions_current([AVAILABILITY_VERSION_KEY]) != before
+
+
+def test_demo_coach_answers_mon_wed_fri_and_has_a_seminar_ahead_in_both_languages():
+    call_command("demo")
+    coach = Coach.objects.get(slug="demo")
+    first = (
+        list(coach.reply_windows.values_list("weekday", "start", "end", "channels")),
+        list(coach.blocked_periods.values_list("title", "public_note", "public_note_en", "first_day", "last_day")),
+    )
+    call_command("demo")  # idempotent: the same windows and the one seminar, not twice
+    again = (
+        list(coach.reply_windows.values_list("weekday", "start", "end", "channels")),
+        list(coach.blocked_periods.values_list("title", "public_note", "public_note_en", "first_day", "last_day")),
+    )
+    assert first == again
+    windows, periods = again
+    assert windows == [(weekday, time(8), time(9), []) for weekday in (0, 2, 4)]
+    assert coach.time_zone == "Europe/Berlin"
+    ((title, note, note_en, first_day, last_day),) = periods
+    assert (note, note_en) == ("Seminar in Wien", "Seminar in Vienna")
+    assert title not in (note, note_en)  # the title stays the coach's own
+    today = timezone.now().astimezone(coach.zone).date()
+    assert today < first_day <= last_day
+    assert (first_day.weekday(), last_day.weekday()) == (1, 3)
+
+    # The coach's words in English too.
+    coach.refresh_from_db()
+    assert coach.policy_en and coach.reply_note and coach.reply_note_en
+    with translation.override("en"):
+        assert coach.local_policy == coach.policy_en
+        names = {t.slug: t.local_name for t in coach.appointment_types.all()}
+        descriptions = [t.local_description for t in coach.appointment_types.all()]
+    assert names == {"kennenlernen": "Getting to know each other", "coaching": "Coaching"}
+    assert all(description.startswith("A ") for description in descriptions)
+    with translation.override("de"):
+        assert coach.appointment_types.get(slug="kennenlernen").local_name == "Kennenlernen"
+
+
+def test_a_later_run_moves_the_seminar_to_four_weeks_ahead_and_keeps_bookings_made_there():
+    wednesday = datetime(2026, 5, 20, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(wednesday, tick=False):
+        call_command("demo")
+    coach = Coach.objects.get(slug="demo")
+    seminar = coach.blocked_periods.get()
+    assert (seminar.first_day, seminar.last_day) == (date(2026, 6, 16), date(2026, 6, 18))
+    # Booked in the demo meanwhile, on a day the next run's seminar covers.
+    booking = BookingFactory(
+        appointment_type=coach.appointment_types.get(slug="coaching"),
+        start=datetime(2026, 6, 24, 10, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    with time_machine.travel(wednesday + timedelta(days=7), tick=False):
+        call_command("demo")
+    moved = coach.blocked_periods.get()
+    assert moved.pk == seminar.pk
+    assert (moved.first_day, moved.last_day) == (date(2026, 6, 23), date(2026, 6, 25))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
