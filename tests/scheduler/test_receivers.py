@@ -1,7 +1,10 @@
+from datetime import time
+
 import pytest
 from allauth.account.models import EmailAddress
 
-from scheduler.cache_versions import coach_settings_version
+from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, coach_settings_version, versions_current
+from scheduler.models import ReplyWindow
 from scheduler.selectors.coaches import appointment_type_bookable
 from tests.factories import AppointmentTypeFactory
 
@@ -50,3 +53,13 @@ def test_deleting_the_user_changes_the_coach_settings_version(coach):
     before = coach_settings_version()
     coach.user.delete()
     assert coach_settings_version() != before
+
+
+def test_a_reply_window_saved_or_deleted_changes_the_availability_version(coach):
+    """Reply windows decide which slots a type that takes requests offers."""
+    before = versions_current([AVAILABILITY_VERSION_KEY])[0]
+    window = ReplyWindow.objects.create(coach=coach, weekday=0, start=time(8), end=time(9))
+    saved = versions_current([AVAILABILITY_VERSION_KEY])[0]
+    assert saved != before
+    window.delete()
+    assert versions_current([AVAILABILITY_VERSION_KEY])[0] != saved

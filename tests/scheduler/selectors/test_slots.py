@@ -2,10 +2,10 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from scheduler.models import Booking
+from scheduler.models import AppointmentType, Booking, ReplyWindow
 from scheduler.selectors.coaches import appointment_type_bookable
-from scheduler.selectors.slots import slots_bookable
-from scheduler.slot_engine import Interval
+from scheduler.selectors.slots import availability_inputs, slots_bookable
+from scheduler.slot_engine import NO_SLOTS, Interval
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,
@@ -54,6 +54,45 @@ def test_one_query_whatever_the_data(coach, django_assert_num_queries, caps):
     assert result  # the month still has free time
     assert berlin(MONDAY, 10) not in {s.start for s in result}  # booked
     assert berlin(MONDAY, 14) not in {s.start for s in result}  # blocked
+
+
+def test_a_type_that_takes_requests_also_reads_the_reply_windows_and_away_time(coach, django_assert_num_queries):
+    kind = AppointmentTypeFactory(coach=coach, approval=AppointmentType.Approval.ALWAYS)
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(17))
+    ReplyWindow.objects.create(coach=coach, weekday=4, start=time(8), end=time(9))
+    with django_assert_num_queries(3):
+        result = slots(kind)
+    assert result and result[0].start == berlin(MONDAY, 9)  # Friday's window leaves the time to answer
+
+
+@pytest.mark.parametrize(
+    "approval, expected",
+    [
+        (AppointmentType.Approval.NEVER, None),
+        # Friday 1 May 09:00 is the first reply window's end; 12 h later come the first requests.
+        (AppointmentType.Approval.ALWAYS, berlin(date(2026, 5, 1), 21)),
+        (AppointmentType.Approval.NEW_CLIENTS, berlin(date(2026, 5, 1), 21)),
+    ],
+)
+def test_not_before_is_when_a_request_can_still_be_answered(coach, approval, expected):
+    kind = AppointmentTypeFactory(coach=coach, approval=approval, answer_lead=timedelta(hours=12))
+    ReplyWindow.objects.create(coach=coach, weekday=4, start=time(8), end=time(9))
+    inputs = availability_inputs(
+        appointment_type=kind, range_start=berlin(MONDAY, 0), range_end=berlin(MONDAY, 23), now=NOW
+    )
+    assert inputs["not_before"] == expected
+
+
+def test_without_a_reply_window_in_reach_a_type_that_takes_requests_offers_nothing(coach):
+    kind = AppointmentTypeFactory(coach=coach, approval=AppointmentType.Approval.ALWAYS)
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(17))
+    ReplyWindow.objects.create(coach=coach, weekday=4, start=time(8), end=time(9))
+    BlockedPeriodFactory(coach=coach, first_day=date(2026, 4, 30), last_day=date(2026, 9, 30))
+    inputs = availability_inputs(
+        appointment_type=kind, range_start=berlin(MONDAY, 0), range_end=berlin(MONDAY, 23), now=NOW
+    )
+    assert inputs["not_before"] == NO_SLOTS
+    assert slots(kind, days=31) == []
 
 
 def test_weekly_hours_for_other_types_do_not_count(coach):
