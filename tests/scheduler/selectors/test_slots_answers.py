@@ -10,7 +10,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from scheduler.models import Booking, ExternalBusy, ExternalCalendar
+from scheduler.models import AppointmentType, Booking, ExternalBusy, ExternalCalendar, ReplyWindow
 from scheduler.selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
 from scheduler.services import coach_availability as availability_services
 from scheduler.services import external_calendars
@@ -281,3 +281,79 @@ def test_without_the_cache_every_answer_is_computed(client, coaching, cache_unre
     with django_assert_max_num_queries(5) as captured:
         assert starts(ask(client)) == ["09:00", "11:00"]
     assert len(captured) >= 1
+
+
+# --- types that take requests: reply windows, and time passing their end ----------------
+
+
+@pytest.fixture
+def requests(coaching):
+    coaching.approval = AppointmentType.Approval.ALWAYS
+    coaching.answer_lead = timedelta(hours=12)
+    coaching.save()
+    return coaching
+
+
+def test_a_reply_window_made_or_removed_is_seen_at_once(client, requests):
+    # Away until the Sunday before: the new window's first time is Monday's own, 08:00-08:30,
+    # and 12 h after it no Monday slot is left to ask for.
+    BlockedPeriodFactory(
+        coach=requests.coach, first_day=date.today() - timedelta(days=1), last_day=MONDAY - timedelta(days=1)
+    )
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]  # no reply windows: answered at any time
+
+    window = ReplyWindow.objects.create(coach=requests.coach, weekday=0, start=time(8), end=time(8, 30))
+    assert starts(ask(client)) == []
+
+    window.delete()
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+
+
+WEDNESDAY = date(2026, 6, 3)
+
+
+def berlin(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=BERLIN)
+
+
+def keep_at(now: datetime, requests, slots):
+    key = slots_answer_key(coach="anna", **PARAMS)
+    with time_machine.travel(now, tick=False):
+        _, versions = slots_answer_cached(key=key)
+        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=slots, appointment_type=requests)
+    return key
+
+
+def test_an_answer_is_kept_while_the_first_reply_window_still_counts(requests, clock_driven_cache):
+    ReplyWindow.objects.create(coach=requests.coach, weekday=2, start=time(8), end=time(9))
+    thursday = Interval(berlin(WEDNESDAY + timedelta(days=1), 9), berlin(WEDNESDAY + timedelta(days=1), 10))
+    # At 08:44:30 Wednesday's window counts for 30 seconds more (a quarter of an hour before
+    # its end); then the first one is Friday's, and Thursday can no longer be asked for.
+    now = berlin(WEDNESDAY, 8, 44, 30)
+    key = keep_at(now, requests, [thursday])
+    with time_machine.travel(now + timedelta(seconds=29), tick=False):
+        assert slots_answer_cached(key=key)[0] == b"[]"
+    with time_machine.travel(now + timedelta(seconds=31), tick=False):
+        assert slots_answer_cached(key=key)[0] is None
+
+
+def test_an_answer_the_moving_limit_has_overtaken_is_not_kept(requests, clock_driven_cache):
+    ReplyWindow.objects.create(coach=requests.coach, weekday=2, start=time(8), end=time(9))
+    thursday = Interval(berlin(WEDNESDAY + timedelta(days=1), 9), berlin(WEDNESDAY + timedelta(days=1), 10))
+    # Computed at 08:44, kept at 08:46: Thursday 09:00 is no longer offered.
+    key = keep_at(berlin(WEDNESDAY, 8, 46), requests, [thursday])
+    with time_machine.travel(berlin(WEDNESDAY, 8, 46), tick=False):
+        assert slots_answer_cached(key=key)[0] is None
+
+
+def test_without_reply_windows_an_answer_is_kept_until_its_first_slot_is_too_soon_to_answer(
+    requests, clock_driven_cache
+):
+    first = Interval(berlin(WEDNESDAY, 12), berlin(WEDNESDAY, 13))
+    # A request is answered 12 h before, and needs a quarter of an hour: 23:45 the day before.
+    now = berlin(WEDNESDAY - timedelta(days=1), 23, 44, 30)
+    key = keep_at(now, requests, [first])
+    with time_machine.travel(now + timedelta(seconds=29), tick=False):
+        assert slots_answer_cached(key=key)[0] == b"[]"
+    with time_machine.travel(now + timedelta(seconds=31), tick=False):
+        assert slots_answer_cached(key=key)[0] is None
