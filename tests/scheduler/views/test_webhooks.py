@@ -309,7 +309,7 @@ def test_a_whatsapp_answer_after_24_hours_is_not_sent(client, anna, providers, d
     assert InboundMessage.objects.count() == 1
     assert graph_requests(providers) == []
     row = Notification.objects.get(kind=Notification.Kind.CONTACT_ANSWER)
-    assert row.status == Notification.Status.OBSOLETE and "24 hours" in row.last_error
+    assert row.status == Notification.Status.OBSOLETE and "24" in row.last_error  # in the coach's language
 
 
 def test_whatsapps_system_messages_are_not_answered(client, anna, providers, django_capture_on_commit_callbacks):
