@@ -49,9 +49,8 @@ def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: date
 
 
 def _too_late_to_answer() -> ValidationError:
-    return ValidationError(
-        {"start": [_("The coach could not answer a request for this time before it begins. Please choose a later time.")]}
-    )
+    message = _("The coach could not answer a request for this time before it begins. Please choose a later time.")
+    return ValidationError({"start": [message]})
 
 
 def _respond_by(booking_type: AppointmentType, start: datetime, now: datetime) -> datetime:
