@@ -354,13 +354,15 @@ def render(notification: Notification, *, client_key_problem: str = "", now: dat
         # The same parameters as ever; the client's in their language (the coach's own in theirs).
         type_name = booking.appointment_type.local_name if to_client else booking.appointment_type.name
         html = render_to_string("notifications/message.html", {"subject": subject, "text": text, "language": language})
+        # The invitation in the client's language too: its summary names the type.
+        calendar = ics.booking_invitation(booking, method=method) if email and method else None
     return Message(
         recipient=notification.recipient,
         subject=subject,
         text=text,
         html=html if email else "",
         language=language,
-        calendar=ics.booking_invitation(booking, method=method) if email and method else None,
+        calendar=calendar,
         calendar_method=method or "",
         pgp_public_key=pgp_public_key,
         template=template_name(notification.kind),

@@ -70,7 +70,8 @@ def test_every_client_message_says_when_the_coach_answers_next_on_its_channel_in
     text = message_to(booking, kind).text
     # Wednesday 08:00-09:00 in Berlin is 02:00-03:00 in New York; Tuesday's Threema window is not e-mail's.
     assert text.splitlines()[-1] == (
-        "The next time Anna Berg reads and answers messages (E-mail): Wednesday, 3 June, 02:00–03:00 (America/New_York)."
+        "The next time Anna Berg reads and answers messages (E-mail): "
+        "Wednesday, 3 June, 02:00–03:00 (America/New_York)."
     )
 
 
@@ -159,7 +160,6 @@ def test_a_client_reads_the_types_name_in_their_language(coach, language, name):
     other = {"Introductory talk", "Kennenlernen"} - {name}
     assert name in message.subject and name in message.text
     assert not any(word in message.text or word in message.subject for word in other)
-    print(message.calendar.decode())
     assert name.encode() in message.calendar and other.pop().encode() not in message.calendar
     assert name in message.template_params
 
