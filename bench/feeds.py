@@ -10,7 +10,6 @@ from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.api import setup_django
-from scheduler.services.external_calendars import external_calendar_import
 
 EVENTS = 5000
 IMPORTED = 2000
@@ -78,6 +77,7 @@ def bench_feeds(repeat: int = 30) -> dict:
     from django.test.utils import override_settings
 
     from scheduler.models import ExternalCalendar
+    from scheduler.services.external_calendars import external_calendar_import
 
     coach = _populate()
     http = HttpClient(SERVER_NAME="127.0.0.1")
