@@ -1,9 +1,12 @@
 """The public booking pages: the coach's page and a type's slot picker with the form."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import booking_form_initial
@@ -11,6 +14,8 @@ from accounts.selectors import booking_form_initial
 from .. import phrases, ratelimit
 from ..forms.booking import BookingForm, zone_or_default
 from ..models.common import Channel
+from ..reachability_words import next_free_words, reachability_sentences, weekly_window_words
+from ..selectors.coach_reachability import coach_reachability, reply_windows_weekly
 from ..selectors.coaches import appointment_types_bookable, coach_single, coaches
 from ..selectors.privacy import user_emails_verified
 from ..services.booking import SlotTaken, booking_create
@@ -29,6 +34,8 @@ def home(request):
 
 
 def coach_page(request, coach_slug):
+    """The coach's words, how to reach them and when (in the visitor's zone, ?tz= as on
+    the type page), and the types to book."""
     coach = get_object_or_404(coaches(), slug=coach_slug)
     speak_to_clients_of(coach)
     types = list(appointment_types_bookable(coach=coach))
@@ -38,16 +45,65 @@ def coach_page(request, coach_slug):
         for value, label in Channel.choices
         if value in offered
     ]
+    zone, tz_notice = zone_or_default(request.GET.get("tz"), coach.time_zone)
+    now = timezone.now()
+    found = coach_reachability(coach=coach, now=now, appointment_types=types)
+    # One type: its next free time ends the sentence; several: each says its own.
+    single = len(types) == 1
+    sentences = reachability_sentences(
+        status=found.status,
+        next_window=found.next_reply_window,
+        has_windows=found.has_windows,
+        zone=zone,
+        now=now,
+        next_free=[found.next_free[types[0].slug]] if single else [],
+    )
+    type_query = "?" + urlencode({"tz": zone.key}) if "tz" in request.GET and not tz_notice else ""
     return render(
         request,
         "scheduler/coach.html",
         {
             "coach": coach,
-            "appointment_types": [(t, phrases.APPROVAL_NOTES.get(t.approval)) for t in types],
+            "appointment_types": [
+                {
+                    "type": t,
+                    "approval": phrases.APPROVAL_NOTES.get(t.approval),
+                    "next_free": None if single else next_free_words(found.next_free[t.slug], zone),
+                    "url": reverse("scheduler:type", args=[coach.slug, t.slug]) + type_query,
+                }
+                for t in types
+            ],
             "channels": channels,
             "no_calls": phrases.NO_CALLS_WITHOUT_APPOINTMENT,
+            "reachability": sentences,
+            "reply_windows": _reply_window_lines(coach=coach, now=now, zone=zone),
+            "reply_windows_intro": phrases.REPLY_WINDOWS_WEEKLY_INTRO % {"zone": zone.key},
+            "zone": zone,
+            "tz_notice": tz_notice,
+            "tz_form": tz_form(zone),
+            "detect_tz": "tz" not in request.GET,
         },
     )
+
+
+def _reply_window_lines(*, coach, now, zone) -> list[dict]:
+    """The weekly reply windows in `zone`: per channel set its label (none when every
+    window is for every channel) and its days and times."""
+    groups = reply_windows_weekly(coach=coach, now=now)
+    labelled = any(group.channels for group in groups)
+    return [
+        {
+            "label": (
+                get_text_list([phrases.REPLY_WINDOW_CHANNELS[c] for c in group.channels], phrases.LIST_AND)
+                if group.channels
+                else phrases.ALL_MESSAGES
+            )
+            if labelled
+            else None,
+            "times": weekly_window_words(group.times, zone),
+        }
+        for group in groups
+    ]
 
 
 def _bookable_type(coach_slug: str, type_slug: str):

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from scheduler import ics, ratelimit
-from scheduler.models import AppointmentType, Booking, Client, DateOverride
-from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory
+from scheduler.models import AppointmentType, Booking, Client, DateOverride, ReplyWindow, WeeklyHours
+from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory
 from tests.helpers import BERLIN
 from tests.scheduler.pages import MESSAGE, MONDAY, TODAY, berlin, error_at, form_data, input_value, text, type_url
 
@@ -51,12 +51,173 @@ def test_coach_page_shows_policy_channels_reply_windows_and_type_links(client, c
     assert "This site does not send Threema messages yet" in page and "End-to-end" not in page
     assert "the coach's own number is never shown" in page
     assert "metadata goes to Meta" not in page  # no type offers WhatsApp
-    assert "Tue and Thu 17–18h" in page
+    assert "Urgent matters: please book a short talk." in page  # the reply note, in English
     assert 'href="/anna/kurz/"' in page and 'href="/anna/lang/"' in page
     assert "Your first booking needs the coach's approval." in page
     # The coach's direct contact details appear nowhere.
     assert not re.search(r"\+?\d[\d /-]{7,}\d", page)
     assert "anna.private@example.org" not in page
+
+
+# Monday 7 December 2026: Berlin UTC+1, New York UTC-5. Anna answers Monday, Wednesday and
+# Friday 08:00–09:00 (Berlin); her type `kind` is free on Mondays 09:00–11:00.
+DECEMBER_MONDAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def answering(anna, kind):
+    for weekday in (0, 2, 4):
+        ReplyWindow.objects.create(coach=anna, weekday=weekday, start=time(8), end=time(9))
+    return anna
+
+
+def reachability_of(client, now, tz="America/New_York", **headers) -> str:
+    """The sentence about the coach's reachability on /anna/ at the fixed clock `now`."""
+    with time_machine.travel(now, tick=False):
+        response = client.get("/anna/", {"tz": tz} if tz else {}, headers=headers)
+    assert response.status_code == 200
+    found = re.search(r'<p class="reachability">(.*?)</p>', text(response), re.S)
+    return found.group(1) if found else ""
+
+
+def test_coach_page_in_a_reply_window(client, answering):
+    assert reachability_of(client, berlin(DECEMBER_MONDAY, 8, 30)) == (
+        "Answering messages now, until 03:00. Next reply window: Wednesday, 9 December, 02:00–03:00. "
+        "Next free time: Monday, 7 December, 03:00. Times in America/New_York."
+    )
+
+
+def test_coach_page_outside_a_reply_window(client, answering):
+    assert reachability_of(client, berlin(DECEMBER_MONDAY, 12)) == (
+        "Next reply window: Wednesday, 9 December, 02:00–03:00. Next free time: Monday, 14 December, 03:00. "
+        "Times in America/New_York."
+    )
+    assert reachability_of(client, berlin(DECEMBER_MONDAY, 12), tz="Europe/Berlin") == (
+        "Next reply window: Wednesday, 9 December, 08:00–09:00. Next free time: Monday, 14 December, 09:00. "
+        "Times in Europe/Berlin."
+    )
+
+
+def test_coach_page_away_with_the_note_as_the_coach_wrote_it(client, answering):
+    BlockedPeriodFactory(
+        coach=answering,
+        title="Firmenseminar X (private)",
+        public_note="Seminar in Wien",
+        public_note_en="Seminar in Vienna",
+        first_day=DECEMBER_MONDAY + timedelta(days=1),
+        last_day=DECEMBER_MONDAY + timedelta(days=3),
+    )
+    wednesday = berlin(DECEMBER_MONDAY + timedelta(days=2), 8, 30)
+    assert reachability_of(client, wednesday) == (
+        "Away: Seminar in Vienna, until Thursday, 10 December, 18:00. "
+        "Next reply window: Friday, 11 December, 02:00–03:00. Next free time: Monday, 14 December, 03:00. "
+        "Times in America/New_York."
+    )
+    # In Berlin the seminar ends with Thursday.
+    assert reachability_of(client, wednesday, tz="Europe/Berlin").startswith(
+        "Away: Seminar in Vienna, until the end of Thursday, 10 December. "
+    )
+    # A German visitor reads the German note; the private title shows nowhere.
+    german = reachability_of(client, wednesday, tz="Europe/Berlin", accept_language="de")
+    assert "Seminar in Wien" in german and "Vienna" not in german
+    with time_machine.travel(wednesday, tick=False):
+        assert "Firmenseminar" not in client.get("/anna/").content.decode()
+
+
+def test_coach_page_away_without_a_note(client, answering):
+    BlockedPeriodFactory(
+        coach=answering,
+        title="Urlaub",
+        first_day=DECEMBER_MONDAY + timedelta(days=1),
+        last_day=DECEMBER_MONDAY + timedelta(days=3),
+    )
+    assert reachability_of(client, berlin(DECEMBER_MONDAY + timedelta(days=2), 15), tz="Europe/Berlin") == (
+        "Away until the end of Thursday, 10 December. Next reply window: Friday, 11 December, 08:00–09:00. "
+        "Next free time: Monday, 14 December, 09:00. Times in Europe/Berlin."
+    )
+
+
+def test_an_away_note_is_escaped(client, answering):
+    BlockedPeriodFactory(
+        coach=answering, public_note="<b>Kongress</b>", first_day=DECEMBER_MONDAY, last_day=DECEMBER_MONDAY
+    )
+    with time_machine.travel(berlin(DECEMBER_MONDAY, 10), tick=False):
+        page = client.get("/anna/").content.decode()
+    assert "&lt;b&gt;Kongress&lt;/b&gt;" in page and "<b>Kongress" not in page
+
+
+def test_coach_page_of_a_coach_without_reply_windows_says_only_the_next_free_time(client, kind):
+    assert reachability_of(client, berlin(DECEMBER_MONDAY, 12)) == (
+        "Next free time: Monday, 14 December, 03:00. Times in America/New_York."
+    )
+
+
+def test_several_types_each_say_their_next_free_time(client, answering):
+    AppointmentTypeFactory(coach=answering, slug="nie", name="Nie frei")  # no hours serve it: none free
+    hours = WeeklyHours.objects.get(coach=answering)
+    hours.appointment_types.add(answering.appointment_types.get(slug="erstgespraech"))
+    with time_machine.travel(berlin(DECEMBER_MONDAY, 12), tick=False):
+        page = text(client.get("/anna/", {"tz": "America/New_York"}))
+    assert re.findall(r'<p class="next-free">(.*?)</p>', page) == [
+        "Next free time: Monday, 14 December, 03:00 (America/New_York).",
+        "No free time to book at the moment.",
+    ]
+    sentence = re.search(r'<p class="reachability">(.*?)</p>', page).group(1)
+    assert "Next free time" not in sentence and sentence.startswith("Next reply window: Wednesday, 9 December")
+    # The links keep the visitor's zone.
+    assert 'href="/anna/erstgespraech/?tz=America%2FNew_York"' in page
+
+
+def test_the_weekly_reply_windows_in_the_visitors_zone_with_their_channels(client, answering):
+    ReplyWindow.objects.create(coach=answering, weekday=1, start=time(17), end=time(18), channels=["whatsapp"])
+    ReplyWindow.objects.create(
+        coach=answering, weekday=3, start=time(5, 30), end=time(6, 30), channels=["threema", "email"]
+    )
+    with time_machine.travel(berlin(DECEMBER_MONDAY, 12), tick=False):
+        page = text(client.get("/anna/", {"tz": "America/New_York"}))
+    assert "Every week (times in America/New_York, as they fall in the coming week):" in page
+    assert re.findall(r"<li>(<strong>.*?)</li>", page.split('class="reply-windows"')[1].split("</ul>")[0]) == [
+        "<strong>All messages:</strong> Monday, Wednesday and Friday, 02:00–03:00",
+        "<strong>E-mail and Threema:</strong> Wednesday, 23:30 – 00:30 the next day",
+        "<strong>WhatsApp:</strong> Tuesday, 11:00–12:00",
+    ]
+    assert "Urgent matters: please book a short talk." in page
+
+
+def test_the_coachs_texts_in_the_visitors_language_german_as_the_fallback(client, kind):
+    anna = kind.coach
+    anna.policy_en = "I do not take calls without an appointment."
+    anna.save()
+    kind.name_en, kind.description_en = "First talk", "We get to know each other."
+    kind.save()
+    english = text(client.get("/anna/"))
+    assert "I do not take calls without an appointment." in english and "Ich nehme keine" not in english
+    assert ">First talk</a>" in english and "We get to know each other." in english
+    assert "Urgent matters: please book a short talk." in english
+    german = text(client.get("/anna/", headers={"accept-language": "de"}))
+    assert "Ich nehme keine Anrufe ohne Termin an." in german and "I do not take calls" not in german
+    assert ">Erstgespräch</a>" in german and "Wir lernen uns kennen." in german
+    assert "Dringendes bitte als kurzes Gespräch buchen." in german and "Urgent matters" not in german
+    # Without the English words an English visitor reads the German ones.
+    anna.policy_en = anna.reply_note_en = ""
+    anna.save()
+    kind.name_en = kind.description_en = ""
+    kind.save()
+    fallback = text(client.get("/anna/"))
+    assert "Ich nehme keine Anrufe ohne Termin an." in fallback and ">Erstgespräch</a>" in fallback
+    assert "Dringendes bitte als kurzes Gespräch buchen." in fallback
+
+
+def test_coach_page_zone_chooser_like_the_type_page(client, answering):
+    page = text(client.get("/anna/"))
+    assert "data-tz-detect" in page and "<option selected>Europe/Berlin</option>" in page
+    assert re.search(r'<script src="[^"]*js/booking\.js" defer></script>', page)
+    assert 'href="/anna/erstgespraech/"' in page  # the type page detects the zone itself
+    chosen = text(client.get("/anna/", {"tz": "America/New_York"}))
+    assert "data-tz-detect" not in chosen and "<option selected>America/New_York</option>" in chosen
+    unknown = text(client.get("/anna/", {"tz": "Mars/Olympus"}))
+    assert "We do not know the time zone “Mars/Olympus”; times are shown in Europe/Berlin." in unknown
+    assert "Times in Europe/Berlin." in unknown and 'href="/anna/erstgespraech/"' in unknown
 
 
 def test_pages_have_no_inline_scripts(client, kind):
