@@ -122,7 +122,7 @@ def test_every_operation_documents_the_503_of_an_unreachable_database(client):
     # The JSON 503 of api.database_unavailable, with Retry-After (tests/test_faults.py (b)).
     schema = client.get("/api/openapi.json").json()
     operations = [operation for path in schema["paths"].values() for operation in path.values()]
-    assert len(operations) == 5
+    assert len(operations) == 6  # with GET /coaches/{slug}/reachability
     for operation in operations:
         content = operation["responses"]["503"]["content"]["application/json"]["schema"]
         assert schema["components"]["schemas"][content["$ref"].rsplit("/", 1)[1]]["required"] == ["detail"]
