@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from scheduler.models import AppointmentType, Booking, Notification, ReplyWindow
@@ -229,3 +230,36 @@ def test_a_confirmed_booking_moves_without_a_deadline(requests):
     assert at(THURSDAY, 9) not in offered(requests, THURSDAY, now)
     moved = booking_reschedule(booking=booking, start=at(THURSDAY, 9), now=now)
     assert (moved.status, moved.respond_by) == (Booking.Status.CONFIRMED, None)
+
+
+def test_the_api_names_start_when_a_request_could_not_be_answered_in_time(client, requests):
+    requests.coach.slug = "anna"
+    requests.coach.save()
+    requests.slug = "talk"
+    requests.allowed_channels = ["email"]
+    requests.save()
+    payload = {
+        "type": "talk",
+        "start": at(THURSDAY, 10).isoformat(),
+        "name": "Eva Muster",
+        "email": "eva@example.org",
+        "channel": "email",
+        "message": MESSAGE,
+        "privacy_consent": True,
+    }
+
+    def post_at(now):
+        with time_machine.travel(now, tick=False):
+            return client.post(
+                "/api/coaches/anna/bookings",
+                payload,
+                content_type="application/json",
+                headers={"accept-language": "en"},
+            )
+
+    # 08:40: Wednesday's window still counts, Thursday can be asked for; at 08:50 no longer.
+    refused = post_at(at(WEDNESDAY, 8, 50))
+    assert refused.status_code == 400
+    assert "before it begins" in refused.json()["errors"]["start"]
+    booked = post_at(at(WEDNESDAY, 8, 40))
+    assert booked.status_code == 201 and booked.json()["status"] == "requested"
