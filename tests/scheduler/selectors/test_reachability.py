@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from scheduler.models import Booking, ReplyWindow
+from scheduler.models import AppointmentType, Booking, ReplyWindow
 from scheduler.reachability import AWAY, OUTSIDE, REPLY_WINDOW, Status
 from scheduler.selectors.coach_reachability import coach_reachability, next_free_start, reply_windows_weekly
 from scheduler.selectors.reachability import reachability_inputs
@@ -116,6 +116,16 @@ def test_next_free_per_type_none_beyond_the_horizon_and_only_bookable_types(coac
     AppointmentTypeFactory(coach=coach, slug="off", active=False)
     found = coach_reachability(coach=coach, now=at(MONDAY, "12:00"))
     assert found.next_free == {"talk": at(days(7), "09:00"), "soon": None}
+
+
+def test_the_next_free_time_of_a_request_type_leaves_the_coach_time_to_answer(coach, talk):
+    # A request made in Monday's window is answered by 09:00; with 12 hours' lead the
+    # first time it can be for is Monday 21:00, so the next free Monday morning is a week on.
+    AppointmentTypeFactory(
+        coach=coach, slug="request", approval=AppointmentType.Approval.ALWAYS, answer_lead=timedelta(hours=12)
+    )
+    found = coach_reachability(coach=coach, now=at(MONDAY, "08:30"))
+    assert found.next_free == {"talk": at(MONDAY, "09:00"), "request": at(days(7), "09:00")}
 
 
 def test_a_booked_time_is_not_free_and_nothing_about_the_booking_shows(coach, talk):
