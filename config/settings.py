@@ -253,7 +253,21 @@ CHANNEL_BACKENDS = {
         if WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID
         else "scheduler.channels.whatsapp.ConsoleBackend",
     ),
+    # Not a message: the booking as an event in the coach's CalDAV calendar (the outbox sends
+    # it like a message, with its retries and its failures shown to the coach).
+    "caldav": env("CALDAV_BACKEND", default="scheduler.channels.caldav.CaldavBackend"),
 }
+
+# Video bookings: a Jitsi Meet room per booking. A self-hosted Jitsi with token
+# authentication also needs the app id and secret, which sign a JWT per participant.
+JITSI_URL = env("JITSI_URL", default="https://meet.jit.si").rstrip("/")
+JITSI_APP_ID = env("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
+
+# Encrypts stored credentials (the coaches' CalDAV passwords): Fernet keys, comma-separated,
+# the first encrypts, all decrypt (rotation: README). Empty: outside production a key
+# derived from SECRET_KEY; in production a CalDAV calendar cannot be connected without it.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 # WhatsApp templates (pre-approved in Meta's business manager) per notification kind.
 WHATSAPP_TEMPLATES = {
     "confirmed": env("WHATSAPP_TEMPLATE_CONFIRMED", default="booking_confirmed"),

@@ -6,7 +6,7 @@ services/, reads in selectors/. Django finds the models through this package."""
 from .booking import Booking, Client
 from .coach import AppointmentType, Coach
 from .coach_availability import BlockedPeriod, DateOverride, ReplyWindow, WeeklyHours
-from .external_calendar import ExternalBusy, ExternalCalendar
+from .external_calendar import CalendarEntry, ExternalBusy, ExternalCalendar
 from .inbound import InboundMessage
 from .notification import Notification
 from .ops import WorkerCheck
@@ -15,6 +15,7 @@ __all__ = [
     "AppointmentType",
     "BlockedPeriod",
     "Booking",
+    "CalendarEntry",
     "Client",
     "Coach",
     "DateOverride",

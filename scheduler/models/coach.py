@@ -30,7 +30,8 @@ def default_reminders() -> list[int]:
 
 
 def default_channels() -> list[str]:
-    return list(Channel.values)
+    """Every way to talk but meeting in person, which needs the address of a type."""
+    return [value for value in Channel.values if value != Channel.IN_PERSON]
 
 
 # The languages a coach writes channel notes in ("de-du" clients read the German ones).
@@ -257,6 +258,13 @@ class AppointmentType(models.Model):
         NEVER = "never", _("never")
 
     allowed_channels = models.JSONField(_("channels"), default=list)
+    # Where a client who chose to meet in person comes to (shown with a map link).
+    location = models.CharField(
+        _("address for meeting in person"),
+        max_length=300,
+        blank=True,
+        help_text=_("Street, number, postcode and town, e.g. “Musterstraße 1, 10115 Berlin”."),
+    )
     # Double opt-in: the booking waits, unconfirmed, until the client follows the link sent
     # through their channel; only then does a request reach the coach.
     address_confirmation = models.CharField(
@@ -301,9 +309,11 @@ class AppointmentType(models.Model):
             errors["slug"] = _("This address is reserved; please choose another one.")
         unknown = set(self.allowed_channels or []) - set(Channel.values)
         if not self.allowed_channels or unknown:
-            errors["allowed_channels"] = _("Choose at least one of: phone, email, threema, whatsapp.")
+            errors["allowed_channels"] = _("Choose at least one of: phone, video, in_person, email, threema, whatsapp.")
         elif self.coach_id is not None and not set(self.allowed_channels) <= set(self.coach.channels):
             errors["allowed_channels"] = _("Offer a way to talk in your settings before a type can use it.")
+        elif Channel.IN_PERSON in self.allowed_channels and not self.location.strip():
+            errors["location"] = _("Give the address where you meet clients in person.")
         if not all(isinstance(m, int) and 0 < m <= 60 * 24 * 30 for m in self.reminders or []):
             errors["reminders"] = _("Give minutes before the appointment, e.g. [1440, 60].")
         if self.daily_cap and self.weekly_cap and self.weekly_cap < self.daily_cap:

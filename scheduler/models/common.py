@@ -44,6 +44,8 @@ def validate_duration_not_negative(value: timedelta) -> None:
 
 class Channel(models.TextChoices):
     PHONE = "phone", _("The coach calls you")
+    VIDEO = "video", _("Video call")
+    IN_PERSON = "in_person", _("In person")
     EMAIL = "email", _("E-mail")
     THREEMA = "threema", _("Threema")
     WHATSAPP = "whatsapp", _("WhatsApp")
@@ -53,6 +55,16 @@ class Channel(models.TextChoices):
         """The field (of a booking, a client, the booking form and the API) with the detail
         this channel reaches the client by; "" for e-mail, whose address every booking has."""
         return CONTACT_FIELDS.get(self.value, "")
+
+    @property
+    def is_conversation(self) -> bool:
+        """The conversation itself happens here (a call, a video call, a meeting); the
+        booking's messages go by e-mail. The other channels carry the messages too."""
+        return self.value in CONVERSATION_CHANNELS
+
+
+# Channels where the conversation takes place and messages go by e-mail.
+CONVERSATION_CHANNELS = frozenset({"phone", "video", "in_person"})
 
 
 # The one table of channel → contact field (read through Channel.contact_field).

@@ -1,4 +1,5 @@
-"""The coach's other calendars (ICS addresses) and the busy times imported from them."""
+"""The coach's other calendars (ICS addresses, and a CalDAV calendar the bookings are
+written to), the busy times imported from them and the events written."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -10,21 +11,34 @@ from .coach import Coach
 
 
 class ExternalCalendar(models.Model):
-    """Another calendar of the coach (an ICS address), imported periodically as busy time.
+    """Another calendar of the coach, imported periodically as busy time: an ICS address,
+    or a CalDAV calendar (at most one per coach), which also receives every booking the
+    coach sees (outbox rows of channel "caldav", services/caldav.py).
 
     `etag` and `last_modified` are the validators of the last complete answer, sent back
     as a conditional request so an unchanged feed costs no download and no parsing.
     """
 
+    class Kind(models.TextChoices):
+        ICS = "ics", _("ICS address (read only)")
+        CALDAV = "caldav", _("CalDAV calendar (bookings are written to it)")
+
     coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="external_calendars")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.ICS)
     name = models.CharField(_("name"), max_length=120)
     url = models.URLField(
-        _("calendar address (ICS)"),
+        _("calendar address"),
         max_length=2000,
         # URLField alone would also take ftp:// addresses; only the web is fetched.
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("The private address of the calendar in ICS format (http or https)."),
+        help_text=_(
+            "The private address of the calendar in ICS format, or the CalDAV calendar's address (http or https)."
+        ),
     )
+    # CalDAV only: the account's user name and its (app) password, encrypted with
+    # FIELD_ENCRYPTION_KEY (scheduler/field_encryption.py); never shown again, never logged.
+    username = models.CharField(_("user name"), max_length=200, blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
     active = models.BooleanField(_("import"), default=True)
     etag = models.CharField(max_length=255, blank=True, editable=False)
     last_modified = models.CharField(max_length=64, blank=True, editable=False)
@@ -40,6 +54,9 @@ class ExternalCalendar(models.Model):
         verbose_name = _("external calendar")
         verbose_name_plural = _("external calendars")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["coach"], condition=Q(kind="caldav"), name="one_caldav_calendar_per_coach")
+        ]
 
     def __str__(self):
         return self.name
@@ -70,3 +87,23 @@ class ExternalBusy(models.Model):
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
+
+
+class CalendarEntry(models.Model):
+    """A booking as written to the coach's CalDAV calendar: where it is (`href`) and the
+    version the server last gave it (`etag`), so that a change is written with If-Match
+    and a retry after a lost answer finds the event it made, instead of making a second."""
+
+    calendar = models.ForeignKey(ExternalCalendar, on_delete=models.CASCADE, related_name="entries")
+    booking = models.ForeignKey("Booking", on_delete=models.CASCADE, related_name="calendar_entries")
+    href = models.CharField(max_length=2000)
+    etag = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar entry")
+        verbose_name_plural = _("calendar entries")
+        constraints = [models.UniqueConstraint(fields=["calendar", "booking"], name="one_entry_per_calendar_booking")]
+
+    def __str__(self):
+        return self.href

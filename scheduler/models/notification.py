@@ -27,6 +27,9 @@ class Notification(models.Model):
         # To someone who wrote to the coach outside a booking: the policy, the next reply
         # window and the booking link (not about a booking: `inbound_message` instead).
         CONTACT_ANSWER = "contact_answer", _("automatic answer to a message")
+        # The booking as it is now, written to the coach's CalDAV calendar (channel "caldav",
+        # recipient the calendar's id): created, moved or removed.
+        CALENDAR_ENTRY = "calendar_entry", _("entry in your calendar")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("client")
@@ -48,9 +51,7 @@ class Notification(models.Model):
 
     # Every message is about a booking, except an automatic answer, which answers an
     # inbound message.
-    booking = models.ForeignKey(
-        Booking, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
-    )
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.CASCADE, related_name="answers", null=True, blank=True
     )

@@ -82,7 +82,7 @@ def user_data_export(*, user) -> dict:
         "bookings": [
             {
                 "coach": booking.coach.display_name,
-                "appointment_type": booking.appointment_type.name,
+                "appointment_type": booking.appointment_type.local_name,
                 "start": _iso(booking.start),
                 "end": _iso(booking.end),
                 "status": booking.status,

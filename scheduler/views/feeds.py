@@ -14,7 +14,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
-from .. import ics
+from .. import coach_ics
 from ..selectors.coaches import coaches
 from ..selectors.feeds import coach_busy_intervals, coach_by_feed_token, coach_feed_content, coach_feed_fingerprint
 
@@ -99,7 +99,7 @@ def coach_feed(request, token):
     cached = _cache_call(cache.get, cache_key)
     if cached is None:
         bookings, blocked = coach_feed_content(coach=coach, now=now)
-        body = ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
+        body = coach_ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=fingerprint.changed)
         cached = (body, etag_of(body))
         _cache_call(cache.set, cache_key, cached, FEED_CACHE_SECONDS)
     body, etag = cached
@@ -111,5 +111,5 @@ def coach_feed(request, token):
 def busy_feed(request, coach_slug):
     coach = get_object_or_404(coaches(), slug=coach_slug, busy_feed_enabled=True)
     intervals = coach_busy_intervals(coach=coach, now=timezone.now())
-    body = ics.busy_feed(coach=coach, intervals=intervals, stamp=coach.created_at)
+    body = coach_ics.busy_feed(coach=coach, intervals=intervals, stamp=coach.created_at)
     return calendar_response(request, body, etag=etag_of(body), last_modified=None, private=False)

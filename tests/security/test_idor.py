@@ -17,7 +17,15 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from scheduler.models import BlockedPeriod, Booking, DateOverride, ExternalCalendar, InboundMessage, ReplyWindow, WorkerCheck
+from scheduler.models import (
+    BlockedPeriod,
+    Booking,
+    DateOverride,
+    ExternalCalendar,
+    InboundMessage,
+    ReplyWindow,
+    WorkerCheck,
+)
 from tests.security.world import make_coach
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from scheduler import ics
+from scheduler import coach_ics, ics
 from scheduler.models import Booking
 from scheduler.models.common import Channel
 from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content
@@ -52,7 +52,7 @@ def read_back(value: str) -> str:
 @PROPERTY
 @given(st.text(characters, max_size=300))
 def test_text_is_escaped_as_icalendar_escapes_it(value):
-    escaped = ics._escape_text(value)
+    escaped = coach_ics._escape_text(value)
     assert escaped == icalendar.vText(value).to_ical().decode()
     assert "\r" not in escaped and "\n" not in escaped
 
@@ -70,7 +70,7 @@ def test_lines_fold_at_every_boundary(length, fill):
 
 
 def assert_folded(line):
-    folded = ics._fold(line)
+    folded = coach_ics._fold(line)
     assert folded.encode() == Contentline(line).to_ical()
     physical = folded.encode().split(b"\r\n")
     assert all(len(part) <= 75 for part in physical)
@@ -133,7 +133,9 @@ def icalendar_coach_feed(coach) -> bytes:
 
 
 def _icalendar_coach_feed(coach) -> bytes:
-    calendar = ics._feed(name=gettext("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone)
+    calendar = ics.feed_calendar(
+        name=gettext("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone
+    )
     for booking in Booking.objects.filter(coach=coach).select_related("client", "appointment_type"):
         event = icalendar.Event()
         event.add("uid", ics.booking_uid(booking))
@@ -149,7 +151,7 @@ def _icalendar_coach_feed(coach) -> bytes:
             event.add("url", f"tel:{booking.phone}")
         calendar.add_component(event)
     for period in coach.blocked_periods.all():
-        calendar.add_component(ics._blocked_event(period, STAMP))
+        calendar.add_component(coach_ics._blocked_event(period, STAMP))
     return calendar.to_ical()
 
 
@@ -173,7 +175,7 @@ def description(booking) -> str:
 
 def fast_coach_feed(coach) -> bytes:
     bookings, blocked = coach_feed_content(coach=coach, now=timezone.now())
-    return ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=STAMP)
+    return coach_ics.coach_feed(coach=coach, bookings=bookings, blocked_periods=blocked, stamp=STAMP)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -302,7 +304,7 @@ def test_every_text_a_calendar_gets_is_without_controls(db, settings):
         "invitation": ics.booking_invitation(bookings[0], method="REQUEST"),
         "client feed": ics.client_feed(bookings=bookings, zone_name="Europe/Berlin"),
         "coach feed": fast_coach_feed(coach),
-        "busy feed": ics.busy_feed(
+        "busy feed": coach_ics.busy_feed(
             coach=coach, intervals=coach_busy_intervals(coach=coach, now=timezone.now()), stamp=STAMP
         ),
     }
