@@ -193,3 +193,41 @@ def fetch(
         raise TimedOut(url) from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise Unreachable(url) from exc
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    allow_private: bool = False,
+    headers: dict[str, str] | None = None,
+    content: bytes = b"",
+) -> Fetched:
+    """One request of any method (CalDAV's PUT, PROPFIND, REPORT, DELETE) to `url` under
+    the same checks as `fetch`, without following redirects (a write is not repeated
+    elsewhere). The body of every answer is read, within `max_bytes`: a CalDAV server
+    explains a refusal in it.
+
+    Raises the FetchErrors of `fetch` (but TooManyRedirects)."""
+    deadline = monotonic() + 3 * timeout
+    try:
+        with _client(timeout=timeout, allow_private=allow_private, headers={}) as client:
+            current = _check_url(url, allow_private=allow_private)
+            with client.stream(method, current, headers=headers or {}, content=content) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise TooLarge(str(current))
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise TooLarge(str(current))
+                    if monotonic() > deadline:
+                        raise TimedOut(str(current))
+                return Fetched(response.status_code, response.headers, bytes(body), str(current))
+    except httpx.TimeoutException as exc:
+        raise TimedOut(url) from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise Unreachable(url) from exc

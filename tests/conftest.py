@@ -9,6 +9,9 @@ from django.core.servers.basehttp import WSGIServer
 
 from tests.helpers import BASE_DIR, database_url, free_port, gpg, stop_processes
 
+# Fixtures of their own modules: a real CalDAV server (tests/radicale.py).
+pytest_plugins = ["tests.radicale"]
+
 # The live test server accepts 10 waiting connections; the race tests open 50 at once.
 WSGIServer.request_queue_size = 128
 
