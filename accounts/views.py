@@ -97,8 +97,11 @@ def me_feed(request, token):
     bookings = list(user_feed_bookings(user=profile.user, now=timezone.now()))
     # The zone the client chose when they last booked; calendar apps show times in their own anyway.
     zone_name = bookings[-1].time_zone if bookings else "UTC"
-    with translation.override(profile.language or translation.get_language()):
-        body = ics.client_feed(bookings=bookings, zone_name=zone_name)
+    # Each event is in its booking's language (ics.client_event); the calendar's name in the
+    # language the client chose for their account, else that of their latest booking: a
+    # calendar app's request says nothing about the client's.
+    language = profile.language or (ics.client_language(bookings[-1]) if bookings else translation.get_language())
+    body = ics.client_feed(bookings=bookings, zone_name=zone_name, language=language)
     last_modified = max((booking.updated_at for booking in bookings), default=None)
     return calendar_response(request, body, etag=etag_of(body), last_modified=last_modified, private=True)
 

@@ -8,13 +8,13 @@ place: the address of an in-person meeting, the room of a confirmed video call."
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .ics import ICS_STATUS, calendar_text, event_details, event_title
 from .models import Booking
 from .places import booking_place
 
@@ -51,20 +51,9 @@ def _outlook_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def event_title(booking: Booking) -> str:
-    return _("%(type)s with %(coach)s") % {
-        "type": booking.appointment_type.local_name,
-        "coach": booking.coach.display_name,
-    }
-
-
-def _details(booking: Booking, manage_url: str) -> str:
-    place = booking_place(booking)
-    lines = [_("Channel: %(channel)s") % {"channel": booking.get_channel_display()}]
-    if place.is_video and place.url:
-        lines.append(_("Video call: %(url)s") % {"url": place.url})
-    lines.append(_("Manage or cancel: %(url)s") % {"url": manage_url})
-    return "\n".join(lines)
+def _query(params: dict) -> str:
+    # Spaces as %20, not "+": Outlook's compose form shows a "+" as it is.
+    return urlencode(params, quote_via=quote)
 
 
 def booking_ics_url(booking: Booking) -> str:
@@ -72,12 +61,16 @@ def booking_ics_url(booking: Booking) -> str:
 
 
 def add_to_calendar_links(booking: Booking, *, feed_url: str = "") -> list[CalendarLink]:
-    """The links for one booking, in the active language. `feed_url`: the client's own feed
-    (https), offered as a webcal: subscription; "" for a client without an account."""
-    manage_url = settings.SITE_URL + reverse("scheduler:booking", kwargs={"token": booking.token})
-    title = event_title(booking)
-    details = _details(booking, manage_url)
-    location = booking_place(booking).location
+    """The links for one booking, in the active language (the caller activates the
+    booking's, ics.client_language()), with the words of the booking's own .ics. `feed_url`:
+    the client's own feed, offered as a webcal: subscription; "" for a client without an
+    account. None for a booking that is not (or no longer) going to happen: a calendar
+    would keep an appointment that is not there."""
+    if booking.status not in ICS_STATUS:
+        return []
+    title = calendar_text(event_title(booking))
+    details = calendar_text(event_details(booking))
+    location = calendar_text(booking_place(booking).location)
     google = {
         "action": "TEMPLATE",
         "text": title,
@@ -96,9 +89,9 @@ def add_to_calendar_links(booking: Booking, *, feed_url: str = "") -> list[Calen
         google["location"] = location
         outlook["location"] = location
     links = [
-        CalendarLink("google", f"{GOOGLE}?{urlencode(google)}"),
-        CalendarLink("outlook", f"{OUTLOOK_COM}?{urlencode(outlook)}"),
-        CalendarLink("office365", f"{OFFICE_365}?{urlencode(outlook)}"),
+        CalendarLink("google", f"{GOOGLE}?{_query(google)}"),
+        CalendarLink("outlook", f"{OUTLOOK_COM}?{_query(outlook)}"),
+        CalendarLink("office365", f"{OFFICE_365}?{_query(outlook)}"),
         CalendarLink("ics", booking_ics_url(booking)),
     ]
     if feed_url:

@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from .models import Booking
+from .models.common import Channel
+from .places import booking_place
 from .selectors.feeds import FeedBooking
 
 PRODID = "-//Sprechzeit//Sprechzeit 1.0//EN"
@@ -83,9 +85,46 @@ def _calendar(method: str) -> Calendar:
     return calendar
 
 
+def client_language(booking: Booking) -> str:
+    """The language everything the client of `booking` receives is in: the booking's, as
+    the coach addresses clients ("de-du" for a coach who says du)."""
+    return booking.coach.language_for_clients(booking.language)
+
+
+def event_title(booking: Booking) -> str:
+    """The event's title for the client, in the active language."""
+    return _("%(type)s with %(coach)s") % {
+        "type": booking.appointment_type.local_name,
+        "coach": booking.coach.display_name,
+    }
+
+
+def event_details(booking: Booking) -> str:
+    """What the client's event says, in the active language: the channel, the place (the
+    address and its map, the video call's link once confirmed), and the booking's page."""
+    place = booking_place(booking)
+    lines = [_("Channel: %(channel)s") % {"channel": booking.get_channel_display()}]
+    if booking.channel == Channel.IN_PERSON and place.location:
+        lines.append(_("Address: %(address)s") % {"address": place.location})
+        lines.append(_("Map: %(url)s") % {"url": place.url})
+    elif place.is_video and place.url:
+        lines.append(_("Video call: %(url)s") % {"url": place.url})
+    elif place.is_video and booking.status in (Booking.Status.REQUESTED, Booking.Status.UNCONFIRMED):
+        # Translators: in a calendar event of a video call not confirmed yet.
+        lines.append(_("The link to the video call comes with the confirmation."))
+    lines.append(_("Manage or cancel: %(url)s") % {"url": booking_manage_url(booking)})
+    return "\n".join(lines)
+
+
 def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
-    """The booking as the client sees it: no other client's data, the coach's name, the
-    type's name in the active language (the client's)."""
+    """The booking as its client sees it, in the client's language (client_language()),
+    whoever asks: no other client's data, the coach's name, the place."""
+    with translation.override(client_language(booking)):
+        return _client_event(booking, stamp=stamp)
+
+
+def _client_event(booking: Booking, *, stamp: datetime | None) -> Event:
+    place = booking_place(booking)
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", stamp or timezone.now())
@@ -93,52 +132,53 @@ def client_event(booking: Booking, *, stamp: datetime | None = None) -> Event:
     event.add("dtend", booking.end)
     event.add("sequence", booking.sequence)
     event.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
-    event.add(
-        "summary",
-        calendar_text(
-            _("%(type)s with %(coach)s")
-            % {"type": booking.appointment_type.local_name, "coach": booking.coach.display_name}
-        ),
-    )
-    event.add(
-        "description",
-        calendar_text(
-            _("Channel: %(channel)s\nManage or cancel: %(url)s")
-            % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)}
-        ),
-    )
-    event.add("url", booking_manage_url(booking))
+    event.add("summary", calendar_text(event_title(booking)))
+    event.add("description", calendar_text(event_details(booking)))
+    if place.location:
+        event.add("location", calendar_text(place.location))
+    # The link to follow: the video room or the map; else the booking's own page.
+    event.add("url", place.url or booking_manage_url(booking))
+    if place.is_video and place.url:
+        # RFC 7986: calendar apps offer a "join" button for it. A parameter value cannot
+        # hold a double quote (RFC 5545 3.2), so the label goes without any.
+        label = calendar_line(_("Video call with %(coach)s") % {"coach": booking.coach.display_name})
+        parameters = {"value": "URI", "feature": "VIDEO", "label": label.replace('"', "")}
+        event.add("conference", place.url, parameters=parameters)
     return event
 
 
 def booking_calendar(booking: Booking) -> bytes:
-    """A single booking for "add to calendar" (METHOD:PUBLISH)."""
+    """A single booking for "add to calendar" (METHOD:PUBLISH), in the client's language."""
     calendar = _calendar("PUBLISH")
     calendar.add_component(client_event(booking, stamp=booking.updated_at))
     return calendar.to_ical()
 
 
 def client_calendar(bookings) -> bytes:
-    """A client's bookings with every coach, each as on its own page (their data export)."""
+    """A client's bookings with every coach, each as on its own page and in its own
+    language (their data export)."""
     calendar = _calendar("PUBLISH")
     for booking in bookings:
         calendar.add_component(client_event(booking, stamp=booking.updated_at))
     return calendar.to_ical()
 
 
-def client_feed(*, bookings: list[Booking], zone_name: str) -> bytes:
+def client_feed(*, bookings: list[Booking], zone_name: str, language: str | None = None) -> bytes:
     """A client's subscribed calendar: their bookings with every coach, each as on its own
-    page (no other client's data), cancelled ones a while as CANCELLED."""
-    calendar = feed_calendar(name=_("Sprechzeit: your appointments"), zone_name=zone_name)
+    page and in its booking's language (no other client's data), cancelled ones a while as
+    CANCELLED. The calendar's name is in `language` (the client's account's), else the active one."""
+    with translation.override(language or translation.get_language()):
+        name = _("Sprechzeit: your appointments")
+    calendar = feed_calendar(name=name, zone_name=zone_name)
     for booking in bookings:
         calendar.add_component(client_event(booking, stamp=booking.updated_at))
     return calendar.to_ical()
 
 
 def booking_invitation(booking: Booking, *, method: str) -> bytes:
-    """The booking as an iMIP message for e-mail: METHOD:REQUEST for a confirmed or moved
-    booking, METHOD:CANCEL when it ends; same UID, rising SEQUENCE, so the client's
-    calendar updates the one event."""
+    """The booking as an iMIP message for e-mail, in the client's language: METHOD:REQUEST
+    for a confirmed or moved booking, METHOD:CANCEL when it ends; same UID, rising
+    SEQUENCE, so the client's calendar updates the one event."""
     if method == "REQUEST" and booking.status not in ICS_STATUS:
         # An invitation carries only TENTATIVE or CONFIRMED: a cancelled, declined or expired
         # booking (or one still unconfirmed) is never offered to a calendar as an event to keep.
