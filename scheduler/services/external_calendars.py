@@ -1,5 +1,5 @@
-"""The coach's other calendars (ICS feeds): adding, switching and removing them, and
-their import as busy time.
+"""The coach's other calendars (ICS feeds, and the CalDAV calendar of services/caldav.py):
+adding, switching and removing them, and their import as busy time.
 
 A feed is fetched over http(s) only, to public addresses only (the server makes the
 request, so an address must not reach into its own network), with a timeout, a size
@@ -10,11 +10,20 @@ transaction. A feed that fails keeps its last good intervals: a coach is better 
 by slightly old busy times than by none, which would open their whole calendar to
 bookings. The failure is recorded in `last_error` for the coach to see.
 
+A CalDAV calendar is read with a time-range REPORT over the same window (caldav_client,
+which guards the address as safe_http does) and its events pass the same rules. Events
+that are the coach's own bookings (written there by channels/caldav.py, or imported into
+another calendar from an invitation) are skipped in every calendar: the booking already
+blocks its time, and a copy would keep blocking the old time after a move.
+
 Settings: CALENDAR_IMPORT_TIMEOUT (seconds, default 10), CALENDAR_IMPORT_ALLOW_PRIVATE
 (default False; tests turn it on to use a local server)."""
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from math import prod
 from time import monotonic as time_monotonic
 from zoneinfo import ZoneInfo
@@ -30,7 +39,9 @@ from django.utils.translation import gettext as _
 
 from .. import safe_http
 from ..cache_versions import availability_changed
-from ..models import Coach, ExternalBusy, ExternalCalendar
+from ..ics import site_domain
+from ..models import Booking, Coach, ExternalBusy, ExternalCalendar
+from .caldav import CaldavReadFailed, caldav_calendar_events
 
 logger = logging.getLogger("sprechzeit.calendar_import")
 
@@ -228,13 +239,26 @@ def _occurrences(parsed: icalendar.Calendar, start: datetime, end: datetime) -> 
     return occurrences
 
 
+def _parsed(body: bytes | list[bytes]) -> icalendar.Calendar:
+    """The feed, or the CalDAV events (one VCALENDAR each) joined into one calendar."""
+    calendars = [icalendar.Calendar.from_ical(part) for part in ([body] if isinstance(body, bytes) else body)]
+    if any(calendar.name != "VCALENDAR" for calendar in calendars):
+        raise ValueError("not a VCALENDAR")
+    if isinstance(body, bytes):
+        return calendars[0]
+    joined = icalendar.Calendar()
+    for calendar in calendars:
+        for component in calendar.subcomponents:
+            joined.add_component(component)
+    return joined
+
+
 def _busy_intervals(
-    body: bytes, zone: ZoneInfo, start: datetime, end: datetime
+    body: bytes | list[bytes], zone: ZoneInfo, start: datetime, end: datetime, own: Callable = lambda uids: set()
 ) -> list[tuple[datetime, datetime, str]]:
+    """`own(uids)` names the UIDs that are the coach's own bookings, which are skipped."""
     try:
-        parsed = icalendar.Calendar.from_ical(body)
-        if parsed.name != "VCALENDAR":
-            raise ValueError("not a VCALENDAR")
+        parsed = _parsed(body)
         if sum(_recurrence_steps(event, zone, end) for event in parsed.walk("VEVENT")) > MAX_RECURRENCE_STEPS:
             raise _too_complex()
         # Bounds in the coach's zone, so floating events are compared as the coach's time.
@@ -242,9 +266,14 @@ def _busy_intervals(
     except ImportFailed:
         raise
     except Exception as exc:  # icalendar and recurring-ical-events raise many kinds of errors
+        if not isinstance(body, bytes):
+            raise ImportFailed(_("The CalDAV server delivered events that cannot be read.")) from exc
         raise ImportFailed(_("The address did not deliver a readable calendar (ICS file).")) from exc
+    skipped = own({str(event.get("UID", "")) for event in occurrences})
     intervals = []
     for event in occurrences:
+        if str(event.get("UID", "")) in skipped:
+            continue
         if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
             continue  # marked "free" in the other calendar
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
@@ -272,6 +301,21 @@ def _busy_intervals(
     return intervals
 
 
+def _own_booking_uids(coach: Coach, uids: set[str]) -> set[str]:
+    """Those of `uids` that are UIDs of the coach's own bookings (scheduler.ics.booking_uid)."""
+    suffix, candidates = "@" + site_domain(), {}
+    for uid in uids:
+        try:
+            candidates[uid] = uuid.UUID(uid.removesuffix(suffix)) if uid.endswith(suffix) else None
+        except ValueError:
+            pass
+    found = {value for value in candidates.values() if value is not None}
+    if not found:
+        return set()
+    ours = set(Booking.objects.filter(coach=coach, uuid__in=found).values_list("uuid", flat=True))
+    return {uid for uid, value in candidates.items() if value in ours}
+
+
 def _record_failure(calendar: ExternalCalendar, message: str, now: datetime) -> None:
     calendar.last_error = message
     calendar.last_attempt_at = now
@@ -288,13 +332,21 @@ def external_calendar_import(*, calendar: ExternalCalendar, now: datetime | None
     with translation.override(coach.language):
         # An old expansion is not trusted even if the feed is unchanged: ask for the body.
         fresh = calendar.parsed_at is not None and now - calendar.parsed_at < REPARSE_AFTER
+        window_start, window_end = now - LOOK_BACK, now + _horizon(calendar)
         try:
-            fetched = _fetch(calendar.url, calendar.etag if fresh else "", calendar.last_modified if fresh else "")
+            if calendar.kind == ExternalCalendar.Kind.CALDAV:
+                # A REPORT has no validators to send back: always the whole window.
+                try:
+                    fetched = (caldav_calendar_events(calendar=calendar, start=window_start, end=window_end), {})
+                except CaldavReadFailed as exc:
+                    raise ImportFailed(str(exc)) from None
+            else:
+                fetched = _fetch(calendar.url, calendar.etag if fresh else "", calendar.last_modified if fresh else "")
             if fetched is not None:
                 body, headers = fetched
-                window_start = now - LOOK_BACK
-                window_end = now + _horizon(calendar)
-                intervals = _busy_intervals(body, coach.zone, window_start, window_end)
+                intervals = _busy_intervals(
+                    body, coach.zone, window_start, window_end, partial(_own_booking_uids, coach)
+                )
         except ImportFailed as exc:
             logger.info("import of calendar %s failed: %s", calendar.pk, exc, exc_info=exc.__cause__ is not None)
             _record_failure(calendar, str(exc), now)

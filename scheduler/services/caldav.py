@@ -1,0 +1,120 @@
+"""The coach's CalDAV calendar: connecting it (the server checks the user name and app
+password first), disconnecting it, and encrypting the stored passwords again after a new
+FIELD_ENCRYPTION_KEY (README: "Key rotation").
+
+A coach has at most one CalDAV calendar: connecting again replaces its address, user name
+and password in the same row, so the outbox rows that name it (channel "caldav",
+recipient = the calendar's id) stay valid. Its busy times are read (caldav_calendar_events) and
+imported like an ICS feed's by services/external_calendars.py; bookings are written to it by channels/caldav.py.
+
+The password is encrypted before it is stored (scheduler/field_encryption.py), never put
+into a form again, a log or an error message."""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import caldav_client, field_encryption
+from ..cache_versions import availability_changed
+from ..models import Coach, ExternalCalendar
+
+logger = logging.getLogger("sprechzeit.caldav")
+
+
+def caldav_calendar_connect(
+    *, coach: Coach, url: str, username: str, password: str, name: str = ""
+) -> ExternalCalendar:
+    """Connect (or connect again) the coach's CalDAV calendar once its server accepts the
+    login. Raises ValidationError, in the active language: per field for an address that
+    is not http(s), otherwise one message (refused login, no calendar there, server not
+    reached, no encryption key on this site); then nothing is stored."""
+    if not field_encryption.key_available():
+        logger.error("a CalDAV calendar cannot be connected: FIELD_ENCRYPTION_KEY is not set")
+        raise ValidationError(
+            _(
+                "Calendars cannot be connected on this site: the encryption of stored passwords is not set up. "
+                "Please tell the site's operator."
+            )
+        )
+    existing = coach.external_calendars.filter(kind=ExternalCalendar.Kind.CALDAV).first()
+    calendar = existing or ExternalCalendar(coach=coach, kind=ExternalCalendar.Kind.CALDAV)
+    moved = existing is not None and existing.url != url
+    calendar.url, calendar.username = url, username
+    # The address and user name are checked before the server is asked; the name after,
+    # as it may come from the server.
+    calendar.full_clean(exclude=["name", "password_encrypted"])
+    if not password:
+        raise ValidationError({"password": _("Enter the app password.")})
+    try:
+        display_name = caldav_client.calendar_check(url=url, username=username, password=password)
+    except caldav_client.CaldavError as exc:
+        logger.info("connecting the CalDAV calendar of coach %s failed: %s", coach.pk, exc)
+        raise ValidationError(str(exc)) from None
+    calendar.name = (name or display_name or _("CalDAV calendar"))[:120]
+    calendar.password_encrypted = field_encryption.encrypt(password)
+    calendar.active = True
+    calendar.last_error = ""
+    with transaction.atomic():
+        if moved:
+            # Another calendar: its busy times and the events written to the old one are
+            # no longer this calendar's, and its import starts afresh.
+            calendar.busy.all().delete()
+            calendar.entries.all().delete()
+            calendar.etag = calendar.last_modified = ""
+            calendar.parsed_at = calendar.last_success_at = calendar.last_attempt_at = None
+            availability_changed()
+        calendar.save()
+    logger.info("coach %s connected CalDAV calendar %s", coach.pk, calendar.pk)
+    return calendar
+
+
+def caldav_calendar_disconnect(*, calendar: ExternalCalendar) -> None:
+    """Forget the calendar, its password and the busy times read from it. The events
+    already written to it stay on the server: they are the coach's."""
+    calendar.delete()
+    availability_changed()
+    logger.info("CalDAV calendar %s was disconnected", calendar.pk)
+
+
+class CaldavReadFailed(Exception):
+    """The calendar's events could not be read; the message is meant for the coach."""
+
+
+def caldav_calendar_events(*, calendar: ExternalCalendar, start: datetime, end: datetime) -> list[bytes]:
+    """The calendar's events between start and end (a time-range REPORT), one VCALENDAR
+    each, for the import of busy times. Raises CaldavReadFailed in the active language."""
+    try:
+        password = field_encryption.decrypt(calendar.password_encrypted)
+    except (field_encryption.DecryptionFailed, field_encryption.FieldKeyMissing) as exc:
+        logger.error("the password of CalDAV calendar %s cannot be decrypted: %s", calendar.pk, exc)
+        raise CaldavReadFailed(
+            _("The stored password of this calendar can no longer be read. Please connect the calendar again.")
+        ) from None
+    try:
+        return caldav_client.events_report(
+            url=calendar.url, username=calendar.username, password=password, start=start, end=end
+        )
+    except caldav_client.CaldavError as exc:
+        raise CaldavReadFailed(str(exc)) from None
+
+
+def caldav_passwords_reencrypt() -> tuple[int, list[ExternalCalendar]]:
+    """Encrypt every stored password again with the first key of FIELD_ENCRYPTION_KEY.
+    Returns how many were encrypted again, and the calendars whose password no key opens
+    (they must be connected again)."""
+    done, unreadable = 0, []
+    stored = ExternalCalendar.objects.exclude(password_encrypted="").select_related("coach")
+    for calendar in stored.iterator():
+        try:
+            token = field_encryption.reencrypt(calendar.password_encrypted)
+        except field_encryption.DecryptionFailed:
+            unreadable.append(calendar)
+            continue
+        ExternalCalendar.objects.filter(pk=calendar.pk, password_encrypted=calendar.password_encrypted).update(
+            password_encrypted=token
+        )
+        done += 1
+    return done, unreadable
