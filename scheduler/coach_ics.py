@@ -4,16 +4,18 @@ coach's language. The feed writes its bookings' events by icalendar's escaping a
 rules, for speed (tests/scheduler/test_coach_ics.py proves the bytes equal icalendar's)."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Event
+from icalendar import Calendar, Event
 
-from .ics import CALENDAR_END, ICS_STATUS, booking_uid, calendar_text, feed_calendar, site_domain
-from .models import BlockedPeriod
+from .ics import CALENDAR_END, ICS_STATUS, PRODID, booking_uid, calendar_text, feed_calendar, site_domain
+from .models import BlockedPeriod, Booking
 from .models.common import Channel
 from .phrases import CHANNEL_LABELS_FOR_COACH
-from .selectors.feeds import FeedBooking
+from .places import map_url, video_url
+from .selectors.feeds import FeedBooking, feed_booking
 
 # Content lines are folded before they reach this many octets, as icalendar folds them.
 FOLD_AT = 75
@@ -66,10 +68,27 @@ def _text(value: str) -> str:
     return _escape_text(calendar_text(value))
 
 
-def _coach_event(booking: FeedBooking, *, stamp: str, channels: dict[str, str], description: str) -> str:
+def _place(booking: FeedBooking, coach) -> tuple[str, str, str]:
+    """(LOCATION, URL, CONFERENCE) of the booking's event, "" for those it has none of: an
+    address and its map for in person, the coach's link to the room for a confirmed video
+    call, the client's number to call; else the channel and the contact."""
+    if booking.channel == Channel.IN_PERSON and booking.type_location.strip():
+        address = booking.type_location.strip()
+        return address, map_url(address), ""
+    if booking.channel == Channel.VIDEO:
+        # places.video_url reads these attributes of a booking; the row has them all.
+        link = video_url(SimpleNamespace(**booking._asdict(), coach=coach), for_coach=True)
+        if link:
+            return link, link, link
+    if booking.channel == Channel.PHONE and booking.client_phone:
+        return "", f"tel:{calendar_text(booking.client_phone)}", ""
+    return "", "", ""
+
+
+def _coach_event(booking: FeedBooking, *, coach, stamp: str, channels: dict[str, str], description: str) -> str:
     """The booking's VEVENT with every detail, its properties in icalendar's order; only
     lines that can grow long are folded. Channels are named in the coach's words ("You call
-    the client"), with the contact this booking gave."""
+    the client"), with the contact this booking gave; the place as _place says."""
     channel = channels[booking.channel]
     details = {
         "channel": channel,
@@ -77,10 +96,11 @@ def _coach_event(booking: FeedBooking, *, stamp: str, channels: dict[str, str], 
         "email": booking.client_email,
         "message": booking.message,
     }
-    url = ""
-    if booking.channel == Channel.PHONE and booking.client_phone:
-        url = _fold(f"URL:tel:{calendar_text(booking.client_phone)}") + "\r\n"
-    location = f"{channel}: {booking.contact}" if booking.contact else channel
+    location, url, conference = _place(booking, coach)
+    if not location:
+        location = f"{channel}: {booking.contact}" if booking.contact else channel
+    conference = _fold(f"CONFERENCE;FEATURE=VIDEO;VALUE=URI:{conference}") + "\r\n" if conference else ""
+    url = _fold(f"URL:{url}") + "\r\n" if url else ""
     return (
         "BEGIN:VEVENT\r\n"
         f"{_fold('SUMMARY:' + _text(f'{booking.type_name}: {booking.client_name}'))}\r\n"
@@ -89,12 +109,20 @@ def _coach_event(booking: FeedBooking, *, stamp: str, channels: dict[str, str], 
         f"DTSTAMP:{stamp}\r\n"
         f"{_fold('UID:' + booking_uid(booking))}\r\n"
         f"SEQUENCE:{booking.sequence}\r\n"
+        f"{conference}"
         f"{_fold('DESCRIPTION:' + _text(description % details))}\r\n"
         f"{_fold('LOCATION:' + _text(location))}\r\n"
         f"STATUS:{ICS_STATUS.get(booking.status, 'CANCELLED')}\r\n"
         f"{url}"
         "END:VEVENT\r\n"
     )
+
+
+def _wording() -> tuple[dict[str, str], str]:
+    """The channels' labels and the description's wording in the active language, translated
+    once for a feed, not per event."""
+    channels = {value: str(label) for value, label in CHANNEL_LABELS_FOR_COACH.items()}
+    return channels, _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
 
 
 def _blocked_event(period: BlockedPeriod, stamp: datetime) -> Event:
@@ -119,17 +147,16 @@ def coach_feed(*, coach, bookings: list[FeedBooking], blocked_periods: list[Bloc
 
     icalendar writes the calendar and the blocked periods; the bookings' VEVENTs, up to
     thousands, are written here with icalendar's escaping and folding rules, because its
-    objects cost about half a millisecond an event. tests/scheduler/test_ics.py proves
+    objects cost about half a millisecond an event. tests/scheduler/test_coach_ics.py proves
     the bytes equal icalendar's."""
     with translation.override(coach.language):
         head = feed_calendar(name=_("Sprechzeit: %(name)s") % {"name": coach.display_name}, zone_name=coach.time_zone)
-        # Labels and the description's wording translated once for the feed, not per event.
-        channels = {value: str(label) for value, label in CHANNEL_LABELS_FOR_COACH.items()}
-        description = _("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
+        channels, description = _wording()
     head = head.to_ical()
     stamp_text = _utc(stamp)
     events = "".join(
-        _coach_event(booking, stamp=stamp_text, channels=channels, description=description) for booking in bookings
+        _coach_event(booking, coach=coach, stamp=stamp_text, channels=channels, description=description)
+        for booking in bookings
     )
     return b"".join(
         [
@@ -139,6 +166,22 @@ def coach_feed(*, coach, bookings: list[FeedBooking], blocked_periods: list[Bloc
             CALENDAR_END,
         ]
     )
+
+
+def coach_entry_calendar(booking: Booking, *, stamp: datetime | None = None) -> bytes:
+    """The booking as an event of the coach's CalDAV calendar: the feed's event for it, in
+    the coach's language, alone in a calendar object (without METHOD, RFC 4791 4.1)."""
+    coach = booking.coach
+    row = feed_booking(booking_id=booking.pk)
+    with translation.override(coach.language):
+        channels, description = _wording()
+        event = _coach_event(
+            row, coach=coach, stamp=_utc(stamp or timezone.now()), channels=channels, description=description
+        )
+    head = Calendar()
+    head.add("prodid", PRODID)
+    head.add("version", "2.0")
+    return head.to_ical().removesuffix(CALENDAR_END) + event.encode() + CALENDAR_END
 
 
 def busy_feed(*, coach, intervals, stamp: datetime) -> bytes:

@@ -62,6 +62,42 @@ class FeedBooking(NamedTuple):
     client_email: str
     client_phone: str
     contact: str
+    type_location: str  # the address of an in-person meeting
+    video_room: str
+
+
+# The columns of FeedBooking, in its order.
+FEED_BOOKING_COLUMNS = (
+    "uuid",
+    "start",
+    "end",
+    "status",
+    "channel",
+    "message",
+    "sequence",
+    "appointment_type__name",
+    "client_name",
+    "client__email",
+    "phone",
+    "contact",
+    "appointment_type__location",
+    "video_room",
+)
+
+
+def _contact() -> Case:
+    """The contact on the booking's channel, chosen in the query by Channel.contact_field."""
+    return Case(
+        *(When(channel=channel, then=F(channel.contact_field)) for channel in Channel if channel.contact_field),
+        default=F("client__email"),
+        output_field=CharField(),
+    )
+
+
+def feed_booking(*, booking_id: int) -> FeedBooking | None:
+    """One booking as the coach's feed writes it (for its event in the coach's CalDAV calendar)."""
+    row = Booking.objects.filter(pk=booking_id).annotate(contact=_contact()).values_list(*FEED_BOOKING_COLUMNS).first()
+    return None if row is None else FeedBooking._make(row)
 
 
 def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking], list[BlockedPeriod]]:
@@ -69,31 +105,12 @@ def coach_feed_content(*, coach: Coach, now: datetime) -> tuple[list[FeedBooking
     One query for the bookings (joined with client and type), one for the blocked periods.
     Name and contact are the booking's own (what this booking gave), not the client row's."""
     since = now - FEED_HISTORY
-    # The contact on the booking's channel, chosen in the query by Channel.contact_field.
-    contact = Case(
-        *(When(channel=channel, then=F(channel.contact_field)) for channel in Channel if channel.contact_field),
-        default=F("client__email"),
-        output_field=CharField(),
-    )
     rows = (
         Booking.objects.filter(coach=coach)
         .filter(bookings_in_coach_feed(now=now))
-        .annotate(contact=contact)
+        .annotate(contact=_contact())
         .order_by("start")
-        .values_list(  # in FeedBooking's order
-            "uuid",
-            "start",
-            "end",
-            "status",
-            "channel",
-            "message",
-            "sequence",
-            "appointment_type__name",
-            "client_name",
-            "client__email",
-            "phone",
-            "contact",
-        )
+        .values_list(*FEED_BOOKING_COLUMNS)
     )
     bookings = [FeedBooking._make(row) for row in rows]
     blocked = list(BlockedPeriod.objects.filter(coach=coach).filter(Q(end__gte=since) | Q(last_day__gte=since.date())))
@@ -124,7 +141,7 @@ def coach_busy_intervals(*, coach: Coach, now: datetime) -> list[Interval]:
 
 # Raised when the feed's text changes in a way no row shows (its wording, its layout), so
 # cached feeds and their dates are not used again.
-FEED_FORMAT = 2
+FEED_FORMAT = 3
 
 
 class FeedFingerprint(NamedTuple):
@@ -135,8 +152,9 @@ class FeedFingerprint(NamedTuple):
 def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
     """Lets an unchanged feed be answered (304, or from the cache) without building it.
     The key holds everything the feed shows: the coach's name, zone and language (the feed
-    is written in it), the names of the types, and counts and latest changes of its bookings
-    and blocked periods (a row that leaves the feed changes a count). `changed` dates the
+    is written in it), the names and addresses of the types, the video links' settings, and
+    counts and latest changes of its bookings and blocked periods (a row that leaves the
+    feed changes a count). `changed` dates the
     feed by its data, not the clock, so unchanged data gives unchanged bytes; it cannot see
     a deletion or a renamed type, so the answer's Last-Modified is kept apart from it
     (views/feeds.py). Three small queries."""
@@ -151,8 +169,8 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
         .filter(Q(end__gte=since) | Q(last_day__gte=since.date()))
         .aggregate(count=Count("pk"), changed=Max("updated_at"))
     )
-    # A coach has a handful of types; their names are in the feed, and a rename leaves no date.
-    types = list(AppointmentType.objects.filter(coach=coach).order_by("pk").values_list("pk", "name"))
+    # A coach has a handful of types; their names and addresses are in the feed, and a change leaves no date.
+    types = list(AppointmentType.objects.filter(coach=coach).order_by("pk").values_list("pk", "name", "location"))
     parts = [
         FEED_FORMAT,
         coach.pk,
@@ -160,6 +178,9 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
         coach.time_zone,
         coach.language,
         settings.SITE_URL,  # the events' UIDs name its domain
+        settings.JITSI_URL,  # video bookings' links, and their tokens
+        settings.JITSI_APP_ID,
+        bool(settings.JITSI_APP_SECRET),  # whether links carry a token (the secret stays out of the key)
         types,
         bookings["count"],
         bookings["changed"],

@@ -16,6 +16,7 @@ from icalendar.parser import Contentline
 from scheduler import coach_ics, ics
 from scheduler.models import Booking
 from scheduler.models.common import Channel
+from scheduler.places import booking_place, video_room_new
 from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content
 from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 from tests.helpers import BERLIN
@@ -115,6 +116,23 @@ def feed_data(db, settings):
     BookingFactory(
         appointment_type=types[0], start=datetime.combine(first_day, time(18), tzinfo=BERLIN), channel="phone"
     )
+    # Where they meet: an address (with TEXT's special characters) and its map; a video room
+    # whose link (with a token) only a confirmed booking has.
+    settings.JITSI_URL = "https://meet.example.org"
+    settings.JITSI_APP_ID, settings.JITSI_APP_SECRET = "sprechzeit", "s" * 32
+    meeting = AppointmentTypeFactory(coach=coach, name="Vor Ort", location="Musterstraße 1, 10115 Berlin; Hinterhaus")
+    for hour, channel, status in [
+        (19, Channel.IN_PERSON, Booking.Status.CONFIRMED),
+        (20, Channel.VIDEO, Booking.Status.CONFIRMED),
+        (21, Channel.VIDEO, Booking.Status.REQUESTED),
+    ]:
+        BookingFactory(
+            appointment_type=meeting,
+            start=datetime.combine(first_day, time(hour), tzinfo=BERLIN),
+            channel=channel,
+            status=status,
+            video_room=video_room_new() if channel == Channel.VIDEO else "",
+        )
     BlockedPeriodFactory(coach=coach, title=TRICKY[0], first_day=first_day, last_day=first_day + timedelta(days=2))
     BlockedPeriodFactory(
         coach=coach,
@@ -145,10 +163,13 @@ def _icalendar_coach_feed(coach) -> bytes:
         event.add("sequence", booking.sequence)
         event.add("status", ics.ICS_STATUS.get(booking.status, "CANCELLED"))
         event.add("summary", ics.calendar_text(f"{booking.appointment_type.name}: {booking.client_name}"))
-        event.add("location", ics.calendar_text(location(booking)))
+        place = booking_place(booking, for_coach=True)
+        event.add("location", ics.calendar_text(place.location or location(booking)))
         event.add("description", ics.calendar_text(description(booking)))
-        if booking.channel == "phone" and booking.phone:
-            event.add("url", f"tel:{booking.phone}")
+        if place.is_video and place.url:
+            event.add("conference", place.url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
+        if url := event_url(booking):
+            event.add("url", url)
         calendar.add_component(event)
     for period in coach.blocked_periods.all():
         calendar.add_component(coach_ics._blocked_event(period, STAMP))
@@ -157,7 +178,19 @@ def _icalendar_coach_feed(coach) -> bytes:
 
 def for_coach(channel: str) -> str:
     """The channel in the coach's words: the client's "The coach calls you" is theirs."""
-    return gettext("You call the client") if channel == "phone" else Channel(channel).label
+    words = {
+        "phone": gettext("You call the client"),
+        "video": gettext("Video call (Jitsi Meet)"),
+        "in_person": gettext("In person, at the type's address"),
+    }
+    return words.get(channel) or Channel(channel).label
+
+
+def event_url(booking) -> str:
+    """The link of the booking's event: the room, the map, or the number to call."""
+    if booking.channel == "phone" and booking.phone:
+        return f"tel:{booking.phone}"
+    return booking_place(booking, for_coach=True).url
 
 
 def location(booking) -> str:
@@ -185,7 +218,8 @@ def test_the_coach_feed_is_byte_for_byte_what_icalendar_builds(feed_data, langua
     with translation.override("en" if language == "de" else "de"):  # whoever asks: the coach's language
         fast = fast_coach_feed(feed_data)
     assert fast == icalendar_coach_feed(feed_data)
-    assert fast.split(b"\r\n").count(b"BEGIN:VEVENT") == len(TRICKY) + 3  # no text began an event
+    assert fast.split(b"\r\n").count(b"BEGIN:VEVENT") == len(TRICKY) + 6  # no text began an event
+    assert fast.count(b"CONFERENCE;FEATURE=VIDEO;VALUE=URI:https://meet.example.org/") == 1
 
 
 def test_every_line_ends_in_crlf_and_fits_in_75_octets(feed_data):
@@ -211,15 +245,17 @@ def test_icalendar_and_vobject_read_every_property_back(feed_data):
             "UID": ics.booking_uid(booking),
             "SUMMARY": read_back(f"{booking.appointment_type.name}: {booking.client_name}"),
             "DESCRIPTION": read_back(description(booking)),
-            "LOCATION": read_back(location(booking)),
+            "LOCATION": read_back(booking_place(booking, for_coach=True).location or location(booking)),
             "STATUS": {"confirmed": "CONFIRMED", "requested": "TENTATIVE", "cancelled": "CANCELLED"}[booking.status],
             "SEQUENCE": booking.sequence,
             "DTSTART": booking.start,
             "DTEND": booking.end,
             "DTSTAMP": STAMP,
         }
-        if booking.channel == "phone" and booking.phone:
-            expected["URL"] = f"tel:{booking.phone}"
+        if url := event_url(booking):
+            expected["URL"] = url
+        if booking.channel == "video" and booking.status == "confirmed":
+            expected["CONFERENCE"] = url
         assert_read_back(by_icalendar, by_vobject, expected)
     for period in periods:
         expected = {
@@ -322,3 +358,19 @@ def test_every_text_a_calendar_gets_is_without_controls(db, settings):
     assert str(feed["X-WR-CALNAME"]) == "Sprechzeit: Anna Berg"
     assert "Zeile\n\n\n\n\nzwei" in str(feed.walk("VEVENT")[0]["DESCRIPTION"])
     assert "Semi\n\n\n\n\nnar" in [str(event["SUMMARY"]) for event in feed.walk("VEVENT")]
+
+
+def test_the_calendar_entry_is_the_feeds_event_alone_in_the_coachs_language(feed_data):
+    feed_data.language = "en"
+    feed_data.save()
+    booking = Booking.objects.get(coach=feed_data, channel=Channel.IN_PERSON)
+    with translation.override("de"):  # whoever sends it: the coach's language
+        entry = coach_ics.coach_entry_calendar(booking, stamp=STAMP)
+    calendar = icalendar.Calendar.from_ical(entry)
+    assert "METHOD" not in calendar  # a calendar object resource has none (RFC 4791 4.1)
+    (event,) = calendar.walk("VEVENT")
+    feed = icalendar.Calendar.from_ical(fast_coach_feed(feed_data))
+    (in_feed,) = [each for each in feed.walk("VEVENT") if each["UID"] == ics.booking_uid(booking)]
+    assert event.to_ical() == in_feed.to_ical()
+    assert str(event["LOCATION"]) == "Musterstraße 1, 10115 Berlin; Hinterhaus"
+    assert str(event["DESCRIPTION"]).startswith("Channel: In person, at the type's address")
