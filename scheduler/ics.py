@@ -100,10 +100,11 @@ def event_title(booking: Booking) -> str:
 
 
 def event_details(booking: Booking) -> str:
-    """What the client's event says, in the active language: the channel, the place (the
-    address and its map, the video call's link once confirmed), and the booking's page."""
+    """What the client's event says, in the active language: the place first (the address
+    and its map, the video call's link once confirmed), then the channel and the booking's
+    page."""
     place = booking_place(booking)
-    lines = [_("Channel: %(channel)s") % {"channel": booking.get_channel_display()}]
+    lines = []
     if booking.channel == Channel.IN_PERSON and place.location:
         lines.append(_("Address: %(address)s") % {"address": place.location})
         lines.append(_("Map: %(url)s") % {"url": place.url})
@@ -112,7 +113,10 @@ def event_details(booking: Booking) -> str:
     elif place.is_video and booking.status in (Booking.Status.REQUESTED, Booking.Status.UNCONFIRMED):
         # Translators: in a calendar event of a video call not confirmed yet.
         lines.append(_("The link to the video call comes with the confirmation."))
-    lines.append(_("Manage or cancel: %(url)s") % {"url": booking_manage_url(booking)})
+    lines.append(
+        _("Channel: %(channel)s\nManage or cancel: %(url)s")
+        % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)}
+    )
     return "\n".join(lines)
 
 
