@@ -335,3 +335,54 @@ def test_rotating_needs_a_login_and_a_post(client, two_clients):
     assert not ClientProfile.objects.exists()
     client.force_login(two_clients["kim"])
     assert client.get("/me/feed/rotate/").status_code == 405
+
+
+# --- the client's calendars in their bookings' languages, whoever asks ---
+
+
+@pytest.fixture
+def kims_two_languages(two_clients):
+    """Kim booked Ben's type in English (she asked the future one so) and Anna's in German."""
+    english, german = two_clients["kim_ben_future"], two_clients["kim_anna_past"]
+    english.appointment_type.name, english.appointment_type.name_en = "Kennenlernen", "Introductory talk"
+    english.appointment_type.save()
+    german.appointment_type.name = "Erstgespräch"
+    german.appointment_type.save()
+    Booking.objects.filter(pk=english.pk).update(language="en")
+    Booking.objects.filter(pk=german.pk).update(language="de")
+    return two_clients
+
+
+@pytest.mark.parametrize("asks_in", ["", "de", "en"])
+def test_the_feed_has_each_booking_in_its_language_and_its_name_in_the_profiles(client, kims_two_languages, asks_in):
+    url = feed_url(client, kims_two_languages["kim"])
+    ClientProfile.objects.filter(user=kims_two_languages["kim"]).update(language="en")
+    client.logout()
+    headers = {"Accept-Language": asks_in} if asks_in else {}  # a calendar app asks in no language
+    calendar = vobject.readOne(client.get(url, headers=headers).content.decode())
+    assert calendar.x_wr_calname.value == "Sprechzeit: your appointments"
+    found = {event.uid.value: event for event in calendar.vevent_list}
+    english = found[booking_uid(kims_two_languages["kim_ben_future"])]
+    german = found[booking_uid(kims_two_languages["kim_anna_past"])]
+    assert english.summary.value == "Introductory talk with Ben"
+    assert english.description.value.startswith("Channel: Threema\nManage or cancel: ")
+    assert german.summary.value == "Erstgespräch mit Anna"
+    assert german.description.value.startswith("Kontaktweg: E-Mail\nÄndern oder absagen: ")
+
+
+def test_without_a_language_of_their_own_the_feed_is_named_in_their_latest_bookings(client, kims_two_languages):
+    url = feed_url(client, kims_two_languages["kim"])
+    assert ClientProfile.objects.get(user=kims_two_languages["kim"]).language == ""
+    client.logout()
+    calendar = vobject.readOne(client.get(url, headers={"Accept-Language": "de"}).content.decode())
+    assert calendar.x_wr_calname.value == "Sprechzeit: your appointments"  # the English one starts last
+
+
+def test_the_export_has_each_booking_in_its_language_whatever_the_page_speaks(client, kims_two_languages):
+    client.force_login(kims_two_languages["kim"])
+    response = client.get("/me/export.ics", headers={"Accept-Language": "de"})
+    summaries = {str(e["uid"]): str(e["summary"]) for e in Calendar.from_ical(response.content).walk("VEVENT")}
+    assert summaries == {
+        booking_uid(kims_two_languages["kim_ben_future"]): "Introductory talk with Ben",
+        booking_uid(kims_two_languages["kim_anna_past"]): "Erstgespräch mit Anna",
+    }
