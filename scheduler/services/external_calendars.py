@@ -10,11 +10,10 @@ transaction. A feed that fails keeps its last good intervals: a coach is better 
 by slightly old busy times than by none, which would open their whole calendar to
 bookings. The failure is recorded in `last_error` for the coach to see.
 
-A CalDAV calendar is read with a time-range REPORT over the same window (caldav_client,
-which guards the address as safe_http does) and its events pass the same rules. Events
-that are the coach's own bookings (written there by channels/caldav.py, or imported into
-another calendar from an invitation) are skipped in every calendar: the booking already
-blocks its time, and a copy would keep blocking the old time after a move.
+A CalDAV calendar is read by a time-range REPORT over the same window, with the same rules.
+The coach's own bookings (written there by channels/caldav.py, or saved from an invitation)
+are skipped in every calendar: they block their time already, and a copy would go on
+blocking the old time after a move.
 
 Settings: CALENDAR_IMPORT_TIMEOUT (seconds, default 10), CALENDAR_IMPORT_ALLOW_PRIVATE
 (default False; tests turn it on to use a local server)."""
@@ -374,14 +373,16 @@ def external_calendar_import(*, calendar: ExternalCalendar, now: datetime | None
     return len(intervals)
 
 
-def external_calendars_import_all(*, now: datetime | None = None) -> int:
+def external_calendars_import_all(*, now: datetime | None = None, done: Callable | None = None) -> int:
     """Import every active calendar of every active coach; returns the busy intervals
-    they hold. One calendar failing, even by a bug of ours, does not stop the others."""
+    they hold. One calendar failing, even by a bug of ours, does not stop the others.
+    `done(calendar, count)` hears of each (its `last_error` says whether it failed)."""
     total = 0
     calendars = ExternalCalendar.objects.filter(active=True, coach__user__is_active=True).select_related("coach")
-    for calendar in calendars:
+    for calendar in calendars.order_by("pk"):
+        count = 0
         try:
-            total += external_calendar_import(calendar=calendar, now=now)
+            count = external_calendar_import(calendar=calendar, now=now)
         except Exception:
             logger.exception("import of calendar %s failed unexpectedly", calendar.pk)
             try:
@@ -390,4 +391,7 @@ def external_calendars_import_all(*, now: datetime | None = None) -> int:
                 _record_failure(calendar, message, now or timezone.now())
             except Exception:
                 logger.exception("could not record the failure of calendar %s", calendar.pk)
+        total += count
+        if done is not None:
+            done(calendar, count)
     return total
