@@ -1,6 +1,8 @@
 """Phrases of the public booking pages, kept together so the wording stays consistent
 and translators find them in one place (pretalx style). All are lazy translations."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
@@ -16,6 +18,15 @@ NO_CALLS_WITHOUT_APPOINTMENT = _("I don't take calls without an appointment — 
 # depends on how this site sends (threema_mode).
 CHANNEL_PRIVACY_NOTES = {
     Channel.PHONE: _("At the booked time, on the number you give; the coach's own number is never shown."),
+    # Translators: %(host)s is the Jitsi Meet server of this site, e.g. "meet.jit.si".
+    Channel.VIDEO: _(
+        "Jitsi Meet on %(host)s, in the browser; no account needed. That server sees your internet address and "
+        "the name you give there."
+    ),
+    Channel.IN_PERSON: _(
+        "You meet the coach at the address shown; nothing goes through a messenger. Messages about the appointment "
+        "come by e-mail."
+    ),
     Channel.EMAIL: _("Encrypted with your OpenPGP key if you give one."),
     Channel.WHATSAPP: _("Convenient, but metadata goes to Meta."),
 }
@@ -32,7 +43,17 @@ THREEMA_PRIVACY_NOTES = {
 }
 
 # The channels as the coach reads them ("The coach calls you" is the client's wording).
-CHANNEL_LABELS_FOR_COACH = {**dict(Channel.choices), Channel.PHONE: _("You call the client")}
+CHANNEL_LABELS_FOR_COACH = {
+    **dict(Channel.choices),
+    Channel.PHONE: _("You call the client"),
+    Channel.VIDEO: _("Video call (Jitsi Meet)"),
+    Channel.IN_PERSON: _("In person, at the type's address"),
+}
+
+
+def jitsi_host() -> str:
+    """The host of the Jitsi Meet server this site's video rooms are on (JITSI_URL)."""
+    return urlsplit(settings.JITSI_URL).hostname or settings.JITSI_URL
 
 
 def threema_mode() -> str:
@@ -50,6 +71,8 @@ def threema_mode() -> str:
 def _default_note(channel: str) -> str:
     if channel == Channel.THREEMA:
         return str(THREEMA_PRIVACY_NOTES[threema_mode()])
+    if channel == Channel.VIDEO:
+        return str(CHANNEL_PRIVACY_NOTES[channel]) % {"host": jitsi_host()}
     return str(CHANNEL_PRIVACY_NOTES[channel])
 
 
@@ -77,8 +100,8 @@ def channel_privacy_note_default(*, coach: Coach, channel: str, language: str) -
 # Which contact field each channel needs; shown when the page runs without JavaScript.
 CHANNEL_FIELD_HINT = _(
     "Fill in only what your chosen way to talk needs: the phone number if the coach should call you, "
-    "your Threema ID for Threema, your WhatsApp number for WhatsApp. For e-mail nothing else is needed; "
-    "add your OpenPGP public key if you want encrypted e-mail."
+    "your Threema ID for Threema, your WhatsApp number for WhatsApp. For a video call, a meeting in person "
+    "or e-mail nothing else is needed; add your OpenPGP public key if you want encrypted e-mail."
 )
 
 APPROVAL_NOTES = {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import AppointmentType, Coach
+from ..models.common import Channel
 from ..phrases import CHANNEL_LABELS_FOR_COACH
 from ..services.appointment_types import AppointmentTypeData
 
@@ -145,6 +146,16 @@ class AppointmentTypeForm(forms.Form):
         help_text=_("The ways you offer (in your settings)."),
         error_messages={"required": _("Choose at least one way to talk.")},
     )
+    location = forms.CharField(
+        label=_("Address for meeting in person"),
+        required=False,
+        max_length=AppointmentType._meta.get_field("location").max_length,
+        help_text=_(
+            "Needed when clients may choose to meet you in person: street, number, postcode and town, e.g. "
+            "“Musterstraße 1, 10115 Berlin”. They see it with a map link (OpenStreetMap)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
     reminders = forms.TypedMultipleChoiceField(
         label=_("Remind the client"),
         coerce=int,
@@ -159,6 +170,10 @@ class AppointmentTypeForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["allowed_channels"].choices = [(value, CHANNEL_LABELS_FOR_COACH[value]) for value in coach.channels]
+        # The address only where meeting in person can be chosen (or an address is kept).
+        self.location_kept = instance.location if instance is not None else ""
+        if Channel.IN_PERSON not in coach.channels and not self.location_kept:
+            del self.fields["location"]
         if instance is None:
             self.initial.setdefault("allowed_channels", list(coach.channels))
             for name in (
@@ -180,6 +195,7 @@ class AppointmentTypeForm(forms.Form):
     def type_data(self) -> AppointmentTypeData:
         """The cleaned form as the service takes it: the fields are named as the type's."""
         data = self.cleaned_data
+        data = {"location": self.location_kept, **data}
         values = {field.name: data[field.name] for field in dataclasses.fields(AppointmentTypeData)}
         values.update(slug=data["slug"].lower(), reminders=sorted(set(data["reminders"]), reverse=True))
         return AppointmentTypeData(**values)

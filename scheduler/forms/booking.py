@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import phrases
 from ..models import Client
 from ..models.common import Channel, time_zone_names
+from ..places import map_url
 from ..services.booking_request import MAX_NAME_LENGTH
 
 # Offered first in the time zone list; the rest follows alphabetically.
@@ -146,11 +147,15 @@ class BookingForm(forms.Form):
         return super().clean()
 
     def channel_fields(self):
-        """(channel value, label, privacy note, bound contact field or None) for the template."""
+        """(radio, privacy note, bound contact field or None, (address, map link) or None)
+        per channel for the template: the address is that of meeting in person."""
+        address = self.appointment_type.location.strip()
+        meeting = (address, map_url(address)) if address else None
         rows = []
         for radio in self["channel"]:
             value = radio.data["value"]
             field = self.CHANNEL_FIELDS.get(value)
             note = phrases.channel_privacy_note(coach=self.appointment_type.coach, channel=value)
-            rows.append((radio, note, self[field] if field in self.fields else None))
+            place = meeting if value == Channel.IN_PERSON else None
+            rows.append((radio, note, self[field] if field in self.fields else None, place))
         return rows

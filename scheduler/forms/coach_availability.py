@@ -141,6 +141,8 @@ WeeklyHoursFormSet = forms.formset_factory(WeeklyHoursForm, formset=BaseWeeklyHo
 # A reply window is about messages: on the phone channel the coach calls the client, but
 # for a window "Phone" says enough.
 REPLY_CHANNEL_LABELS = {**CHANNEL_LABELS_FOR_COACH, Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
+# A video call or a meeting carries no messages (theirs go by e-mail): no window is for them.
+NOT_FOR_MESSAGES = frozenset({Channel.VIDEO, Channel.IN_PERSON})
 
 
 class ReplyWindowForm(forms.Form):
@@ -173,7 +175,7 @@ class ReplyWindowForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A channel the coach stopped offering stays visible on its window, so saving never
         # drops it silently: the service refuses it until it is unticked.
-        offered = set(coach.channels) | set(window.channels if window else [])
+        offered = (set(coach.channels) - NOT_FOR_MESSAGES) | set(window.channels if window else [])
         self.fields["channels"].choices = [
             (value, REPLY_CHANNEL_LABELS[value]) for value in Channel.values if value in offered
         ]

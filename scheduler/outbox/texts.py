@@ -31,8 +31,10 @@ from ..channels.whatsapp import template_name
 from ..models import Booking, Notification
 from ..models.common import Channel
 from ..phrases import CHANNEL_LABELS_FOR_COACH
+from ..place_words import calendar_lines, place_line
 from ..reachability import AWAY, next_reply_window, status_at
 from ..reachability_words import moment_words, window_words
+from ..selectors.client_feeds import client_feed_url_of_address
 from ..selectors.reachability import reachability_inputs
 
 Kind = Notification.Kind
@@ -156,6 +158,12 @@ COACH_TEXTS = {
         gettext_lazy("%(client)s has moved %(type)s to %(day)s, %(time)s."),
     ),
 }
+# The messages that say where the conversation happens (place_words.place_line), and those
+# whose e-mail carries the add-to-calendar links: not a decline or a cancellation.
+CLIENT_PLACE_KINDS = (Kind.ADDRESS_CONFIRMATION, Kind.REQUEST_RECEIVED, Kind.CONFIRMED, Kind.REMINDER, Kind.RESCHEDULED)
+CLIENT_CALENDAR_KINDS = (Kind.CONFIRMED, Kind.RESCHEDULED)
+COACH_PLACE_KINDS = (Kind.COACH_NEW_BOOKING, Kind.COACH_REQUEST_WAITING, Kind.RESCHEDULED)
+
 # The last lines of every message to a client (the notice without content excepted).
 # Translators: %(respond_by)s is a day and time with the zone, e.g. "Friday, 22 May, 09:00 (Europe/Berlin)".
 REQUEST_ANSWER_BY = gettext_lazy(
@@ -171,6 +179,13 @@ CLIENT_WINDOW_NEXT = gettext_lazy("The next time %(coach)s reads and answers mes
 # The channel as a way to send messages: on the phone channel the coach calls the client,
 # but for a reply window "Phone" says enough (as in the coach's reply window form).
 REPLY_CHANNEL_LABELS = {**dict(Channel.choices), Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
+
+
+def reply_channel(booking: Booking) -> str:
+    """The channel whose reply windows a booking's client is told: a video call's or a
+    meeting's messages go by e-mail (reply windows are for messages, not for those)."""
+    return Channel.EMAIL if booking.channel in (Channel.VIDEO, Channel.IN_PERSON) else booking.channel
+
 
 COACH_DETAILS = gettext_lazy("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
 COACH_WORKSPACE_LINK = gettext_lazy("In your workspace: %(link)s")
@@ -204,13 +219,14 @@ def reachable_next(booking: Booking, now: datetime, zone: ZoneInfo | None = None
     planned none, or none within reachability.LOOK_AHEAD): better no line than an untrue one."""
     inputs = reachability_inputs(coach=booking.coach, now=now)
     zone = zone or ZoneInfo(booking.time_zone)
-    names = {"coach": booking.coach.display_name, "channel": REPLY_CHANNEL_LABELS[booking.channel]}
+    channel = reply_channel(booking)
+    names = {"coach": booking.coach.display_name, "channel": REPLY_CHANNEL_LABELS[channel]}
     lines = []
     status = status_at(**inputs, now=now)
     if status.state == AWAY and status.until is not None:
         template = CLIENT_AWAY_WITH_NOTE if status.note else CLIENT_AWAY
         lines.append(template % {**names, "until": moment_words(status.until, zone), "note": status.note})
-    window = next_reply_window(**inputs, now=now, channel=booking.channel)
+    window = next_reply_window(**inputs, now=now, channel=channel)
     if window is not None and window.start <= now:
         lines.append(CLIENT_WINDOW_NOW % {**names, "until": moment_words(window.end, zone)})
     elif window is not None:
@@ -222,9 +238,15 @@ def _client_texts(notification: Notification, booking: Booking, now: datetime) -
     subject, body = CLIENT_TEXTS[notification.kind]
     context = _client_context(booking)
     paragraphs = [body % context]
+    if notification.kind in CLIENT_PLACE_KINDS:
+        paragraphs.append(place_line(booking))
     if notification.kind == Kind.REQUEST_RECEIVED and booking.respond_by is not None:
         respond_by = moment_words(booking.respond_by, ZoneInfo(booking.time_zone))
         paragraphs.append(REQUEST_ANSWER_BY % {**context, "respond_by": respond_by})
+    # The links are long: for an e-mail only (chat messages carry the booking's link).
+    email = notification.channel == Channel.EMAIL and booking.status == Booking.Status.CONFIRMED
+    if notification.kind in CLIENT_CALENDAR_KINDS and email:
+        paragraphs.append(calendar_lines(booking, feed_url=client_feed_url_of_address(email=notification.recipient)))
     paragraphs.append(" ".join(reachable_next(booking, now)))
     return subject % context, "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
@@ -257,7 +279,9 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
     subject, intro = COACH_TEXTS.get(notification.kind, COACH_TEXTS[Kind.COACH_NEW_BOOKING])
     context = _coach_context(notification, booking)
     opening = " ".join(part for part in (intro % context, _coach_answer_by(notification, booking)) if part)
-    return subject % context, f"{opening}\n\n{COACH_DETAILS % context}\n\n{COACH_WORKSPACE_LINK % context}"
+    place = place_line(booking, for_coach=True) if notification.kind in COACH_PLACE_KINDS else ""
+    parts = (opening, place, COACH_DETAILS % context, COACH_WORKSPACE_LINK % context)
+    return subject % context, "\n\n".join(part for part in parts if part)
 
 
 def workspace_url(booking: Booking) -> str:

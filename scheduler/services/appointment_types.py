@@ -38,6 +38,8 @@ class AppointmentTypeData:
     name_en: str = ""
     description_en: str = ""
     answer_lead: timedelta = timedelta(hours=12)
+    # Where clients who chose to meet in person come to (required while in_person is allowed).
+    location: str = ""
 
 
 def _slug_taken_error() -> ValidationError:

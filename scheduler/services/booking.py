@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from ..cache_versions import availability_changed
 from ..models import AppointmentType, Booking, Client, Coach
-from ..models.common import CLIENT_CONTACT_FIELDS
+from ..models.common import CLIENT_CONTACT_FIELDS, Channel
 from ..outbox.write import booking_notify
+from ..places import video_room_new
 from ..selectors.reachability import request_answer_deadline
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
@@ -140,6 +141,9 @@ def booking_create(
                 hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
                 address_confirmed_at=now if address_proved else None,
                 channel=cleaned["channel"],
+                # A video booking's own room from the start (a move keeps it); its link is
+                # given only once the booking is confirmed (places.video_url).
+                video_room=video_room_new() if cleaned["channel"] == Channel.VIDEO else "",
                 message=cleaned["message"],
                 client_name=cleaned["name"],
                 **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},

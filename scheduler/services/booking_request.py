@@ -102,8 +102,15 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
         return value.lower()
 
     def channel():
-        if request.channel not in appointment_type.allowed_channels:
+        offered = appointment_type.allowed_channels
+        if not request.channel.strip():
             raise ValidationError(_("Please choose one of the offered ways to talk."))
+        if request.channel not in offered:
+            # Named as submitted: the API's client sends the values, the form's choices are the offered ones.
+            raise ValidationError(
+                _("This appointment is not offered as “%(channel)s”. Choose one of: %(offered)s.")
+                % {"channel": request.channel[:40], "offered": ", ".join(v for v in Channel.values if v in offered)}
+            )
         return request.channel
 
     def message():

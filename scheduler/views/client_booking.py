@@ -12,12 +12,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import ics, phrases, ratelimit
+from ..calendar_links import add_to_calendar_links
 from ..forms.booking import zone_or_default
 from ..models import Booking, Notification
 from ..models.common import Channel
 from ..outbox.texts import reachable_next
 from ..outbox.write import address
+from ..places import booking_place
 from ..selectors.bookings import bookings_with_details
+from ..selectors.client_feeds import client_feed_url_for_viewer
 from ..services import booking as booking_services
 from .errors import too_many_requests_page
 from .reschedule import reschedule
@@ -64,9 +67,20 @@ def _confirmation_sent_to(booking: Booking) -> dict:
     return {"confirmation_channel": Channel(channel).label, "confirmation_contact": recipient}
 
 
+def _calendar_links(request, booking: Booking) -> list:
+    """A confirmed booking's add-to-calendar links; the subscription of the client's own feed
+    only for its signed-in owner (client_feed_url_for_viewer)."""
+    if booking.status != Booking.Status.CONFIRMED:
+        return []
+    return add_to_calendar_links(booking, feed_url=client_feed_url_for_viewer(user=request.user, booking=booking))
+
+
 def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note="", status=200):
     zone, tz_notice = zone_or_default(request.GET.get("tz"), booking.time_zone)
-    contact = booking.contact
+    channel = Channel(booking.channel)
+    # A call, a video call or a meeting has no contact detail to show but the phone number:
+    # their messages go by e-mail, which the page says on its own line.
+    contact = booking.contact if channel.contact_field or channel == Channel.EMAIL else ""
     now = timezone.now()
     respond_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
     context = {
@@ -77,6 +91,10 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
         "tz_form": tz_form(zone),
         "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
         "contact": contact,
+        "messages_by_email": booking.client.email if channel.is_conversation else "",
+        "place": booking_place(booking),
+        "jitsi_host": phrases.jitsi_host(),
+        "calendar_links": _calendar_links(request, booking),
         **_confirmation_sent_to(booking),
         "duration_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "privacy_note": phrases.channel_privacy_note(coach=booking.coach, channel=booking.channel),

@@ -34,6 +34,10 @@ POLICY_EN = (
 REPLY_NOTE = "Dringendes bitte als kurzes Gespräch buchen."
 REPLY_NOTE_EN = "Urgent matters: please book a short talk."
 
+# Where the demo coach meets clients in person (the type `coaching` offers it).
+LOCATION = "Musterstraße 1, 10115 Berlin"
+CHATS = [Channel.EMAIL, Channel.THREEMA, Channel.WHATSAPP]
+
 TYPES = [
     {
         "slug": "kennenlernen",
@@ -44,6 +48,8 @@ TYPES = [
         "duration": timedelta(minutes=30),
         "slot_step": timedelta(minutes=15),
         "approval": AppointmentType.Approval.NEW_CLIENTS,
+        "allowed_channels": [Channel.PHONE, Channel.VIDEO, *CHATS],
+        "location": "",
         "order": 0,
     },
     {
@@ -55,6 +61,8 @@ TYPES = [
         "duration": timedelta(minutes=60),
         "slot_step": timedelta(minutes=30),
         "approval": AppointmentType.Approval.NEVER,
+        "allowed_channels": [Channel.PHONE, Channel.VIDEO, Channel.IN_PERSON, *CHATS],
+        "location": LOCATION,
         "order": 1,
     },
 ]
@@ -102,6 +110,8 @@ class Command(BaseCommand):
                 "reply_note": REPLY_NOTE,
                 "reply_note_en": REPLY_NOTE_EN,
                 "busy_feed_enabled": True,
+                # Every way to talk, meeting in person included (for `coaching`, at LOCATION).
+                "channels": list(Channel.values),
             },
         )
         for values in TYPES:
@@ -112,7 +122,6 @@ class Command(BaseCommand):
                     **values,
                     "minimum_notice": timedelta(hours=2),
                     "horizon": timedelta(days=180),
-                    "allowed_channels": list(Channel.values),
                     "active": True,
                 },
             )

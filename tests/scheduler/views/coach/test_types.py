@@ -110,7 +110,8 @@ def test_the_new_type_form_starts_with_the_defaults(coach_client, coach):
     assert input_value(response, "horizon") == "180"
     assert input_value(response, "answer_lead") == "12"
     assert input_value(response, "name_en") is None  # empty, and optional
-    assert checked_values(response, "allowed_channels") == {"phone", "email", "threema", "whatsapp"}
+    # A coach's default ways to talk: all but meeting in person, which needs an address.
+    assert checked_values(response, "allowed_channels") == {"phone", "video", "email", "threema", "whatsapp"}
     assert checked_values(response, "reminders") == {"1440", "60"}
     assert "1 week before" in text(response) and "15 minutes before" in text(response)
 
