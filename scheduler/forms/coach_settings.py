@@ -232,3 +232,53 @@ class ExternalCalendarForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class CaldavCalendarForm(forms.Form):
+    """The coach's CalDAV calendar: its address and login. The password is never put back
+    into the page (PasswordInput without render_value), also not when the form has errors.
+    Its fields are prefixed: the page has the ICS form's `name` and `url` too."""
+
+    prefix = "caldav"
+
+    url = forms.URLField(
+        label=_("CalDAV address of the calendar"),
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("The address of one calendar, as your provider shows it for CalDAV (http or https)."),
+        error_messages={"invalid": _("Give an address that starts with http:// or https://.")},
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label=_("App password"),
+        max_length=1000,
+        strip=False,
+        help_text=_(
+            "Make an app password for Sprechzeit in your provider's security settings; your main password "
+            "is not needed. It is stored encrypted and never shown again."
+        ),
+        # "new-password": browsers must not fill in the password of this site's login.
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=120,
+        required=False,
+        help_text=_("For you; without one, the calendar's own name is used."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_url(self):
+        # URLField also takes ftp://; a calendar is spoken to over the web only.
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(self.fields["url"].error_messages["invalid"])
+        return url

@@ -10,5 +10,7 @@ def coach_appointment_types(*, coach: Coach) -> QuerySet[AppointmentType]:
     return coach.appointment_types.order_by("order", "name", "pk")
 
 
-def coach_external_calendars(*, coach: Coach) -> QuerySet[ExternalCalendar]:
-    return coach.external_calendars.order_by("name", "pk")
+def coach_external_calendars(*, coach: Coach, kind: str = "") -> QuerySet[ExternalCalendar]:
+    """The coach's other calendars, of one kind (ExternalCalendar.Kind) if given."""
+    calendars = coach.external_calendars.order_by("name", "pk")
+    return calendars.filter(kind=kind) if kind else calendars

@@ -1,14 +1,26 @@
-"""The coach's settings: profile and policy, ways to talk, calendar feeds, other calendars."""
+"""The coach's settings: profile and policy, ways to talk, calendar feeds, other calendars
+(the CalDAV calendar and ICS addresses)."""
 
 from django.conf import settings as django_settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ...forms.coach_settings import CoachChannelsForm, CoachKeyForm, CoachProfileForm, ExternalCalendarForm
+from ... import field_encryption
+from ...forms.coach_settings import (
+    CaldavCalendarForm,
+    CoachChannelsForm,
+    CoachKeyForm,
+    CoachProfileForm,
+    ExternalCalendarForm,
+)
+from ...models import ExternalCalendar
 from ...selectors.coach_settings import coach_external_calendars
+from ...services.caldav import caldav_calendar_connect, caldav_calendar_disconnect
 from ...services.coach import (
     coach_busy_feed_set,
     coach_channels_update,
@@ -20,10 +32,11 @@ from ...services.coach import (
 from ...services.external_calendars import (
     external_calendar_create,
     external_calendar_delete,
+    external_calendar_import,
     external_calendar_set_active,
 )
 from ...validators import openpgp_key_summary
-from ..shared import see_other
+from ..shared import add_service_errors, see_other
 from . import coach_required, form_saved
 
 
@@ -33,7 +46,9 @@ def _done(request, message: str, part: str):
     return see_other(reverse("coach:settings") + "#" + part)
 
 
-def _settings_page(request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None):
+def _settings_page(
+    request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None, caldav_form=None
+):
     """The whole page; the part that was just sent comes with its errors, the others fresh."""
     coach = request.coach
     busy_feed_url = None
@@ -46,7 +61,10 @@ def _settings_page(request, *, profile_form=None, channels_form=None, calendar_f
         "calendar_form": calendar_form or ExternalCalendarForm(),
         "key_form": key_form or CoachKeyForm(),
         "stored_key": openpgp_key_summary(coach.pgp_public_key),
-        "calendars": coach_external_calendars(coach=coach),
+        "calendars": coach_external_calendars(coach=coach, kind=ExternalCalendar.Kind.ICS),
+        "caldav_calendar": coach_external_calendars(coach=coach, kind=ExternalCalendar.Kind.CALDAV).first(),
+        "caldav_form": caldav_form or CaldavCalendarForm(),
+        "caldav_possible": field_encryption.key_available(),
         "feed_url": coach_feed_url(coach=coach),
         "busy_feed_url": busy_feed_url,
     }
@@ -118,14 +136,64 @@ def calendar_add(request):
     return _settings_page(request, calendar_form=form)
 
 
-def _own_calendar(request, calendar_id: int):
-    return get_object_or_404(coach_external_calendars(coach=request.coach), pk=calendar_id)
+def _own_calendar(request, calendar_id: int, kind: str = ""):
+    return get_object_or_404(coach_external_calendars(coach=request.coach, kind=kind), pk=calendar_id)
+
+
+@coach_required
+@require_POST
+def caldav_connect(request):
+    """Connect the CalDAV calendar (or connect it again), then read it at once."""
+    form = CaldavCalendarForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, caldav_form=form)
+    try:
+        calendar = caldav_calendar_connect(coach=request.coach, **form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _settings_page(request, caldav_form=form)
+    external_calendar_import(calendar=calendar)
+    words = {"name": calendar.name, "error": calendar.last_error}
+    if calendar.last_error:
+        messages.warning(
+            request,
+            _(
+                "“%(name)s” is connected, and your bookings are written to it. "
+                "Its busy times could not be read yet: %(error)s"
+            )
+            % words,
+        )
+        return see_other(reverse("coach:settings") + "#calendars")
+    done = _(
+        "“%(name)s” is connected: your bookings are written to it, and times that are busy in it cannot be booked."
+    )
+    return _done(request, done % words, "calendars")
+
+
+@coach_required
+@require_POST
+def calendar_sync(request, calendar_id):
+    """Read the calendar now, not only every 15 minutes."""
+    calendar = _own_calendar(request, calendar_id)
+    count = external_calendar_import(calendar=calendar)
+    if calendar.last_error:
+        messages.error(
+            request,
+            _("“%(name)s” could not be read: %(error)s") % {"name": calendar.name, "error": calendar.last_error},
+        )
+        return see_other(reverse("coach:settings") + "#calendars")
+    done = ngettext("“%(name)s” is read: %(count)d busy time.", "“%(name)s” is read: %(count)d busy times.", count) % {
+        "name": calendar.name,
+        "count": count,
+    }
+    return _done(request, done, "calendars")
 
 
 @coach_required
 @require_POST
 def calendar_active(request, calendar_id):
-    calendar = _own_calendar(request, calendar_id)
+    # Not for the CalDAV calendar: bookings are written to it for as long as it is connected.
+    calendar = _own_calendar(request, calendar_id, kind=ExternalCalendar.Kind.ICS)
     active = request.POST.get("active") == "1"
     external_calendar_set_active(calendar=calendar, active=active)
     if active:
@@ -139,6 +207,10 @@ def calendar_active(request, calendar_id):
 @require_POST
 def calendar_delete(request, calendar_id):
     calendar = _own_calendar(request, calendar_id)
+    if calendar.kind == ExternalCalendar.Kind.CALDAV:
+        caldav_calendar_disconnect(calendar=calendar)
+        done = _("“%(name)s” is disconnected. The bookings already in it stay there; new ones are no longer written.")
+        return _done(request, done % {"name": calendar.name}, "calendars")
     external_calendar_delete(calendar=calendar)
     return _done(request, _("“%(name)s” is removed.") % {"name": calendar.name}, "calendars")
 
@@ -151,6 +223,8 @@ urlpatterns = [
     path("feed/rotate/", feed_rotate, name="feed_rotate"),
     path("feed/busy/", busy_feed_set, name="busy_feed_set"),
     path("calendars/", calendar_add, name="calendar_add"),
+    path("calendars/caldav/", caldav_connect, name="caldav_connect"),
+    path("calendars/<int:calendar_id>/sync/", calendar_sync, name="calendar_sync"),
     path("calendars/<int:calendar_id>/active/", calendar_active, name="calendar_active"),
     path("calendars/<int:calendar_id>/delete/", calendar_delete, name="calendar_delete"),
 ]

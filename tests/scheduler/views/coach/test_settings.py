@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import time_machine
 from django.urls import reverse
@@ -50,6 +51,7 @@ ACTIONS = [
     "coach:calendar_add",
     "coach:settings_key",
     "coach:settings_key_remove",
+    "coach:caldav_connect",
 ]
 
 
@@ -550,3 +552,129 @@ def test_a_stored_key_that_stopped_working_says_why(coach_client, coach, openpgp
     coach.save()
     page = text(coach_client.get(SETTINGS))
     assert "Your stored key cannot be used any more" in page and "expired on 2020-06-01" in page
+
+
+# --- the CalDAV calendar -----------------------------------------------------------
+
+CALDAV = "/coach/settings/calendars/caldav/"
+
+
+def caldav_data(radicale, **overrides) -> dict:
+    data = {"url": radicale.calendar_url, "username": radicale.username, "password": radicale.password, "name": ""}
+    data.update(overrides)
+    return {f"caldav-{name}": value for name, value in data.items()}
+
+
+def test_connect_a_caldav_calendar_and_see_its_state(coach_client, coach, radicale):
+    response = coach_client.post(CALDAV, caldav_data(radicale))
+
+    assert response.status_code == 303 and response["Location"] == "/coach/settings/#calendars"
+    calendar = ExternalCalendar.objects.get(coach=coach)
+    assert calendar.kind == ExternalCalendar.Kind.CALDAV and calendar.name == "Sprechzeit test"
+    assert radicale.password not in calendar.password_encrypted
+    response = coach_client.get(SETTINGS)
+    page = text(response)
+    assert "“Sprechzeit test” is connected: your bookings are written to it" in page
+    assert radicale.calendar_url in page and radicale.username in page
+    assert radicale.password not in page
+    assert "Change the address or the password …" in page
+    assert input_value(response, "caldav-password") is None  # an empty password field
+
+
+def test_a_wrong_password_is_shown_at_the_form_and_nothing_is_stored(coach_client, coach, radicale):
+    response = coach_client.post(CALDAV, caldav_data(radicale, password="wrong-typed-secret", name="Praxis"))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "The calendar refused the user name or password." in page
+    assert "wrong-typed-secret" not in page  # never put back into the page
+    assert input_value(response, "caldav-url") == radicale.calendar_url
+    assert input_value(response, "caldav-username") == radicale.username
+    assert input_value(response, "caldav-name") == "Praxis"
+    assert not ExternalCalendar.objects.exists()
+
+
+def test_missing_fields_of_the_caldav_form_are_errors_at_them(coach_client, coach):
+    response = coach_client.post(CALDAV, {"caldav-url": "ftp://example.org/", "caldav-password": "typed-secret"})
+
+    assert response.status_code == 200
+    assert "http" in error_at(response, "caldav-url")
+    assert error_at(response, "caldav-username")
+    assert "typed-secret" not in text(response)
+    assert not ExternalCalendar.objects.exists()
+
+
+def test_a_password_refused_later_is_shown_on_the_settings_page_and_the_dashboard(coach_client, coach, radicale):
+    coach_client.post(CALDAV, caldav_data(radicale))
+    calendar = ExternalCalendar.objects.get()
+    (radicale.folder / "htpasswd").write_text(f"{radicale.username}:changed-on-the-server\n")
+
+    response = coach_client.post(reverse("coach:calendar_sync", args=[calendar.pk]))
+
+    assert response.status_code == 303
+    page = text(coach_client.get(SETTINGS))
+    assert "“Sprechzeit test” could not be read: The calendar refused the user name or password." in page
+    assert "Problem at" in page
+    dashboard = text(coach_client.get(reverse("coach:dashboard")))
+    assert "Sprechzeit test" in dashboard and "The calendar refused the user name or password." in dashboard
+
+
+def test_read_now_reads_the_busy_times(coach_client, coach, radicale):
+    AppointmentTypeFactory(coach=coach, horizon=timedelta(days=28))
+    coach_client.post(CALDAV, caldav_data(radicale))
+    calendar = ExternalCalendar.objects.get()
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    event = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:a@test\r\n"
+        f"DTSTAMP:20260301T000000Z\r\nDTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    httpx.put(f"{radicale.calendar_url}a.ics", content=event, auth=radicale.auth, timeout=10).raise_for_status()
+
+    coach_client.post(reverse("coach:calendar_sync", args=[calendar.pk]))
+
+    assert calendar.busy.get().start == start
+    assert "“Sprechzeit test” is read: 1 busy time." in text(coach_client.get(SETTINGS))
+
+
+def test_disconnect_forgets_the_calendar(coach_client, coach, radicale):
+    coach_client.post(CALDAV, caldav_data(radicale))
+    calendar = ExternalCalendar.objects.get()
+
+    response = coach_client.post(reverse("coach:calendar_delete", args=[calendar.pk]))
+
+    assert response.status_code == 303
+    assert not ExternalCalendar.objects.exists()
+    page = text(coach_client.get(SETTINGS))
+    assert "“Sprechzeit test” is disconnected." in page
+    assert "Connect a CalDAV calendar" in page
+
+
+def test_another_coachs_caldav_calendar_is_404(coach_client):
+    other = ExternalCalendar.objects.create(
+        coach=CoachFactory(), kind="caldav", name="Fremd", url="https://dav.example.org/fremd/", username="fremd"
+    )
+    assert coach_client.post(reverse("coach:calendar_sync", args=[other.pk])).status_code == 404
+    assert coach_client.post(reverse("coach:calendar_delete", args=[other.pk])).status_code == 404
+    assert ExternalCalendar.objects.filter(pk=other.pk).exists()
+    assert "Fremd" not in text(coach_client.get(SETTINGS))
+
+
+def test_the_caldav_calendar_is_not_switched_off_like_an_ics_address(coach_client, coach):
+    calendar = ExternalCalendar.objects.create(
+        coach=coach, kind="caldav", name="Praxis", url="https://dav.example.org/p/"
+    )
+
+    assert coach_client.post(reverse("coach:calendar_active", args=[calendar.pk]), {"active": "0"}).status_code == 404
+    calendar.refresh_from_db()
+    assert calendar.active
+
+
+def test_without_an_encryption_key_in_production_the_coach_is_told_instead_of_a_form(coach_client, settings):
+    settings.PRODUCTION = True
+    settings.FIELD_ENCRYPTION_KEY = []
+
+    response = coach_client.get(SETTINGS)
+
+    page = text(response)
+    assert "the encryption of stored passwords is not set up" in page
+    assert 'name="caldav-password"' not in page
