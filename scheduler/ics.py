@@ -101,18 +101,18 @@ def event_title(booking: Booking) -> str:
 
 def event_details(booking: Booking) -> str:
     """What the client's event says, in the active language: the place first (the address
-    and its map, the video call's link once confirmed), then the channel and the booking's
-    page."""
+    and its map, the video call's link once confirmed, else that it comes then), then the
+    channel and the booking's page."""
     place = booking_place(booking)
     lines = []
+    # The sentences of the messages (place_words.place_line), so a client reads the place in
+    # the same words everywhere.
     if booking.channel == Channel.IN_PERSON and place.location:
-        lines.append(_("Address: %(address)s") % {"address": place.location})
-        lines.append(_("Map: %(url)s") % {"url": place.url})
+        lines.append(_("In person: %(address)s (map: %(map)s)") % {"address": place.location, "map": place.url})
     elif place.is_video and place.url:
         lines.append(_("Video call: %(url)s") % {"url": place.url})
     elif place.is_video and booking.status in (Booking.Status.REQUESTED, Booking.Status.UNCONFIRMED):
-        # Translators: in a calendar event of a video call not confirmed yet.
-        lines.append(_("The link to the video call comes with the confirmation."))
+        lines.append(_("Video call: the link comes with the confirmation of your appointment."))
     lines.append(
         _("Channel: %(channel)s\nManage or cancel: %(url)s")
         % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)}

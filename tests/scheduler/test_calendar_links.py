@@ -15,7 +15,7 @@ from scheduler import ics
 from scheduler.calendar_links import add_to_calendar_links
 from scheduler.models import Booking
 from scheduler.models.common import Channel
-from scheduler.places import video_room_new
+from scheduler.places import map_url, video_room_new
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
 from tests.helpers import BERLIN
 
@@ -119,7 +119,7 @@ def test_an_in_person_meeting_gives_its_address_as_the_location():
     links = links_of(booking)
     for kind in ("google", "outlook", "office365"):
         assert query(links[kind].url)["location"] == ADDRESS
-    assert query(links["google"].url)["details"].splitlines()[0] == f"Address: {ADDRESS}"
+    assert query(links["google"].url)["details"].startswith(f"In person: {ADDRESS} (map: https://")
 
 
 def test_the_video_link_only_inside_a_confirmed_booking(settings):
@@ -166,8 +166,8 @@ def test_special_characters_survive_the_round_trip():
     assert google["text"] == outlook["subject"] == "C++ Coaching?=yes&no%20 with Jörg Müller & Söhne #1"
     assert google["location"] == outlook["location"] == "Hinterhof, 2. OG\nStraße 5 & 7, 50667 Köln #Praxis"
     assert google["details"].splitlines()[:2] == [
-        "Address: Hinterhof, 2. OG",
-        "Straße 5 & 7, 50667 Köln #Praxis",
+        "In person: Hinterhof, 2. OG",
+        f"Straße 5 & 7, 50667 Köln #Praxis (map: {map_url(booking.appointment_type.location)})",
     ]
     # Spaces are %20, never "+" (Outlook's form shows a "+" as it is); no raw "#" ends the query.
     for link in links.values():
