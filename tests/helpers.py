@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,12 @@ from django.db.models import Q
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def wall_time(day: date, hhmm: str, zone: ZoneInfo = BERLIN) -> datetime:
+    """The moment a clock in `zone` shows `hhmm` ("08:30") on `day`."""
+    return datetime.combine(day, datetime.strptime(hhmm, "%H:%M").time(), tzinfo=zone)
+
 
 # The environment a production process needs at the least.
 PRODUCTION_ENV = {

@@ -4,6 +4,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from scheduler.channels.base import MemoryBackend
+from scheduler.models import ReplyWindow
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BERLIN, free_port
 from tests.scheduler.outbox.helpers import Sink
@@ -47,3 +48,14 @@ def start(db):
     WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
     AppointmentTypeFactory(coach=coach, slug="talk", duration=timedelta(minutes=30))
     return datetime.combine(day, time(10), tzinfo=BERLIN)
+
+
+@pytest.fixture
+def answering_coach(db):
+    """Anna (Berlin) answers Monday, Wednesday and Friday 08:00–09:00 and is bookable on
+    Mondays 09:00–11:00 (no type yet): the reachability tests' coach."""
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    for weekday in (0, 2, 4):
+        ReplyWindow.objects.create(coach=coach, weekday=weekday, start=time(8), end=time(9))
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
+    return coach

@@ -3,21 +3,20 @@ with and without a note, outside), times in the visitor's zone with their offset
 note in the request's language, and the errors. Also the API's other answers in the
 reader's language (types) and DESIGN.md's `reply_by`."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from scheduler.models import AppointmentType, Booking, ReplyWindow
+from scheduler.models import AppointmentType, Booking
 from tests.factories import (
     AppointmentTypeFactory,
     BlockedPeriodFactory,
     BookingFactory,
     CoachFactory,
-    WeeklyHoursFactory,
 )
-from tests.helpers import BERLIN
+from tests.helpers import BERLIN, wall_time
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,7 @@ MONDAY = date(2026, 12, 7)
 
 
 def at(day: date, hhmm: str, zone: ZoneInfo = BERLIN) -> datetime:
-    hours, minutes = hhmm.split(":")
-    return datetime.combine(day, time(int(hours), int(minutes)), tzinfo=zone)
+    return wall_time(day, hhmm, zone)
 
 
 def days(n: int) -> date:
@@ -36,14 +34,10 @@ def days(n: int) -> date:
 
 
 @pytest.fixture
-def coach():
-    """Anna answers Monday, Wednesday and Friday 08:00–09:00 (Berlin); "talk" is free on Mondays 09:00–11:00."""
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    for weekday in (0, 2, 4):
-        ReplyWindow.objects.create(coach=coach, weekday=weekday, start=time(8), end=time(9))
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
-    AppointmentTypeFactory(coach=coach, slug="talk", slot_step=timedelta(minutes=30))
-    return coach
+def coach(answering_coach):
+    """…with "talk", free on Mondays 09:00–11:00."""
+    AppointmentTypeFactory(coach=answering_coach, slug="talk", slot_step=timedelta(minutes=30))
+    return answering_coach
 
 
 def reachability(client, now: datetime, language: str = "en", **params):

@@ -26,7 +26,7 @@ from scheduler.reachability import (
     status_at,
 )
 from scheduler.slot_engine import Interval
-from tests.helpers import BERLIN
+from tests.helpers import BERLIN, wall_time
 
 NEW_YORK = ZoneInfo("America/New_York")
 LEAD = timedelta(hours=12)
@@ -35,8 +35,7 @@ MONDAY = date(2026, 6, 1)
 
 
 def at(day: date, hhmm: str, zone: ZoneInfo = BERLIN) -> datetime:
-    hours, minutes = hhmm.split(":")
-    return datetime.combine(day, time(int(hours), int(minutes)), tzinfo=zone)
+    return wall_time(day, hhmm, zone)
 
 
 def rule(weekday: int, start: str, end: str, *channels: str) -> ReplyWindowRule:

@@ -17,9 +17,8 @@ from tests.factories import (
     BlockedPeriodFactory,
     BookingFactory,
     CoachFactory,
-    WeeklyHoursFactory,
 )
-from tests.helpers import BERLIN
+from tests.helpers import BERLIN, wall_time
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +27,7 @@ MONDAY = date(2026, 6, 1)  # Berlin on CEST
 
 
 def at(day: date, hhmm: str, zone: ZoneInfo = BERLIN) -> datetime:
-    hours, minutes = hhmm.split(":")
-    return datetime.combine(day, time(int(hours), int(minutes)), tzinfo=zone)
+    return wall_time(day, hhmm, zone)
 
 
 def days(n: int) -> date:
@@ -37,13 +35,8 @@ def days(n: int) -> date:
 
 
 @pytest.fixture
-def coach():
-    """Answers Monday, Wednesday and Friday 08:00–09:00; free for "talk" on Mondays 09:00–11:00."""
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    for weekday in (0, 2, 4):
-        ReplyWindow.objects.create(coach=coach, weekday=weekday, start=time(8), end=time(9))
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
-    return coach
+def coach(answering_coach):
+    return answering_coach
 
 
 @pytest.fixture
