@@ -204,11 +204,21 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
 @admin.register(ExternalCalendar)
 class ExternalCalendarAdmin(admin.ModelAdmin):
-    list_display = ["name", "coach", "active", "last_success_at", "last_error"]
-    list_filter = ["active", "coach"]
+    list_display = ["name", "coach", "kind", "active", "last_success_at", "last_error"]
+    list_filter = ["kind", "active", "coach"]
     search_fields = ["name", "url"]
+    # The password is never shown, not even encrypted. A CalDAV calendar is connected by
+    # its coach (or `manage.py connectcalendar`), which checks the login first: here its
+    # address and login are read only, and what is added here is an ICS address.
+    exclude = ["password_encrypted"]
     # Written by the import only; shown so the coach sees why a feed stopped updating.
-    readonly_fields = ["last_success_at", "last_attempt_at", "last_error", "etag", "last_modified"]
+    readonly_fields = ["kind", "last_success_at", "last_attempt_at", "last_error", "etag", "last_modified"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.kind == ExternalCalendar.Kind.CALDAV:
+            fields += ["url", "username"]
+        return fields
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":

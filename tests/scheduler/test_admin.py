@@ -4,7 +4,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import BlockedPeriodFactory, BookingFactory
+from scheduler import field_encryption
+from scheduler.models import ExternalCalendar
+from tests.factories import BlockedPeriodFactory, BookingFactory, CoachFactory
 from tests.helpers import BERLIN
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,22 @@ def test_confirming_a_confirmed_booking_is_explained(admin_client):
         headers={"accept-language": "en"},
     )
     assert "Only a request can be confirmed." in response.text
+
+
+def test_the_admin_never_shows_a_calendar_password(admin_client):
+    calendar = ExternalCalendar.objects.create(
+        coach=CoachFactory(),
+        kind=ExternalCalendar.Kind.CALDAV,
+        name="Praxis",
+        url="https://dav.example.org/praxis/",
+        username="anna",
+        password_encrypted=field_encryption.encrypt("app-password-4711"),
+    )
+
+    page = admin_client.get(reverse("admin:scheduler_externalcalendar_change", args=[calendar.pk])).content.decode()
+
+    assert "Praxis" in page and "anna" in page
+    assert "app-password-4711" not in page and calendar.password_encrypted not in page
+    assert 'name="url"' not in page  # the login is changed by connecting again, which checks it
+    changelist = admin_client.get(reverse("admin:scheduler_externalcalendar_changelist")).content.decode()
+    assert calendar.password_encrypted not in changelist
