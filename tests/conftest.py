@@ -108,6 +108,15 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def new_york_page(browser):
+    """A visitor in New York with an American English browser."""
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture(autouse=True)
 def english_by_default():
     """Tests read English messages unless they ask for German (requests choose by Accept-Language)."""

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 
 from scheduler import ics
 from scheduler.models import Booking
@@ -18,21 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_YORK = ZoneInfo("America/New_York")
 MESSAGE = "I would like to talk about changing careers and where to start."
-
-
-@pytest.fixture(autouse=True)
-def _clean_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def new_york_page(browser):
-    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def long_date(day: date) -> str:

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 
 from scheduler.models import ReplyWindow
 from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
@@ -16,21 +15,6 @@ from tests.helpers import BERLIN
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture(autouse=True)
-def _clean_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def new_york_page(browser):
-    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def day_words(moment: datetime) -> str:
