@@ -1,7 +1,9 @@
 """Checks of `manage.py check --deploy`: a site whose channels only write messages to the
 log loses every confirmation and booking link without anyone noticing, one that sends
-Threema messages in the Gateway's basic mode lets Threema read them, and one without
-Redis limits and caches per process."""
+Threema messages in the Gateway's basic mode lets Threema read them, one without
+Redis limits and caches per process, and one without FIELD_ENCRYPTION_KEY cannot connect
+coaches' CalDAV calendars (production) or ties their passwords to SECRET_KEY. A key that is
+not a Fernet key is an error of every check: connecting a calendar would fail."""
 
 from django.conf import settings
 from django.core import checks
@@ -67,5 +69,43 @@ def cache_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
             "machine: rate limits count per process, and workers cannot run on other machines.",
             hint="Set REDIS_URL.",
             id="sprechzeit.W004",
+        )
+    ]
+
+
+@checks.register("sprechzeit")
+def field_encryption_key_valid(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from . import field_encryption
+
+    if not any(key.strip() for key in settings.FIELD_ENCRYPTION_KEY):
+        return []  # the deploy check below tells of a missing key
+    problem = field_encryption.configuration_problem()
+    if not problem:
+        return []
+    return [
+        checks.Error(
+            problem,
+            hint="Make a key with Fernet.generate_key() (README: Connecting a CalDAV calendar).",
+            id="sprechzeit.E001",
+        )
+    ]
+
+
+@checks.register("sprechzeit", deploy=True)
+def field_encryption_key_set(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    if any(key.strip() for key in settings.FIELD_ENCRYPTION_KEY):
+        return []
+    if settings.PRODUCTION:
+        message = "FIELD_ENCRYPTION_KEY is not set: coaches cannot connect a CalDAV calendar."
+    else:
+        message = (
+            "FIELD_ENCRYPTION_KEY is not set: calendar passwords are encrypted with a key derived from "
+            "SECRET_KEY, and a new SECRET_KEY makes them unreadable."
+        )
+    return [
+        checks.Warning(
+            message,
+            hint="Set FIELD_ENCRYPTION_KEY to a key made with Fernet.generate_key() (README: Key rotation).",
+            id="sprechzeit.W006",
         )
     ]

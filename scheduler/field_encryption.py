@@ -62,6 +62,15 @@ def _fernet() -> MultiFernet:
     return MultiFernet(fernets)
 
 
+def configuration_problem() -> str:
+    """What is wrong with FIELD_ENCRYPTION_KEY, for the operator ("" when nothing)."""
+    try:
+        _fernet()
+    except ImproperlyConfigured as exc:
+        return str(exc)
+    return ""
+
+
 def key_available() -> bool:
     """Whether values can be encrypted now (False: production without a key)."""
     try:
