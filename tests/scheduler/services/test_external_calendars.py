@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from werkzeug import Response
 
 from scheduler import safe_http, tasks
+from scheduler.ics import booking_uid
 from scheduler.models import ExternalBusy, ExternalCalendar
 from scheduler.selectors.slots import slots_bookable
 from scheduler.services import external_calendars as calendar_import
 from scheduler.services.external_calendars import external_calendar_import, external_calendars_import_all
-from tests.factories import AppointmentTypeFactory, CoachFactory, WeeklyHoursFactory
+from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BERLIN, free_port
 from tests.scheduler.services.calendar_feed import EXPECTED, ICS, NOW, serve, stored, utc
 
@@ -73,6 +74,24 @@ def test_a_new_import_replaces_the_previous_intervals(calendar, httpserver):
     assert stored(calendar) == sorted([*EXPECTED[:2], moved, *EXPECTED[3:]])
     # … and the other calendar's intervals were not touched.
     assert other.busy.count() == 1
+
+
+def test_the_coachs_own_bookings_in_a_feed_are_not_busy(calendar, kind, httpserver):
+    """A booking saved from its invitation into the calendar the feed comes from: it blocks
+    its time already, and its copy would go on blocking the old time after a move."""
+    booking = BookingFactory(appointment_type=kind, start=utc(2026, 3, 19, 9))
+    other_coachs = BookingFactory(start=utc(2026, 3, 19, 13))
+    extra = "".join(
+        f"BEGIN:VEVENT\r\nUID:{booking_uid(b)}\r\nDTSTAMP:20260301T000000Z\r\n"
+        f"DTSTART:{b.start:%Y%m%dT%H%M%SZ}\r\nDTEND:{b.end:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT\r\n"
+        for b in (booking, other_coachs)
+    )
+    serve(httpserver, body=ICS.replace("END:VCALENDAR", extra + "END:VCALENDAR"))
+
+    external_calendar_import(calendar=calendar, now=NOW)
+
+    mine = {busy.start for busy in calendar.busy.all()} - {start for start, _end, _uid in EXPECTED}
+    assert mine == {other_coachs.start}
 
 
 def monday(day):
