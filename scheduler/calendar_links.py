@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from .ics import ICS_STATUS, calendar_text, event_details, event_title
+from .ics import calendar_text, event_details, event_title
 from .models import Booking
 from .places import booking_place
 
@@ -64,9 +64,9 @@ def add_to_calendar_links(booking: Booking, *, feed_url: str = "") -> list[Calen
     """The links for one booking, in the active language (the caller activates the
     booking's, ics.client_language()), with the words of the booking's own .ics. `feed_url`:
     the client's own feed, offered as a webcal: subscription; "" for a client without an
-    account. None for a booking that is not (or no longer) going to happen: a calendar
-    would keep an appointment that is not there."""
-    if booking.status not in ICS_STATUS:
+    account. None for a booking that is not confirmed: a web calendar's event cannot say
+    "tentative", and would keep an appointment that is not (or no longer) there."""
+    if booking.status != Booking.Status.CONFIRMED:
         return []
     title = calendar_text(event_title(booking))
     details = calendar_text(event_details(booking))
