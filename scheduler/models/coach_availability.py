@@ -13,13 +13,30 @@ from .coach import AppointmentType, Coach
 from .common import Channel, Weekday, in_reader_language
 
 
-class WeeklyHours(models.Model):
-    """A recurring window on one weekday, in the coach's local time."""
+class WeeklyWindow(models.Model):
+    """A recurring window on one weekday, in the coach's local time: the shape weekly hours
+    and reply windows share."""
 
-    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="weekly_hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "start"]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class WeeklyHours(WeeklyWindow):
+    """Bookable hours on one weekday (for every type, or only for some)."""
+
+    coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="weekly_hours")
     appointment_types = models.ManyToManyField(
         AppointmentType,
         blank=True,
@@ -28,50 +45,39 @@ class WeeklyHours(models.Model):
         help_text=_("Leave empty for all types."),
     )
 
-    class Meta:
+    class Meta(WeeklyWindow.Meta):
         verbose_name = _("weekly hours")
         verbose_name_plural = _("weekly hours")
-        ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="weekly_hours_start_before_end")
         ]
 
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
-    def clean(self):
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValidationError({"end": _("The end must be after the start.")})
+# The channels a reply window can be for: those that carry messages. A call, a video call
+# and a meeting happen at the booked time, and their messages go by e-mail.
+REPLY_CHANNELS = tuple(value for value in Channel.values if value not in ("video", "in_person"))
 
 
-class ReplyWindow(models.Model):
+class ReplyWindow(WeeklyWindow):
     """A weekly time, in the coach's zone, when the coach reads and answers messages and
     requests. Not bookable: it is the coach's promise of when they are reachable. Without
     channels it holds for every channel; with some, only for messages on those."""
 
     coach = models.ForeignKey(Coach, on_delete=models.CASCADE, related_name="reply_windows")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"))
     channels = models.JSONField(_("only for these channels"), default=list, blank=True)
 
-    class Meta:
+    class Meta(WeeklyWindow.Meta):
         verbose_name = _("reply window")
         verbose_name_plural = _("reply windows")
-        ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="reply_window_start_before_end")
         ]
 
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
-
     def clean(self):
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValidationError({"end": _("The end must be after the start.")})
-        if not isinstance(self.channels, list) or not set(self.channels) <= set(Channel.values):
+        super().clean()
+        if not isinstance(self.channels, list) or not set(self.channels) <= set(REPLY_CHANNELS):
             raise ValidationError({"channels": _("Choose channels from the list, or none for all.")})
-        self.channels = [value for value in Channel.values if value in self.channels]
+        self.channels = [value for value in REPLY_CHANNELS if value in self.channels]
 
 
 class DateOverride(models.Model):

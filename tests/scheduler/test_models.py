@@ -112,6 +112,13 @@ def test_reply_window_end_after_start_and_known_channels_in_order():
         ReplyWindow.objects.create(coach=coach, weekday=0, start=time(9), end=time(9))
 
 
+@pytest.mark.parametrize("channel", ["video", "in_person"])
+def test_a_reply_window_is_for_channels_that_carry_messages(channel):
+    """A video call or a meeting happens at its time; its messages go by e-mail."""
+    window = ReplyWindow(coach=CoachFactory(), weekday=0, start=time(8), end=time(9), channels=[channel])
+    assert "channels" in errors_of(window)
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("en", "english"), ("en-gb", "english"), ("de", "german"), ("de-du", "german"), ("fr", "german")],
