@@ -72,12 +72,9 @@ def configuration_problem() -> str:
 
 
 def key_available() -> bool:
-    """Whether values can be encrypted now (False: production without a key)."""
-    try:
-        _keys()
-    except FieldKeyMissing:
-        return False
-    return True
+    """Whether values can be encrypted now (False: production without a key, or a key
+    that is not a Fernet key)."""
+    return not configuration_problem()
 
 
 def encrypt(text: str) -> str:

@@ -67,6 +67,7 @@ def test_a_key_that_is_not_a_fernet_key_is_named_by_its_place_not_shown(settings
     with pytest.raises(ImproperlyConfigured, match="key number 2 is not a Fernet key") as raised:
         encrypt(PASSWORD)
     assert "not-a-real-key-secret" not in str(raised.value)
+    assert not key_available()  # connecting is refused with a message, not a server error
 
 
 def test_without_a_key_outside_production_the_key_comes_from_the_secret_key(settings):
