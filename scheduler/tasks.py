@@ -47,7 +47,8 @@ def sweep_notifications() -> int:
 
 @shared_task
 def import_external_calendars() -> int:
-    """Every 15 minutes (beat): the coaches' other calendars, as busy time."""
+    """Every 15 minutes (beat): the coaches' other calendars (ICS addresses and CalDAV
+    calendars), as busy time."""
     return external_calendars_import_all()
 
 
