@@ -2,13 +2,16 @@
 free loopback port, its storage in the test's temporary folder, with htpasswd logins in
 "plain" encryption so a wrong password is refused as a real server refuses it.
 
-`radicale` (the fixture) is running, with one user and one empty calendar at
-`calendar_url`; `stop()` and `start()` take it down and bring it back on the same port
-with the same storage (the outbox's retries are tested across that)."""
+`radicale` (the fixture) is running, with one user and an empty calendar of the test's
+own at `calendar_url`; `stop()` and `start()` take it down and bring it back on the same
+port with the same storage (the outbox's retries are tested across that). One server
+serves the whole session (starting one takes a second); a test that stopped it finds it
+started again for the next."""
 
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -47,9 +50,8 @@ class Radicale:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.username, self.password = USERNAME, PASSWORD
-        self.calendar_url = f"{self.url}/{USERNAME}/calendar/"
-        (folder / "htpasswd").write_text(f"{USERNAME}:{PASSWORD}\n")
+        self.calendar_url = ""  # each test's own (calendar_new)
+        self.logins_reset()
         self.config = folder / "config"
         self.config.write_text(CONFIG.format(port=self.port, htpasswd=folder / "htpasswd", storage=folder / "storage"))
         self.process: subprocess.Popen | None = None
@@ -81,7 +83,18 @@ class Radicale:
             stop_processes([self.process])
             self.process = None
 
-    def make_calendar(self) -> None:
+    def logins_reset(self) -> None:
+        """The one user with its password, whatever a test changed (Radicale reads the file anew)."""
+        self.username, self.password = USERNAME, PASSWORD
+        (self.folder / "htpasswd").write_text(f"{USERNAME}:{PASSWORD}\n")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def calendar_new(self) -> None:
+        """An empty calendar of its own, at `calendar_url` from now on."""
+        self.calendar_url = f"{self.url}/{USERNAME}/calendar-{uuid.uuid4().hex[:12]}/"
         response = httpx.request("MKCALENDAR", self.calendar_url, content=MKCALENDAR, auth=self.auth, timeout=10)
         response.raise_for_status()
 
@@ -95,16 +108,22 @@ class Radicale:
             return [event.data for event in calendar.events()]
 
 
-@pytest.fixture
-def radicale(tmp_path, settings):
-    """A running Radicale with one calendar; the app may reach it on loopback."""
-    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
-    folder = tmp_path / "radicale"
-    folder.mkdir()
-    server = Radicale(folder)
+@pytest.fixture(scope="session")
+def radicale_server(tmp_path_factory):
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
     server.start()
-    try:
-        server.make_calendar()
-        yield server
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def radicale(radicale_server, settings):
+    """The running Radicale with an empty calendar of this test; the app may reach it on loopback."""
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
+    if not radicale_server.running:
+        radicale_server.start()
+    radicale_server.logins_reset()
+    radicale_server.calendar_new()
+    yield radicale_server
+    if not radicale_server.running:
+        radicale_server.start()

@@ -18,6 +18,8 @@ Its modules, in the order a message goes through them:
   write.py   the rows of one change, written in the change's transaction
   queue.py   the only place that hands work to Celery (.delay, .apply_async)
   send.py    claiming a row, checking it is still true, sending it, recording the outcome
+  calendar_entries.py  the booking in the coach's CalDAV calendar: its rows, what they
+             write when sent, the coach's alert when a write failed
   texts.py   what each kind of message says (a table of message ids per kind), rendered
              when it is sent
 The channels' backends (scheduler/channels/) deliver what send.py hands them; those that

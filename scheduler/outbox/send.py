@@ -17,6 +17,15 @@ from ..channels.base import DeliveryError, get_backend
 from ..models import Booking, Notification
 from ..models.common import Channel
 from ..selectors.coach_bookings import ALERT_KINDS
+from .calendar_entries import (
+    ENTRY_TRUE_WHILE,
+    calendar_alert_render,
+    calendar_connected,
+    calendar_entry_render,
+    calendar_entry_sent,
+    calendar_failure_alert,
+    is_calendar_alert,
+)
 from .contact_answer import contact_answer_render
 from .queue import notifications_dispatch
 from .texts import client_key_problem, render
@@ -49,6 +58,8 @@ TRUE_WHILE = {
     Kind.RESCHEDULED: {Booking.Status.REQUESTED, Booking.Status.CONFIRMED},
     Kind.DECLINED: {Booking.Status.DECLINED, Booking.Status.EXPIRED},
     Kind.CANCELLED: {Booking.Status.CANCELLED},
+    # The booking as it is when sent: true in every status the coach sees.
+    Kind.CALENDAR_ENTRY: ENTRY_TRUE_WHILE,
 }
 # What providers report about a sent message, in the order it happens; a report never
 # moves a message back (a late "delivered" leaves "read"). WhatsApp: sent, delivered, read
@@ -64,6 +75,8 @@ def _backoff(attempts: int) -> timedelta:
 
 def _obsolete(notification: Notification, now: datetime) -> bool:
     booking = notification.booking
+    if notification.kind == Kind.CALENDAR_ENTRY:
+        return not calendar_connected(notification)  # disconnected since: nothing to write to
     if notification.kind != Kind.REMINDER or booking is None:
         return False
     return (
@@ -127,6 +140,10 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     try:
         if notification.booking_id is None:
             message = contact_answer_render(notification, now=now)
+        elif notification.kind == Kind.CALENDAR_ENTRY:
+            message = calendar_entry_render(notification)
+        elif is_calendar_alert(notification):
+            message = calendar_alert_render(notification)
         else:
             message = render(notification, client_key_problem=key_problem)
     except Exception as exc:  # a bug, not the provider's: nothing went out, so say so
@@ -147,6 +164,8 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     Notification.objects.filter(pk=notification_id).exclude(status=Status.SENT).update(
         status=Status.SENT, provider_message_id=provider_id[:255], sent_at=timezone.now(), last_error=note[:2000]
     )
+    if notification.kind == Kind.CALENDAR_ENTRY:
+        calendar_entry_sent(notification)
     return "sent"
 
 
@@ -176,17 +195,23 @@ def _fail(notification: Notification, error: str, now: datetime, *, rows: QueryS
     with transaction.atomic():
         if not rows.update(status=Status.FAILED, last_error=error[:2000]):
             return False
-        coach_alert_write(notification, Kind.COACH_DELIVERY_FAILED, error, now)
+        if notification.kind == Kind.CALENDAR_ENTRY:
+            calendar_failure_alert(notification, error, now)
+        else:
+            coach_alert_write(notification, Kind.COACH_DELIVERY_FAILED, error, now)
     return True
 
 
 def notifications_sweep(*, now: datetime | None = None) -> int:
-    """Mark rows of dead workers as unknown and dispatch everything due; returns how many
-    were dispatched."""
+    """Mark rows of dead workers as unknown (calendar writes: pending again) and dispatch
+    everything due; returns how many were dispatched."""
     now = now or timezone.now()
+    stuck = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    # A calendar write is safe to repeat (channels/caldav.py): simply tried again.
+    stuck.filter(kind=Kind.CALENDAR_ENTRY).update(status=Status.PENDING, scheduled_for=now)
     # The worker died before, while or after handing the message over: nobody can tell, so
     # it is not sent again blindly (that was a duplicate whenever the provider had it).
-    Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT).update(
+    stuck.exclude(kind=Kind.CALENDAR_ENTRY).update(
         status=Status.UNKNOWN,
         last_error=_("The sending stopped before the provider's answer was known; the message may not have arrived."),
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..models import Booking, InboundMessage, Notification
 from ..models.common import Channel
+from .calendar_entries import calendar_entry_row
 from .queue import notifications_dispatch
 
 Kind = Notification.Kind
@@ -50,9 +51,12 @@ def address(booking: Booking, audience: str) -> tuple[str, str]:
 
 def booking_notify(*, booking: Booking, event: str, now: datetime | None = None) -> list[Notification]:
     """Write the notifications of one change (and the reminders of a confirmed booking)
-    in the current transaction; they are dispatched once it commits."""
+    in the current transaction; they are dispatched once it commits. Every change the
+    coach sees is also written to the coach's CalDAV calendar, if they have one."""
     now = now or timezone.now()
     rows = []
+    if entry := calendar_entry_row(booking, now):
+        rows.append(entry)
     for kind, audience in EVENTS[event]:
         channel, recipient = address(booking, audience)
         rows.append(
