@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel, create_model, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
@@ -22,7 +22,8 @@ from config.middleware import unstorable, unstorable_message
 from . import ics, phrases, ratelimit, timebounds
 from .api_reachability import router as reachability_router
 from .models import Booking
-from .models.common import time_zone_names
+from .models.common import Channel, time_zone_names
+from .places import booking_place
 from .selectors.bookings import bookings_with_details
 from .selectors.coaches import appointment_type_bookable, appointment_types_bookable, coaches
 from .selectors.slots import slots_bookable
@@ -252,9 +253,13 @@ class BookingBody(Schema):
         return value
 
 
-# BookingRequest's text fields under their own names, "" when left out.
+# BookingRequest's text fields under their own names, "" when left out. The channel's values
+# are documented here and checked by booking_request_clean (a 400 that names the type's).
+CHANNEL_FIELD = Field("", json_schema_extra={"enum": list(Channel.values)}, description="One of the type's `channels`.")
 BookingIn = create_model(
-    "BookingIn", __base__=BookingBody, **{name: (str, "") for name in BookingRequest.text_fields()}
+    "BookingIn",
+    __base__=BookingBody,
+    **{name: (str, CHANNEL_FIELD if name == "channel" else "") for name in BookingRequest.text_fields()},
 )
 
 
@@ -272,12 +277,17 @@ class BookingOut(Schema):
     respond_by: datetime | None
     manage_url: str
     calendar_url: str
+    # Where the conversation happens: the address of an in-person meeting; the video call's
+    # link, only once the booking is confirmed ("" otherwise).
+    location: str
+    video_url: str
 
 
 def _booking_out(booking: Booking) -> BookingOut:
     zone = ZoneInfo(booking.time_zone)
     manage_url = ics.booking_manage_url(booking)
     reply_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
+    place = booking_place(booking)
     return BookingOut(
         token=booking.token,
         status=booking.status,
@@ -291,6 +301,8 @@ def _booking_out(booking: Booking) -> BookingOut:
         respond_by=reply_by,
         manage_url=manage_url,
         calendar_url=manage_url + "event.ics",
+        location=place.location if place.channel == Channel.IN_PERSON else "",
+        video_url=place.url if place.is_video else "",
     )
 
 
@@ -315,7 +327,8 @@ def _too_many(request, seconds: int, detail: str):
 def create_booking(request, slug: str, payload: BookingIn):
     """`start` is one of the slots' starts (ISO 8601 with offset). The channel decides which
     contact field is required: `phone` for phone, `threema_id` for threema, `whatsapp` for
-    whatsapp. 400 names every field's problem at once; 409 means someone else got the slot first."""
+    whatsapp; video, in_person and email need none (their messages go by e-mail). 400 names every
+    field's problem at once; 409 means someone else got the slot first."""
     appointment_type = appointment_type_bookable(coach_slug=slug, type_slug=payload.type)
     if appointment_type is None:
         get_object_or_404(coaches(), slug=slug)
