@@ -32,7 +32,7 @@ def test_demo_is_idempotent_and_its_coach_can_log_in(client):
     assert types["kennenlernen"].approval == AppointmentType.Approval.NEW_CLIENTS
     assert types["coaching"].duration_minutes == 60
     assert types["coaching"].approval == AppointmentType.Approval.NEVER
-    assert sorted(types["coaching"].allowed_channels) == ["email", "phone", "threema", "whatsapp"]
+    assert sorted(types["coaching"].allowed_channels) == ["email", "in_person", "phone", "threema", "video", "whatsapp"]
     hours = sorted((h.weekday, h.start.hour, h.end.hour) for h in WeeklyHours.objects.filter(coach=coach))
     assert hours == [(day, start, end) for day in range(5) for start, end in [(9, 12), (14, 17)]]
 
