@@ -2,6 +2,8 @@
 
 from bench.api import bench_slots_api
 from bench.booking import CLIENTS, RACERS, bench_booking
+from bench.caldav import TARGET_RATIO as CALDAV_TARGET_RATIO
+from bench.caldav import bench_caldav
 from bench.ceiling import MONTH, TARGET_RATIO, WEEK_END, WEEK_START, bench_ceiling
 from bench.engine import bench_engine
 from bench.feeds import bench_feeds
@@ -26,6 +28,7 @@ def main() -> None:
     booking = bench_booking()
     ceiling = bench_ceiling()
     latency = bench_latency()
+    caldav = bench_caldav()
 
     lines = [
         row("figure", "median", "p95", "detail", "target", "result"),
@@ -161,6 +164,21 @@ def main() -> None:
                 verdict(ok),
             )
         )
+    if caldav is None:
+        lines.append(row("commit -> event stored in Radicale", "-", "-", "no PostgreSQL reachable", "", "FAIL"))
+    else:
+        ok = caldav["sent"] == caldav["events"] == caldav["bookings"] and caldav["ratio"] <= CALDAV_TARGET_RATIO
+        lines.append(
+            row(
+                "commit -> event stored in Radicale (CalDAV)",
+                f"{caldav['p50_ms']:.0f} ms",
+                f"{caldav['p95_ms']:.0f} ms",
+                f"{caldav['ratio']:.1f}x bare PUT ({caldav['ceiling_p95_ms']:.0f} ms), "
+                f"{caldav['events']}/{caldav['bookings']} events",
+                f"p95 <= {CALDAV_TARGET_RATIO}x bare PUT",
+                verdict(ok),
+            )
+        )
     print("\n".join(lines))
     print(
         "\nengine input: 300 bookings, 50 blocked periods, 500 imported busy intervals, daily/weekly caps."
@@ -172,6 +190,8 @@ def main() -> None:
         f" {MONTH['busy']} imported busy intervals. Its answer is kept in the cache while nothing changes,"
         " as for visitors of a booking page (selectors/slots_answers.py); computing it costs the in-process row's time."
         "\nCPU/request: the gunicorn workers' own CPU time (the machine may be shared; that is not)."
+        "\nCalDAV: bookings made one at a time, each written by the Redis worker to a Radicale on loopback;"
+        " the ceiling is a bare PUT of a like event to the same server, measured in the same run."
     )
 
 
