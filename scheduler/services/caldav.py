@@ -15,11 +15,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import caldav_client, field_encryption
 from ..cache_versions import availability_changed
 from ..models import Coach, ExternalCalendar
+from ..outbox.calendar_entries import calendar_entries_write
 
 logger = logging.getLogger("sprechzeit.caldav")
 
@@ -32,7 +34,7 @@ def caldav_calendar_connect(
     is not http(s), otherwise one message (refused login, no calendar there, server not
     reached, no encryption key on this site); then nothing is stored."""
     if not field_encryption.key_available():
-        logger.error("a CalDAV calendar cannot be connected: FIELD_ENCRYPTION_KEY is not set")
+        logger.error("a CalDAV calendar cannot be connected: %s", field_encryption.configuration_problem())
         raise ValidationError(
             _(
                 "Calendars cannot be connected on this site: the encryption of stored passwords is not set up. "
@@ -53,7 +55,9 @@ def caldav_calendar_connect(
     except caldav_client.CaldavError as exc:
         logger.info("connecting the CalDAV calendar of coach %s failed: %s", coach.pk, exc)
         raise ValidationError(str(exc)) from None
-    calendar.name = (name or display_name or _("CalDAV calendar"))[:120]
+    if name or moved or existing is None:
+        calendar.name = (name or display_name or _("CalDAV calendar"))[:120]
+    # else: a new password for the same calendar keeps the name it has.
     calendar.password_encrypted = field_encryption.encrypt(password)
     calendar.active = True
     calendar.last_error = ""
@@ -67,6 +71,9 @@ def caldav_calendar_connect(
             calendar.parsed_at = calendar.last_success_at = calendar.last_attempt_at = None
             availability_changed()
         calendar.save()
+        # Every booking the coach sees goes into it (again: after a changed password, the
+        # writes that were refused succeed now; an unchanged event is written over).
+        calendar_entries_write(calendar=calendar, now=timezone.now())
     logger.info("coach %s connected CalDAV calendar %s", coach.pk, calendar.pk)
     return calendar
 

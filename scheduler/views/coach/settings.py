@@ -46,6 +46,10 @@ def _done(request, message: str, part: str):
     return see_other(reverse("coach:settings") + "#" + part)
 
 
+def _caldav_initial(calendar: ExternalCalendar | None) -> dict:
+    return {"url": calendar.url, "username": calendar.username} if calendar else {}
+
+
 def _settings_page(
     request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None, caldav_form=None
 ):
@@ -54,6 +58,7 @@ def _settings_page(
     busy_feed_url = None
     if coach.busy_feed_enabled:
         busy_feed_url = django_settings.SITE_URL + reverse("scheduler:busy_feed", kwargs={"coach_slug": coach.slug})
+    caldav_calendar = coach_external_calendars(coach=coach, kind=ExternalCalendar.Kind.CALDAV).first()
     context = {
         "section": "settings",
         "profile_form": profile_form or CoachProfileForm(coach=coach),
@@ -62,8 +67,9 @@ def _settings_page(
         "key_form": key_form or CoachKeyForm(),
         "stored_key": openpgp_key_summary(coach.pgp_public_key),
         "calendars": coach_external_calendars(coach=coach, kind=ExternalCalendar.Kind.ICS),
-        "caldav_calendar": coach_external_calendars(coach=coach, kind=ExternalCalendar.Kind.CALDAV).first(),
-        "caldav_form": caldav_form or CaldavCalendarForm(),
+        "caldav_calendar": caldav_calendar,
+        # Connecting again starts from the address and user name it has (never the password).
+        "caldav_form": caldav_form or CaldavCalendarForm(initial=_caldav_initial(caldav_calendar)),
         "caldav_possible": field_encryption.key_available(),
         "feed_url": coach_feed_url(coach=coach),
         "busy_feed_url": busy_feed_url,

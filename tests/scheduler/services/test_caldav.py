@@ -5,6 +5,7 @@ reads, and the passwords encrypted again under a new key."""
 
 import base64
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,10 +17,11 @@ from django.utils.translation import gettext
 
 from scheduler import field_encryption
 from scheduler.ics import booking_uid
-from scheduler.models import ExternalBusy, ExternalCalendar
+from scheduler.models import ExternalBusy, ExternalCalendar, Notification
 from scheduler.services.caldav import caldav_calendar_connect, caldav_calendar_disconnect, caldav_passwords_reencrypt
 from scheduler.services.external_calendars import external_calendar_import, external_calendars_import_all
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
+from tests.radicale import MKCALENDAR
 from tests.scheduler.services.calendar_feed import EXPECTED, ICS, NOW, stored, utc
 
 pytestmark = pytest.mark.django_db
@@ -124,14 +126,25 @@ def test_connecting_again_replaces_the_login_of_the_one_calendar(coach, radicale
     assert field_encryption.decrypt(again.password_encrypted) == "new-app-password"
 
 
+def other_calendar(radicale) -> str:
+    """Another calendar of the same account, named "Other"."""
+    url = f"{radicale.url}/{radicale.username}/other-{uuid.uuid4().hex[:12]}/"
+    body = MKCALENDAR.replace(b"Sprechzeit test", b"Other")
+    httpx.request("MKCALENDAR", url, content=body, auth=radicale.auth, timeout=10).raise_for_status()
+    return url
+
+
+def test_a_new_password_keeps_the_name_the_coach_gave_another_calendar_takes_its_own(coach, radicale):
+    connect(coach, radicale, name="Praxis")
+    assert connect(coach, radicale).name == "Praxis"
+
+    assert connect(coach, radicale, url=other_calendar(radicale)).name == "Other"
+
+
 def test_connecting_another_calendar_forgets_the_busy_times_of_the_old_one(coach, radicale):
     calendar = connect(coach, radicale)
     ExternalBusy.objects.create(coach=coach, calendar=calendar, start=NOW, end=NOW + timedelta(hours=1))
-    httpx.request(
-        "MKCALENDAR", f"{radicale.url}/{radicale.username}/other/", auth=radicale.auth, timeout=10
-    ).raise_for_status()
-
-    again = connect(coach, radicale, url=f"{radicale.url}/{radicale.username}/other/")
+    again = connect(coach, radicale, url=other_calendar(radicale))
 
     assert again.pk == calendar.pk
     assert not ExternalBusy.objects.exists()
@@ -308,3 +321,25 @@ def test_a_password_no_key_opens_is_reported_not_lost(coach, radicale, settings)
     assert caldav_passwords_reencrypt() == (0, [calendar])
 
     assert ExternalCalendar.objects.get().password_encrypted == before
+
+
+# --- the bookings go into it --------------------------------------------------------
+
+
+def test_connecting_writes_the_coachs_coming_bookings_into_the_calendar(
+    coach, radicale, settings, send_at_once, django_capture_on_commit_callbacks
+):
+    settings.CHANNEL_BACKENDS = {**settings.CHANNEL_BACKENDS, "caldav": "scheduler.channels.caldav.CaldavBackend"}
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    booking = BookingFactory(appointment_type=coach.appointment_types.get(), start=start)
+    BookingFactory(appointment_type=coach.appointment_types.get(), start=start - timedelta(days=4))  # past
+
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar = connect(coach, radicale)
+
+    row = Notification.objects.get(kind=Notification.Kind.CALENDAR_ENTRY)
+    assert (row.booking, row.channel, row.recipient) == (booking, "caldav", str(calendar.pk))
+    events = radicale.events()
+    assert len(events) == 1 and f"UID:{booking_uid(booking)}" in events[0]
+    # … and is not read back as busy: the booking blocks its time already.
+    assert external_calendar_import(calendar=calendar) == 0

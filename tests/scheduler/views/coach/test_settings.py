@@ -578,6 +578,9 @@ def test_connect_a_caldav_calendar_and_see_its_state(coach_client, coach, radica
     assert radicale.calendar_url in page and radicale.username in page
     assert radicale.password not in page
     assert "Change the address or the password …" in page
+    # Connecting again starts from the address and user name, never the password.
+    assert input_value(response, "caldav-url") == radicale.calendar_url
+    assert input_value(response, "caldav-username") == radicale.username
     assert input_value(response, "caldav-password") is None  # an empty password field
 
 
