@@ -1,13 +1,21 @@
-"""The two versions of what the web processes cache, kept in the shared cache (Redis in
-production); a cached copy is used only while the version it was made under is current.
+"""The versions of what the web processes cache, kept in the shared cache (Redis in
+production); a cached copy is used only while the versions it was made under are current.
 
-* The coaches' settings version: the bookable types each process keeps
+Each coach has two versions of their own, so that one coach's booking leaves every other
+coach's kept answers valid:
+
+* the coach's settings version: the bookable types each process keeps
   (selectors/coaches.py) and the slots API's answers (selectors/slots_answers.py) depend
-  on it. A write of a coach, an appointment type or a user account (not a login) changes it.
-* The availability version: the slots API's answers depend on it too. A write of a
-  booking, a blocked period, weekly hours, a date override, a reply window or imported
-  busy times changes it. One version for all coaches: a cached answer is then found in
-  one round trip, and bookings are rare next to page views.
+  on it. A write of the coach, one of their appointment types or their user account (not
+  a login) changes it;
+* the coach's availability version: the slots API's answers depend on it too. A write of
+  one of their bookings, blocked periods, weekly hours, date overrides, reply windows or
+  imported busy times changes it.
+
+Beside them, one settings and one availability version for every coach at once, for a write
+whose coach is not known (a caller that passes no coach id). A copy depends on its coach's
+version and on the one for all, so either change makes it stale; both are read in the same
+round trip as the copy itself.
 
 Saves and deletes change them through the receivers in receivers.py; writes that send no
 signal (QuerySet.update, bulk_create, bulk_update, and the calendar import, which has no
@@ -27,6 +35,15 @@ logger = logging.getLogger("sprechzeit.cache")
 
 SETTINGS_VERSION_KEY = "coach-settings-version"
 AVAILABILITY_VERSION_KEY = "availability-version"
+
+
+def settings_version_keys(coach_id: int) -> list[str]:
+    """The keys a copy of the coach's settings depends on: the one for all, the coach's own."""
+    return [SETTINGS_VERSION_KEY, f"{SETTINGS_VERSION_KEY}:{coach_id}"]
+
+
+def availability_version_keys(coach_id: int) -> list[str]:
+    return [AVAILABILITY_VERSION_KEY, f"{AVAILABILITY_VERSION_KEY}:{coach_id}"]
 
 
 def versions_current(keys: list[str], found: dict | None = None) -> list[str]:
@@ -57,19 +74,34 @@ def _change(key: str, name: str) -> None:
     transaction.on_commit(change)
 
 
-def coach_settings_version() -> str:
-    """The current version of the coaches' settings. Without the cache it is a new one every
+def _combined(keys: list[str], name: str) -> str:
+    """The versions under `keys` as one string. Without the cache it is a new one every
     time: no cached copy is used, the database answers."""
     try:
-        return versions_current([SETTINGS_VERSION_KEY])[0]
+        found = cache.get_many(keys)
+        return ":".join(versions_current(keys, found))
     except RedisError:
-        logger.warning("coach settings version unknown: the cache cannot be reached", exc_info=True)
+        logger.warning("%s unknown: the cache cannot be reached", name, exc_info=True)
         return uuid.uuid4().hex
 
 
-def coach_settings_changed() -> None:
-    _change(SETTINGS_VERSION_KEY, "coach settings version")
+def coach_settings_version(coach_id: int) -> str:
+    """The current version of the coach's settings (theirs and the one for all)."""
+    return _combined(settings_version_keys(coach_id), "coach settings version")
 
 
-def availability_changed() -> None:
-    _change(AVAILABILITY_VERSION_KEY, "availability version")
+def availability_version(coach_id: int) -> str:
+    """The current version of the coach's availability (theirs and the one for all)."""
+    return _combined(availability_version_keys(coach_id), "availability version")
+
+
+def coach_settings_changed(coach_id: int | None = None) -> None:
+    """The coach's settings changed; without a coach id, every coach's are taken as changed."""
+    key = SETTINGS_VERSION_KEY if coach_id is None else settings_version_keys(coach_id)[1]
+    _change(key, "coach settings version")
+
+
+def availability_changed(coach_id: int | None = None) -> None:
+    """The coach's availability changed; without a coach id, every coach's is taken as changed."""
+    key = AVAILABILITY_VERSION_KEY if coach_id is None else availability_version_keys(coach_id)[1]
+    _change(key, "availability version")

@@ -1,11 +1,11 @@
 """The receivers that change the cache versions (cache_versions.py) when a model is saved
 or deleted; `connect()` is called once, in SchedulerConfig.ready().
 
-* A coach, an appointment type or a user account → the coaches' settings version, except a
+* A coach, an appointment type or a user account → that coach's settings version, except a
   user's save of fields nothing cached reads (a login's `last_login`).
 * A booking, a blocked period, weekly hours (and their types), a date override or a reply
-  window → the availability version (reply windows and away time decide which slots a
-  type that takes requests offers: selectors/slots.request_not_before).
+  window → that coach's availability version (reply windows and away time decide which
+  slots a type that takes requests offers: selectors/slots.request_not_before).
 """
 
 from django.conf import settings
@@ -22,24 +22,33 @@ from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride
 USER_FIELDS_NOT_CACHED = frozenset({"last_login", "password"})
 
 
-def _settings_changed(sender, **kwargs):
-    coach_settings_changed()
+def _coach_id(instance) -> int:
+    return instance.pk if isinstance(instance, Coach) else instance.coach_id
 
 
-def _user_changed(sender, update_fields=None, **kwargs):
+def _settings_changed(sender, instance, **kwargs):
+    coach_settings_changed(_coach_id(instance))
+
+
+def _user_changed(sender, instance, update_fields=None, **kwargs):
     # update_fields is None for a save of every field and for a delete.
     if update_fields is not None and update_fields <= USER_FIELDS_NOT_CACHED:
         return
-    coach_settings_changed()
+    # A user who is no coach changes nothing kept; after a delete the coach is gone too,
+    # and its own receiver changed its version.
+    coach_id = Coach.objects.filter(user_id=instance.pk).values_list("pk", flat=True).first()
+    if coach_id is not None:
+        coach_settings_changed(coach_id)
 
 
-def _availability_changed(sender, **kwargs):
-    availability_changed()
+def _availability_changed(sender, instance, **kwargs):
+    availability_changed(instance.coach_id)
 
 
-def _hours_types_changed(sender, action, **kwargs):
+def _hours_types_changed(sender, instance, action, **kwargs):
+    # From either side: weekly hours' types, or a type's weekly hours; both have the coach.
     if action.startswith("post_"):
-        availability_changed()
+        availability_changed(instance.coach_id)
 
 
 def connect() -> None:

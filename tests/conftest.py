@@ -131,7 +131,12 @@ def empty_cache():
     """Rate limits and cached keys live in the cache: every test starts without them."""
     from django.core.cache import cache
 
+    from scheduler.selectors import coaches
+
     cache.clear()
+    # Each process keeps the coaches' ids by slug; a test's coach may have another id than
+    # the previous test's of the same slug.
+    coaches._coach_ids.clear()
 
 
 @pytest.fixture(autouse=True)

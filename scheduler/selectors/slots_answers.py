@@ -2,14 +2,15 @@
 for the same week of the same coach again and again, and computing it (the database, the
 engine, the JSON) costs several times what serving it from the cache does.
 
-An answer is kept with the versions of the coaches' settings and availability
-(cache_versions.py) it was computed under, and used only while both are still current:
-every write that could change a slot replaces one of them. It is found by the request's
-own parameters, so the versions and the answer come in one round trip, before anything
-else is read. Time changes slots too: the first slot drops out when it comes within the
-minimum notice, so the answer is kept at most until then. Slots that come within the
-horizon meanwhile appear within ANSWER_MAX_AGE; a booking always checks its slot
-against the database. Answers are kept only with a cache that every process shares
+An answer is kept with the versions of its coach's settings and availability
+(cache_versions.py) it was computed under, and used only while they are still current:
+every write that could change a slot of that coach replaces one of them, and leaves every
+other coach's answers alone. It is found by the request's own parameters and the coach's
+id (kept per process, selectors/coaches.coach_id_for_slug), so the versions and the answer
+come in one round trip, before anything else is read. Time changes slots too: the first
+slot drops out when it comes within the minimum notice, so the answer is kept at most
+until then. Slots that come within the horizon meanwhile appear within ANSWER_MAX_AGE;
+a booking always checks its slot against the database. Answers are kept only with a cache that every process shares
 (settings.SLOTS_ANSWERS_KEPT).
 
 A type whose bookings may be requests offers no slot the coach could not answer in time
@@ -25,50 +26,65 @@ import hashlib
 import logging
 import math
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from ..cache_versions import AVAILABILITY_VERSION_KEY, SETTINGS_VERSION_KEY, versions_current
+from ..cache_versions import availability_version_keys, settings_version_keys, versions_current
 from ..models import AppointmentType
 from ..reachability import MIN_ANSWER_TIME, first_answer_window_end
 from ..slot_engine import Interval
+from .coaches import coach_id_for_slug
 from .reachability import reachability_inputs
 from .slots import answers_requests
 
 logger = logging.getLogger("sprechzeit.cache")
 
 ANSWER_MAX_AGE = 60  # seconds; also the limit for a write that forgot to change a version
-VERSION_KEYS = [SETTINGS_VERSION_KEY, AVAILABILITY_VERSION_KEY]
 
-Versions = tuple[str, str]
+Versions = tuple[str, ...]
 
 
-def slots_answer_key(*, coach: str, type: str, start: str | None, end: str | None, tz: str | None) -> str | None:
+class SlotsAnswerKey(NamedTuple):
+    """Where the answer to one request is kept, and whose versions it depends on."""
+
+    key: str
+    coach_slug: str
+
+
+def slots_answer_key(
+    *, coach: str, type: str, start: str | None, end: str | None, tz: str | None
+) -> SlotsAnswerKey | None:
     """The cache key of the answer to these query parameters, as the visitor sent them.
     None without `start` (the answer then starts today, which changes by itself) and when
     answers are not kept."""
     if start is None or not settings.SLOTS_ANSWERS_KEPT:
         return None
     request = "\0".join((coach, type, start, end or "", tz or ""))
-    return "slots-answer:" + hashlib.sha256(request.encode()).hexdigest()
+    return SlotsAnswerKey("slots-answer:" + hashlib.sha256(request.encode()).hexdigest(), coach)
 
 
-def slots_answer_cached(*, key: str | None) -> tuple[bytes | None, Versions | None]:
+def slots_answer_cached(*, key: SlotsAnswerKey | None) -> tuple[bytes | None, Versions | None]:
     """The kept answer, if it is still current, and the current versions to keep a new one
     under: read them before the data, so a write in between makes the new answer stale.
-    (None, None) when the cache cannot be reached: then nothing is kept."""
+    (None, None) when the cache cannot be reached or the slug names no coach: then nothing
+    is kept."""
     if key is None:
         return None, None
+    coach_id = coach_id_for_slug(key.coach_slug)
+    if coach_id is None:
+        return None, None
+    version_keys = [*settings_version_keys(coach_id), *availability_version_keys(coach_id)]
     try:
-        found = cache.get_many([*VERSION_KEYS, key])
-        versions = tuple(versions_current(VERSION_KEYS, found))
+        found = cache.get_many([*version_keys, key.key])
+        versions = tuple(versions_current(version_keys, found))
     except RedisError:
         logger.warning("slots answer not read: the cache cannot be reached", exc_info=True)
         return None, None
-    kept_versions, body = found.get(key, (None, None))
+    kept_versions, body = found.get(key.key, (None, None))
     return (body if kept_versions == versions else None), versions
 
 
@@ -90,7 +106,12 @@ def _request_limit_holds_until(*, appointment_type: AppointmentType, slots: list
 
 
 def slots_answer_keep(
-    *, key: str | None, versions: Versions | None, body: bytes, slots: list[Interval], appointment_type: AppointmentType
+    *,
+    key: SlotsAnswerKey | None,
+    versions: Versions | None,
+    body: bytes,
+    slots: list[Interval],
+    appointment_type: AppointmentType,
 ) -> None:
     """Keep `body`, the answer listing `slots` (sorted), until its first slot comes within
     the type's minimum notice, or (for requests) the limit of the times the coach can still
@@ -109,6 +130,6 @@ def slots_answer_keep(
     if seconds < 1:
         return  # whole seconds, rounded down: never kept past its time
     try:
-        cache.set(key, (versions, body), timeout=math.floor(seconds))
+        cache.set(key.key, (versions, body), timeout=math.floor(seconds))
     except RedisError:
         logger.warning("slots answer not kept: the cache cannot be reached", exc_info=True)

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, coach_settings_version, versions_current
+from scheduler.cache_versions import availability_version, coach_settings_version
 from scheduler.models import Booking, Client
 from scheduler.services.appointment_types import appointment_type_move
 from scheduler.services.coach_availability import HoursWindow, weekly_hours_replace
@@ -16,22 +16,18 @@ from tests.factories import AppointmentTypeFactory, BookingFactory
 pytestmark = pytest.mark.django_db
 
 
-def availability_version():
-    return versions_current([AVAILABILITY_VERSION_KEY])[0]
-
-
 def test_reordering_types_changes_the_coach_settings_version(coach):
     first = AppointmentTypeFactory(coach=coach, order=0)
     AppointmentTypeFactory(coach=coach, order=1)
-    before = coach_settings_version()
+    before = coach_settings_version(coach.pk)
     appointment_type_move(appointment_type=first, up=False)
-    assert coach_settings_version() != before
+    assert coach_settings_version(coach.pk) != before
 
 
 def test_replacing_weekly_hours_changes_the_availability_version(coach):
-    before = availability_version()
+    before = availability_version(coach.pk)
     weekly_hours_replace(coach=coach, windows=[HoursWindow(weekday=0, start=time(9), end=time(12))])
-    assert availability_version() != before
+    assert availability_version(coach.pk) != before
 
 
 @pytest.mark.parametrize("anonymise", ["bookings", "clients"])
@@ -39,9 +35,9 @@ def test_anonymising_changes_the_availability_version(coach, anonymise):
     booking = BookingFactory(
         appointment_type__coach=coach, start=timezone.now() - timedelta(days=3), phone="+491701234567"
     )
-    before = availability_version()
+    before = availability_version(coach.pk)
     if anonymise == "bookings":
         bookings_anonymise(bookings=Booking.objects.filter(pk=booking.pk), now=timezone.now())
     else:
         clients_anonymise(clients=Client.objects.filter(pk=booking.client_id), now=timezone.now())
-    assert availability_version() != before
+    assert availability_version(coach.pk) != before

@@ -72,6 +72,46 @@ def test_the_same_question_is_answered_from_the_cache_without_a_query(client, co
         assert ask(client) == first
 
 
+def test_a_booking_with_one_coach_leaves_another_coachs_kept_answers_valid(client, coaching, django_assert_num_queries):
+    ben = CoachFactory(slug="ben", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=ben, weekday=0, start=time(9), end=time(12))
+    AppointmentTypeFactory(coach=ben, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60))
+    bens = client.get("/api/coaches/ben/slots", PARAMS).content
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+
+    BookingFactory(appointment_type=coaching, start=at(10))
+
+    with django_assert_num_queries(0):  # Ben's answer is still the kept one
+        assert client.get("/api/coaches/ben/slots", PARAMS).content == bens
+    assert starts(ask(client)) == ["09:00", "11:00"]  # Anna's is computed anew
+
+
+def test_a_change_of_a_coachs_settings_leaves_another_coachs_kept_answers_valid(
+    client, coaching, django_assert_num_queries
+):
+    ben = CoachFactory(slug="ben", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=ben, weekday=0, start=time(9), end=time(12))
+    AppointmentTypeFactory(coach=ben, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60))
+    bens = client.get("/api/coaches/ben/slots", PARAMS).content
+    assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+
+    coaching.slot_step = timedelta(minutes=30)
+    coaching.save()
+
+    with django_assert_num_queries(0):
+        assert client.get("/api/coaches/ben/slots", PARAMS).content == bens
+    assert starts(ask(client)) == ["09:00", "09:30", "10:00", "10:30", "11:00"]
+
+
+def test_a_write_whose_coach_is_not_known_makes_every_kept_answer_stale(client, coaching):
+    from scheduler.cache_versions import availability_changed
+
+    first = ask(client)
+    availability_changed()  # e.g. a bulk write that names no coach
+    assert slots_answer_cached(key=slots_answer_key(coach="anna", **PARAMS))[0] is None
+    assert ask(client) == first
+
+
 def test_without_a_shared_cache_every_answer_is_computed(client, coaching, settings, django_assert_max_num_queries):
     settings.SLOTS_ANSWERS_KEPT = False  # e.g. several processes, each with its own memory cache
     ask(client)
@@ -215,7 +255,7 @@ def test_a_write_between_reading_the_versions_and_keeping_the_answer_leaves_it_u
     key = slots_answer_key(coach="anna", **PARAMS)
     _, versions = slots_answer_cached(key=key)
     stale = ask(client)
-    cache.delete(key)
+    cache.delete(key.key)
     BookingFactory(appointment_type=coaching, start=at(10))
     slots_answer_keep(key=key, versions=versions, body=stale[1], slots=[], appointment_type=coaching)
 

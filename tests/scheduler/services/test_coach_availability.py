@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
+from scheduler.cache_versions import availability_version
 from scheduler.models import BlockedPeriod, Booking, DateOverride, Notification, WeeklyHours
 from scheduler.services.coach_availability import (
     BlockedPeriodCollides,
@@ -343,15 +343,15 @@ def test_update_changes_the_window_and_a_refused_change_leaves_it_as_it_was():
 def test_reply_window_writes_change_the_availability_version():
     # Reply windows decide which times a request can be answered in, so the offered slots.
     coach = CoachFactory()
-    before = versions_current([AVAILABILITY_VERSION_KEY])
+    before = availability_version(coach.pk)
     window = reply_window_create(coach=coach, weekday=0, start=time(8), end=time(9))
-    after_create = versions_current([AVAILABILITY_VERSION_KEY])
+    after_create = availability_version(coach.pk)
     assert after_create != before
     reply_window_update(window=window, weekday=1, start=time(8), end=time(9))
-    after_update = versions_current([AVAILABILITY_VERSION_KEY])
+    after_update = availability_version(coach.pk)
     assert after_update != after_create
     reply_window_delete(window=window)
-    assert versions_current([AVAILABILITY_VERSION_KEY]) != after_update
+    assert availability_version(coach.pk) != after_update
     assert not coach.reply_windows.exists()
 
 
