@@ -73,7 +73,7 @@ def weekly_hours_replace(*, coach: Coach, windows: Sequence[HoursWindow]) -> lis
             for row, window in zip(rows, windows, strict=True)
             for appointment_type in window.appointment_types
         )
-        availability_changed()  # bulk writes send no signal
+        availability_changed(coach.pk)  # bulk writes send no signal
     return rows
 
 
@@ -110,7 +110,7 @@ def _reply_window_save(window: ReplyWindow) -> ReplyWindow:
                 )
         window.save()
         # Reply windows decide which requests can be answered in time, so which slots a type offers.
-        availability_changed()
+        availability_changed(window.coach_id)
     return window
 
 
@@ -134,7 +134,7 @@ def reply_window_update(
 
 def reply_window_delete(*, window: ReplyWindow) -> None:
     window.delete()
-    availability_changed()
+    availability_changed(window.coach_id)
 
 
 def date_override_create(
