@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from .. import caldav_client, field_encryption
 from ..cache_versions import availability_changed
-from ..models import Coach, ExternalCalendar
-from ..outbox.calendar_entries import calendar_entries_write
+from ..models import Coach, ExternalCalendar, Notification
+from ..outbox.calendar_entries import CHANNEL, calendar_entries_write
 
 logger = logging.getLogger("sprechzeit.caldav")
 
@@ -80,9 +80,18 @@ def caldav_calendar_connect(
 
 def caldav_calendar_disconnect(*, calendar: ExternalCalendar) -> None:
     """Forget the calendar, its password and the busy times read from it. The events
-    already written to it stay on the server: they are the coach's."""
-    calendar.delete()
-    availability_changed()
+    already written to it stay on the server: they are the coach's. Writes to it that are
+    waiting or failed are no longer needed (else they would fail, and be listed, as
+    "no longer connected")."""
+    with transaction.atomic():
+        Notification.objects.filter(
+            kind=Notification.Kind.CALENDAR_ENTRY,
+            channel=CHANNEL,
+            recipient=str(calendar.pk),
+            status__in=(Notification.Status.PENDING, Notification.Status.FAILED, Notification.Status.UNKNOWN),
+        ).update(status=Notification.Status.OBSOLETE)
+        calendar.delete()
+        availability_changed()
     logger.info("CalDAV calendar %s was disconnected", calendar.pk)
 
 

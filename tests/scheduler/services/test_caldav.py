@@ -20,7 +20,7 @@ from scheduler.ics import booking_uid
 from scheduler.models import ExternalBusy, ExternalCalendar, Notification
 from scheduler.services.caldav import caldav_calendar_connect, caldav_calendar_disconnect, caldav_passwords_reencrypt
 from scheduler.services.external_calendars import external_calendar_import, external_calendars_import_all
-from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory
+from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, NotificationFactory
 from tests.radicale import MKCALENDAR
 from tests.scheduler.services.calendar_feed import EXPECTED, ICS, NOW, stored, utc
 
@@ -189,6 +189,28 @@ def test_disconnecting_forgets_the_calendar_and_its_busy_times(coach, radicale):
 
     assert not ExternalCalendar.objects.exists() and not ExternalBusy.objects.exists()
     assert len(radicale.events()) == 1  # the coach's own events stay in their calendar
+
+
+def test_writes_to_a_disconnected_calendar_are_no_longer_needed(coach, radicale):
+    calendar = connect(coach, radicale)
+    booking = BookingFactory(appointment_type=coach.appointment_types.get(), start=NOW + timedelta(days=400))
+    rows = {
+        status: NotificationFactory(
+            booking=booking,
+            kind=Notification.Kind.CALENDAR_ENTRY,
+            audience=Notification.Audience.COACH,
+            channel="caldav",
+            recipient=str(calendar.pk),
+            status=status,
+        )
+        for status in ("pending", "failed", "sent")
+    }
+
+    caldav_calendar_disconnect(calendar=calendar)
+
+    for status, row in rows.items():
+        row.refresh_from_db()
+        assert row.status == ("sent" if status == "sent" else "obsolete")
 
 
 # --- busy times ---------------------------------------------------------------------
