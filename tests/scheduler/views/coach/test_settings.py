@@ -590,6 +590,7 @@ def test_a_wrong_password_is_shown_at_the_form_and_nothing_is_stored(coach_clien
     assert response.status_code == 200
     page = text(response)
     assert "The calendar refused the user name or password." in page
+    assert "What you typed is kept, except the password: please enter it again." in page
     assert "wrong-typed-secret" not in page  # never put back into the page
     assert input_value(response, "caldav-url") == radicale.calendar_url
     assert input_value(response, "caldav-username") == radicale.username
@@ -603,6 +604,7 @@ def test_missing_fields_of_the_caldav_form_are_errors_at_them(coach_client, coac
     assert response.status_code == 200
     assert "http" in error_at(response, "caldav-url")
     assert error_at(response, "caldav-username")
+    assert "Please check the marked fields. What you typed is kept, except the password" in text(response)
     assert "typed-secret" not in text(response)
     assert not ExternalCalendar.objects.exists()
 
