@@ -4,7 +4,8 @@ Each is one query, whatever the number of rows."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from ..models import Booking, Coach, ExternalCalendar, Notification
 
@@ -85,19 +86,32 @@ def _retryable(now: datetime) -> Q:
     )
 
 
+def _calendar_name() -> Subquery:
+    """For a write to the coach's CalDAV calendar (its recipient is the calendar's id), the
+    calendar's name, to show instead of the id; else None. (The id is compared as text:
+    other rows' recipients are addresses.)"""
+    calendars = ExternalCalendar.objects.annotate(key=Cast("pk", CharField())).filter(
+        key=OuterRef("recipient"), kind=ExternalCalendar.Kind.CALDAV
+    )
+    return Subquery(calendars.values("name")[:1])
+
+
 def booking_notifications(*, booking: Booking, now: datetime) -> QuerySet[Notification]:
     """Every message of a booking, in the order they were written; `can_retry` tells
-    which failed ones may be sent again."""
+    which failed ones may be sent again, `calendar_name` names the calendar a calendar
+    write went to."""
     return booking.notifications.annotate(
-        can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField())
+        can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField()),
+        calendar_name=_calendar_name(),
     ).order_by("created_at", "pk")
 
 
 def coach_notifications_failed(*, coach: Coach, now: datetime) -> QuerySet[Notification]:
     """Messages that failed or may not have arrived and that the coach can still send again,
-    the newest first (the dashboard's problems)."""
+    the newest first (the dashboard's problems); with `calendar_name` as booking_notifications."""
     return (
         Notification.objects.filter(_retryable(now), booking__coach=coach)
+        .annotate(calendar_name=_calendar_name())
         .select_related("booking__client", "booking__appointment_type")
         .order_by("-created_at", "-pk")[:FAILED_SHOWN]
     )
@@ -107,7 +121,9 @@ def coach_notification(*, coach: Coach, booking_uuid, notification_id: int, now:
     """One message of one of the coach's bookings, with `can_retry`, or None."""
     return (
         Notification.objects.filter(booking__coach=coach, booking__uuid=booking_uuid, pk=notification_id)
-        .annotate(can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField()))
+        .annotate(
+            can_retry=ExpressionWrapper(_retryable(now), output_field=BooleanField()), calendar_name=_calendar_name()
+        )
         .select_related("booking__client")
         .first()
     )

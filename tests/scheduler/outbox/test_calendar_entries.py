@@ -209,7 +209,12 @@ def test_a_wrong_password_fails_the_row_and_the_coach_sees_it_once(kind, calenda
     (row,) = entries(booking)
     assert row.last_error == "The calendar refused the user name or password."
     assert list(coach_notifications_failed(coach=calendar.coach, now=NOW)) == [row]
-    assert booking_notifications(booking=booking, now=NOW).get(pk=row.pk).can_retry
+    listed = booking_notifications(booking=booking, now=NOW)
+    assert listed.get(pk=row.pk).can_retry
+    # The calendar is named, not its id; other messages name none.
+    assert listed.get(pk=row.pk).calendar_name == "Radicale"
+    assert {each.calendar_name for each in listed.exclude(pk=row.pk)} == {None}
+    assert coach_notifications_failed(coach=calendar.coach, now=NOW)[0].calendar_name == "Radicale"
     (alert,) = booking.notifications.filter(kind=Kind.COACH_DELIVERY_FAILED)
     assert (alert.channel, alert.recipient) == ("email", "coach@example.org")
     assert notification_send(notification_id=alert.pk, now=NOW) == "sent"
