@@ -40,6 +40,7 @@ CANCELLED = _(
 )
 RESCHEDULED = _("You moved the booking of %(client)s; they are told the new time through their channel.")
 RETRIED = _("The message to %(recipient)s is being sent again.")
+RETRIED_CALENDAR = _("The booking is being written to your calendar again.")
 NOT_FAILED = _("This message has not failed (any more): there is nothing to send again.")
 OUT_OF_DATE = _(
     "This message is out of date — the appointment has changed or is over by now — so it is not sent again."
@@ -173,7 +174,10 @@ def notification_retry(request, booking_uuid, notification_id):
         raise Http404
     if notification.can_retry:
         outbox_write.notification_retry(notification=notification)
-        messages.success(request, RETRIED % {"recipient": notification.recipient})
+        if notification.channel == "caldav":
+            messages.success(request, RETRIED_CALENDAR)
+        else:
+            messages.success(request, RETRIED % {"recipient": notification.recipient})
     elif notification.status not in (notification.Status.FAILED, notification.Status.UNKNOWN):
         messages.info(request, NOT_FAILED)
     else:

@@ -147,6 +147,30 @@ def test_failed_messages_show_the_error_and_a_retry_button(coach_client, coach):
     assert f"/messages/{stale.pk}/retry/" not in section and "long ago" not in section
 
 
+def test_a_failed_write_to_the_coachs_calendar_names_the_calendar_and_is_written_again(coach_client, coach, dispatched):
+    booking = booking_of(coach, local(4, 10), sequence=1)
+    calendar = ExternalCalendar.objects.create(
+        coach=coach, kind="caldav", name="Praxis", url="https://dav.example.org/p/"
+    )
+    failed = NotificationFactory(
+        booking=booking,
+        kind=Notification.Kind.CALENDAR_ENTRY,
+        audience=Notification.Audience.COACH,
+        channel="caldav",
+        recipient=str(calendar.pk),
+        status=Notification.Status.FAILED,
+        last_error="The calendar refused the user name or password.",
+    )
+
+    html = coach_client.get("/coach/").text
+    section = html.split('id="failed-heading"')[1].split('id="calendars-heading"')[0]
+    assert "Your calendar: Praxis" in section and f"caldav: {calendar.pk}" not in section
+
+    response = coach_client.post(f"/coach/bookings/{booking.uuid}/messages/{failed.pk}/retry/", follow=True)
+    assert "The booking is being written to your calendar again." in response.text
+    assert "Your calendar: Praxis" in coach_client.get(f"/coach/bookings/{booking.uuid}/").text
+
+
 def test_calendar_import_errors_show_the_problem_and_the_last_attempt(coach_client, coach):
     ExternalCalendar.objects.create(
         coach=coach,
