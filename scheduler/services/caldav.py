@@ -129,8 +129,8 @@ def caldav_passwords_reencrypt() -> tuple[int, list[ExternalCalendar]]:
         except field_encryption.DecryptionFailed:
             unreadable.append(calendar)
             continue
-        ExternalCalendar.objects.filter(pk=calendar.pk, password_encrypted=calendar.password_encrypted).update(
+        # Unless it was connected again meanwhile, which encrypted it with the first key already.
+        done += ExternalCalendar.objects.filter(pk=calendar.pk, password_encrypted=calendar.password_encrypted).update(
             password_encrypted=token
         )
-        done += 1
     return done, unreadable
