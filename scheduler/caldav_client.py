@@ -89,7 +89,7 @@ def _fetch_failure(exc: safe_http.FetchError) -> CaldavError:
     return _no_answer()  # timed out, refused, reset: it may answer later
 
 
-def _request(
+def caldav_request(
     method: str, url: str, *, username: str, password: str, headers: dict[str, str] | None = None, body: bytes = b""
 ) -> safe_http.Fetched:
     credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -113,7 +113,7 @@ def _request(
         raise _fetch_failure(exc) from None
 
 
-def _refusal(status: int) -> CaldavError:
+def refusal(status: int) -> CaldavError:
     """What an answer that is no success means for the coach."""
     if status == 401:
         return _refused_login()
@@ -165,7 +165,7 @@ def parse_xml(body: bytes) -> Element:
         raise CaldavError(_("The calendar server's answer could not be read.")) from None
 
 
-def _responses(body: bytes) -> list[tuple[str, Element]]:
+def multistatus(body: bytes) -> list[tuple[str, Element]]:
     """(href, the prop element of its 200 propstat) of a multistatus answer."""
     root = parse_xml(body)
     found = []
@@ -182,7 +182,7 @@ def _responses(body: bytes) -> list[tuple[str, Element]]:
 def calendar_check(*, url: str, username: str, password: str) -> str:
     """The calendar's display name ("" when it has none). Raises CaldavError when the login
     is refused or the address is not a calendar."""
-    answer = _request(
+    answer = caldav_request(
         "PROPFIND",
         url,
         username=username,
@@ -191,8 +191,8 @@ def calendar_check(*, url: str, username: str, password: str) -> str:
         body=PROPFIND_CALENDAR,
     )
     if answer.status != 207:
-        raise _refusal(answer.status)
-    for _href, prop in _responses(answer.body):
+        raise refusal(answer.status)
+    for _href, prop in multistatus(answer.body):
         if prop.find(f"{{{DAV}}}resourcetype/{{{CALDAV}}}calendar") is not None:
             return (prop.findtext(f"{{{DAV}}}displayname") or "").strip()
     raise _no_calendar()
@@ -210,7 +210,7 @@ def _event_url(url: str, href: str) -> str:
 
 def _current_etag(event_url: str, *, username: str, password: str) -> str | None:
     """The event's version on the server now; None when it is not there."""
-    answer = _request(
+    answer = caldav_request(
         "PROPFIND",
         event_url,
         username=username,
@@ -221,8 +221,8 @@ def _current_etag(event_url: str, *, username: str, password: str) -> str | None
     if answer.status in (404, 410):
         return None
     if answer.status != 207:
-        raise _refusal(answer.status)
-    for _href, prop in _responses(answer.body):
+        raise refusal(answer.status)
+    for _href, prop in multistatus(answer.body):
         etag = (prop.findtext(f"{{{DAV}}}getetag") or "").strip()
         if etag:
             return etag
@@ -236,7 +236,7 @@ def event_put(*, url: str, username: str, password: str, href: str, body: bytes,
     event_url = _event_url(url, href)
     for _write in range(MAX_WRITES):
         condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
-        answer = _request(
+        answer = caldav_request(
             "PUT",
             event_url,
             username=username,
@@ -250,7 +250,7 @@ def event_put(*, url: str, username: str, password: str, href: str, body: bytes,
                 new_etag = _current_etag(event_url, username=username, password=password) or ""
             return unquote(urlsplit(event_url).path), new_etag
         if answer.status != 412:
-            raise _refusal(answer.status)
+            raise refusal(answer.status)
         # There is an event (a create's lost answer) or not the version we wrote (changed in
         # the calendar app, or removed there): take the server's version and write over it.
         etag = _current_etag(event_url, username=username, password=password) or ""
@@ -260,10 +260,10 @@ def event_put(*, url: str, username: str, password: str, href: str, body: bytes,
 def event_delete(*, url: str, username: str, password: str, href: str, etag: str = "") -> None:
     """Remove the event; one that is not there (any more) counts as removed. `etag` is
     not sent as a condition: the booking is gone, whatever the event says now."""
-    answer = _request("DELETE", _event_url(url, href), username=username, password=password)
+    answer = caldav_request("DELETE", _event_url(url, href), username=username, password=password)
     if answer.status in (200, 202, 204, 404, 410):
         return
-    raise _refusal(answer.status)
+    raise refusal(answer.status)
 
 
 def _utc(moment: datetime) -> str:
@@ -274,7 +274,7 @@ def events_report(*, url: str, username: str, password: str, start: datetime, en
     """Every event of the calendar that overlaps [start, end) (a calendar-query REPORT
     with a VEVENT time-range), as each resource's iCalendar text. The whole answer is
     bounded by MAX_BYTES."""
-    answer = _request(
+    answer = caldav_request(
         "REPORT",
         url,
         username=username,
@@ -283,9 +283,9 @@ def events_report(*, url: str, username: str, password: str, start: datetime, en
         body=REPORT.format(start=_utc(start), end=_utc(end)).encode(),
     )
     if answer.status != 207:
-        raise _refusal(answer.status)
+        raise refusal(answer.status)
     events = []
-    for _href, prop in _responses(answer.body):
+    for _href, prop in multistatus(answer.body):
         data = prop.findtext(f"{{{CALDAV}}}calendar-data")
         if data and data.strip():
             events.append(data.encode())
