@@ -170,9 +170,8 @@ class AppointmentTypeForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["allowed_channels"].choices = [(value, CHANNEL_LABELS_FOR_COACH[value]) for value in coach.channels]
-        # The address only where meeting in person can be chosen (or an address is kept).
-        self.location_kept = instance.location if instance is not None else ""
-        if Channel.IN_PERSON not in coach.channels and not self.location_kept:
+        # The address only where meeting in person can be chosen, or where one was given before.
+        if Channel.IN_PERSON not in coach.channels and not (instance and instance.location):
             del self.fields["location"]
         if instance is None:
             self.initial.setdefault("allowed_channels", list(coach.channels))
@@ -195,7 +194,7 @@ class AppointmentTypeForm(forms.Form):
     def type_data(self) -> AppointmentTypeData:
         """The cleaned form as the service takes it: the fields are named as the type's."""
         data = self.cleaned_data
-        data = {"location": self.location_kept, **data}
+        data = {"location": "", **data}
         values = {field.name: data[field.name] for field in dataclasses.fields(AppointmentTypeData)}
         values.update(slug=data["slug"].lower(), reminders=sorted(set(data["reminders"]), reverse=True))
         return AppointmentTypeData(**values)

@@ -82,3 +82,36 @@ def test_the_settings_offer_the_true_note_to_start_from(client, anna, gateway):
     client.force_login(anna.user)
     shown = text(client.get("/coach/settings/", headers={"accept-language": "en"}))
     assert BASIC in shown and E2E not in shown
+
+
+# --- video and in person: the notes name the configured Jitsi server -------------------------
+
+VIDEO_NOTE = "Jitsi Meet on {host}, in the browser; no account needed."
+
+
+@pytest.fixture
+def meets(anna):
+    anna.channels = ["phone", "video", "in_person", "email", "threema"]
+    anna.save()
+    anna.appointment_types.update(allowed_channels=["video", "in_person", "email"], location="Musterstraße 1, Berlin")
+    return anna
+
+
+@pytest.mark.parametrize(
+    ("jitsi_url", "host"),
+    [("https://meet.jit.si", "meet.jit.si"), ("https://video.example.org/jitsi/", "video.example.org")],
+)
+def test_the_video_note_names_the_jitsi_server_this_site_uses(client, meets, settings, jitsi_url, host):
+    settings.JITSI_URL = jitsi_url
+    shown = page(client, meets)
+    assert VIDEO_NOTE.format(host=host) in shown
+    assert "You meet the coach at the address shown; nothing goes through a messenger." in shown
+
+
+def test_the_settings_offer_video_and_in_person_in_the_coachs_words_with_their_notes(client, meets, settings):
+    settings.JITSI_URL = "https://video.example.org"
+    client.force_login(meets.user)
+    shown = text(client.get("/coach/settings/", headers={"accept-language": "en"}))
+    assert 'value="video"' in shown and 'value="in_person"' in shown
+    assert "Video call (Jitsi Meet)" in shown and "In person, at the type's address" in shown
+    assert VIDEO_NOTE.format(host="video.example.org") in shown

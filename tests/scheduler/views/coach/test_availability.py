@@ -576,6 +576,18 @@ def test_a_reply_window_only_for_some_channels(coach_client, coach):
     assert "E-mail, WhatsApp" in page
 
 
+def test_no_reply_window_is_for_a_video_call_or_a_meeting_which_carry_no_messages(coach_client, coach):
+    coach.channels = ["phone", "video", "in_person", "email"]
+    coach.save()
+    form = coach_client.get(REPLIES).text
+    assert 'name="channels" value="email"' in form and 'name="channels" value="phone"' in form
+    assert 'name="channels" value="video"' not in form and 'name="channels" value="in_person"' not in form
+    response = coach_client.post(REPLIES, {"weekday": "0", "start": "08:00", "end": "09:00", "channels": ["video"]})
+    assert response.status_code == 200
+    assert any("Choose among the ways to talk" in error for error in field_errors(response, "channels"))
+    assert not coach.reply_windows.exists()
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [

@@ -339,3 +339,56 @@ def test_the_clients_own_pages_name_the_type_in_the_clients_language(client, bil
     assert f"First talk with {bilingual.coach.display_name}" in english and "Erstgespräch" not in english
     german = text(client.get(f"/b/{booking.token}/reschedule/", headers={"accept-language": "de"}))
     assert "Erstgespräch" in german and "First talk" not in german
+
+
+# --- where the conversation happens: the address for meeting in person -------------------
+
+
+@pytest.fixture
+def meets_in_person(coach):
+    coach.channels = ["phone", "video", "in_person", "email", "threema"]
+    coach.save()
+    return coach
+
+
+def test_the_types_form_offers_video_and_in_person_in_the_coachs_words(coach_client, meets_in_person):
+    page = text(coach_client.get(reverse("coach:type_create")))
+    assert 'value="video"' in page and 'value="in_person"' in page
+    assert "Video call (Jitsi Meet)" in page and "In person, at the type's address" in page
+    assert 'name="location"' in page and "Address for meeting in person" in page
+
+
+def test_in_person_needs_the_address_and_keeps_what_was_typed(coach_client, meets_in_person):
+    response = coach_client.post(reverse("coach:type_create"), type_data(allowed_channels=["in_person", "video"]))
+    assert response.status_code == 200
+    assert "Give the address where you meet clients in person." in error_at(response, "location")
+    assert checked_values(response, "allowed_channels") == {"in_person", "video"}
+    assert not AppointmentType.objects.filter(coach=meets_in_person).exists()
+
+    data = type_data(allowed_channels=["in_person", "video"], location=" Musterstraße 1, 10115 Berlin ")
+    assert coach_client.post(reverse("coach:type_create"), data).status_code == 303
+    created = AppointmentType.objects.get(coach=meets_in_person)
+    assert set(created.allowed_channels) == {"video", "in_person"}
+    assert created.location == "Musterstraße 1, 10115 Berlin"
+    response = coach_client.get(reverse("coach:type_edit", args=[created.slug]))
+    assert input_value(response, "location") == "Musterstraße 1, 10115 Berlin"
+
+
+def test_a_coach_who_meets_nobody_in_person_is_not_asked_for_an_address(coach_client, coach):
+    coach.channels = ["phone", "video", "email"]
+    coach.save()
+    assert 'name="location"' not in text(coach_client.get(reverse("coach:type_create")))
+    assert coach_client.post(reverse("coach:type_create"), type_data(allowed_channels=["video"])).status_code == 303
+    assert AppointmentType.objects.get(coach=coach).location == ""
+
+
+def test_an_address_given_before_stays_editable_when_in_person_is_no_longer_offered(coach_client, coach):
+    kind = AppointmentTypeFactory(coach=coach, slug="kurz", allowed_channels=["email"], location="Hauptstraße 5, Wien")
+    coach.channels = ["email", "threema"]
+    coach.save()
+    response = coach_client.get(reverse("coach:type_edit", args=["kurz"]))
+    assert input_value(response, "location") == "Hauptstraße 5, Wien"
+    data = type_data(allowed_channels=["email"], location="")
+    assert coach_client.post(reverse("coach:type_edit", args=["kurz"]), data).status_code == 303
+    kind.refresh_from_db()
+    assert kind.location == ""
