@@ -1,9 +1,10 @@
 """Checks of `manage.py check --deploy`: a site whose channels only write messages to the
 log loses every confirmation and booking link without anyone noticing, one that sends
 Threema messages in the Gateway's basic mode lets Threema read them, one without
-Redis limits and caches per process, and one without FIELD_ENCRYPTION_KEY cannot connect
-coaches' CalDAV calendars (production) or ties their passwords to SECRET_KEY. A key that is
-not a Fernet key is an error of every check: connecting a calendar would fail."""
+Redis limits and caches per process, one without FIELD_ENCRYPTION_KEY cannot connect
+coaches' CalDAV calendars (production) or ties their passwords to SECRET_KEY, and one that
+lets calendar addresses reach private networks can be made to look into its own. A key
+that is not a Fernet key is an error of every check: connecting a calendar would fail."""
 
 from django.conf import settings
 from django.core import checks
@@ -107,5 +108,21 @@ def field_encryption_key_set(app_configs, **kwargs) -> list[checks.CheckMessage]
             message,
             hint="Set FIELD_ENCRYPTION_KEY to a key made with Fernet.generate_key() (README: Key rotation).",
             id="sprechzeit.W006",
+        )
+    ]
+
+
+@checks.register("sprechzeit", deploy=True)
+def calendar_addresses_public(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The server fetches the addresses coaches give (ICS feeds, CalDAV calendars):
+    allowing private ones lets a coach's address reach into the server's own network."""
+    if not settings.CALENDAR_IMPORT_ALLOW_PRIVATE:
+        return []
+    return [
+        checks.Warning(
+            "CALENDAR_IMPORT_ALLOW_PRIVATE is on: a calendar address a coach gives may reach loopback and "
+            "private addresses of this server's network.",
+            hint="Turn it off (it is meant for tests with a local server).",
+            id="sprechzeit.W007",
         )
     ]

@@ -43,3 +43,12 @@ def test_no_key_outside_production_ties_the_passwords_to_the_secret_key(settings
 
     assert "derived from SECRET_KEY" in warning.msg
     assert found("sprechzeit.E001") == []
+
+
+def test_calendar_addresses_that_may_reach_the_servers_network_are_warned_of(settings):
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
+    [warning] = found("sprechzeit.W007")
+    assert "private addresses" in warning.msg
+
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = False
+    assert found("sprechzeit.W007") == []
