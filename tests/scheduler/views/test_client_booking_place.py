@@ -12,7 +12,8 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import ClientProfile
-from scheduler.models import AppointmentType, Booking
+from scheduler.models import AppointmentType, Booking, Notification
+from scheduler.outbox.texts import render
 from scheduler.places import map_url
 from scheduler.services.booking import booking_confirm
 from tests.factories import AppointmentTypeFactory, UserFactory
@@ -90,6 +91,24 @@ def test_a_video_booking_through_the_form_gets_a_room_and_the_page_a_join_button
     assert "Join the video call" in page
     assert hrefs(page).count(link) == 2  # the button and the link written out
     assert "Messages about this appointment go to your e-mail address erika@example.org." in page
+
+
+def message(booking, kind) -> str:
+    row = Notification.objects.get(booking=booking, kind=kind, audience=Notification.Audience.CLIENT)
+    assert (row.channel, row.recipient) == ("email", "erika@example.org")
+    return render(row).text
+
+
+def test_the_confirmation_e_mail_of_a_form_booking_has_the_room_and_a_request_has_none(client, kind):
+    booking = book(client, kind, "video")
+    assert f"Video call: https://meet.jit.si/{booking.video_room}" in message(booking, Notification.Kind.CONFIRMED)
+    booking.delete()
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    request = book(client, kind, "video")
+    text_sent = message(request, Notification.Kind.REQUEST_RECEIVED)
+    assert request.video_room and request.video_room not in text_sent
+    assert "Video call: the link comes with the confirmation of your appointment." in text_sent
 
 
 def test_a_video_request_shows_no_link_until_the_coach_confirms(client, kind):
