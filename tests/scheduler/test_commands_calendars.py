@@ -94,7 +94,7 @@ def test_synccalendars_reads_every_calendar_and_says_how_many_busy_times(coach, 
     out, err = run("synccalendars")
 
     assert "anna: “Sprechzeit test” (caldav): 2 busy times" in out
-    assert "anna: “Family” (ics): 1 busy times" in out
+    assert "anna: “Family” (ics): 1 busy time\n" in out
     assert "3 busy times in all." in out
     assert err == ""
     assert feed.busy.count() == 1
@@ -111,7 +111,7 @@ def test_synccalendars_fails_when_a_calendar_could_not_be_read(coach, radicale):
     with pytest.raises(CommandError, match=r"1 calendar\(s\) could not be read."):
         call_command("synccalendars", stdout=out, stderr=err)
 
-    assert "failed: The calendar server did not answer. (keeps 1 busy times)" in err.getvalue()
+    assert "failed: The calendar server did not answer. (keeps 1 busy time)" in err.getvalue()
     assert ExternalCalendar.objects.get().busy.count() == 1
 
 

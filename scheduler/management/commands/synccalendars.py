@@ -3,6 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from ...services.external_calendars import external_calendars_import_all
 
 
+def busy_times(count: int) -> str:
+    return f"{count} busy time" if count == 1 else f"{count} busy times"
+
+
 class Command(BaseCommand):
     help = (
         "Read every active calendar of every active coach now (ICS addresses and CalDAV calendars), as the "
@@ -17,11 +21,11 @@ class Command(BaseCommand):
             line = f"{calendar.coach.slug}: “{calendar.name}” ({calendar.kind})"
             if calendar.last_error:
                 failed.append(calendar)
-                self.stderr.write(f"{line}: failed: {calendar.last_error} (keeps {count} busy times)")
+                self.stderr.write(f"{line}: failed: {calendar.last_error} (keeps {busy_times(count)})")
             else:
-                self.stdout.write(f"{line}: {count} busy times")
+                self.stdout.write(f"{line}: {busy_times(count)}")
 
         total = external_calendars_import_all(done=done)
-        self.stdout.write(f"{total} busy times in all.")
+        self.stdout.write(f"{busy_times(total)} in all.")
         if failed:
             raise CommandError(f"{len(failed)} calendar(s) could not be read.")
