@@ -39,7 +39,7 @@ from ..reachability import MIN_ANSWER_TIME, first_answer_window_end
 from ..slot_engine import Interval
 from .coaches import coach_id_for_slug
 from .reachability import reachability_inputs
-from .slots import answers_requests
+from .slots import answers_requests, slots_bookable
 
 logger = logging.getLogger("sprechzeit.cache")
 
@@ -49,10 +49,12 @@ Versions = tuple[str, ...]
 
 
 class SlotsAnswerKey(NamedTuple):
-    """Where the answer to one request is kept, and whose versions it depends on."""
+    """Where the answer to one request is kept, and whose versions it depends on (the
+    coach's id, found by the slug when not given)."""
 
     key: str
     coach_slug: str
+    coach_id: int | None = None
 
 
 def slots_answer_key(
@@ -67,14 +69,14 @@ def slots_answer_key(
     return SlotsAnswerKey("slots-answer:" + hashlib.sha256(request.encode()).hexdigest(), coach)
 
 
-def slots_answer_cached(*, key: SlotsAnswerKey | None) -> tuple[bytes | None, Versions | None]:
+def slots_answer_cached(*, key: SlotsAnswerKey | None) -> tuple[bytes | list | None, Versions | None]:
     """The kept answer, if it is still current, and the current versions to keep a new one
     under: read them before the data, so a write in between makes the new answer stale.
     (None, None) when the cache cannot be reached or the slug names no coach: then nothing
     is kept."""
     if key is None:
         return None, None
-    coach_id = coach_id_for_slug(key.coach_slug)
+    coach_id = key.coach_id if key.coach_id is not None else coach_id_for_slug(key.coach_slug)
     if coach_id is None:
         return None, None
     version_keys = [*settings_version_keys(coach_id), *availability_version_keys(coach_id)]
@@ -109,7 +111,7 @@ def slots_answer_keep(
     *,
     key: SlotsAnswerKey | None,
     versions: Versions | None,
-    body: bytes,
+    body: bytes | list,
     slots: list[Interval],
     appointment_type: AppointmentType,
 ) -> None:
@@ -133,3 +135,25 @@ def slots_answer_keep(
         cache.set(key.key, (versions, body), timeout=math.floor(seconds))
     except RedisError:
         logger.warning("slots answer not kept: the cache cannot be reached", exc_info=True)
+
+
+def slots_bookable_kept(
+    *, appointment_type: AppointmentType, range_start: datetime, range_end: datetime, now: datetime
+) -> list[Interval]:
+    """slots_bookable, kept like the API's answers (same versions, same lifetime), for the
+    booking pages' month and day: their HTML holds a form and the visitor's choices, so the
+    slots are kept, not the page."""
+    if not settings.SLOTS_ANSWERS_KEPT:
+        return slots_bookable(appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now)
+    request = "\0".join((str(appointment_type.pk), range_start.isoformat(), range_end.isoformat()))
+    key = SlotsAnswerKey(
+        "slots-kept:" + hashlib.sha256(request.encode()).hexdigest(),
+        appointment_type.coach.slug,
+        appointment_type.coach_id,
+    )
+    kept, versions = slots_answer_cached(key=key)
+    if kept is not None:
+        return kept
+    slots = slots_bookable(appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now)
+    slots_answer_keep(key=key, versions=versions, body=slots, slots=slots, appointment_type=appointment_type)
+    return slots

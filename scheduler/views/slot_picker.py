@@ -11,6 +11,7 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 
 from ..forms.booking import time_zone_groups
 from ..selectors.slots import slots_bookable
+from ..selectors.slots_answers import slots_bookable_kept
 
 
 def _parse_date(value: str | None, pattern: str) -> date | None:
@@ -48,13 +49,17 @@ def slot_picker(
         day = None
     for skipped in range(EMPTY_MONTHS_SKIPPED + 1):
         next_month = (month + timedelta(days=31)).replace(day=1)
-        slots = slots_bookable(
-            appointment_type=appointment_type,
-            range_start=datetime.combine(month, time(0), tzinfo=zone),
-            range_end=datetime.combine(next_month, time(0), tzinfo=zone),
-            now=now,
-            exclude_booking=exclude_booking,
-        )
+        month_range = {
+            "appointment_type": appointment_type,
+            "range_start": datetime.combine(month, time(0), tzinfo=zone),
+            "range_end": datetime.combine(next_month, time(0), tzinfo=zone),
+            "now": now,
+        }
+        # A booking being moved sees its own old time free: that month is this booking's own.
+        if exclude_booking is None:
+            slots = slots_bookable_kept(**month_range)
+        else:
+            slots = slots_bookable(**month_range, exclude_booking=exclude_booking)
         if slots or asked_month or month >= last_month or skipped == EMPTY_MONTHS_SKIPPED:
             break
         month = next_month

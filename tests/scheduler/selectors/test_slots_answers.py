@@ -2,6 +2,7 @@
 must never outlive a write that changes the slots, nor the minimum notice of its first slot."""
 
 import json
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -397,3 +398,26 @@ def test_without_reply_windows_an_answer_is_kept_until_its_first_slot_is_too_soo
         assert slots_answer_cached(key=key)[0] == b"[]"
     with time_machine.travel(now + timedelta(seconds=31), tick=False):
         assert slots_answer_cached(key=key)[0] is None
+
+
+def page_times(client, day: date = MONDAY) -> list[str]:
+    """The times the booking page offers on `day` (without JavaScript: its plain links)."""
+    response = client.get(f"/anna/coaching/?day={day.isoformat()}&tz=Europe/Berlin", headers={"accept-language": "en"})
+    assert response.status_code == 200
+    return re.findall(rf"start={day.isoformat()}T(\d\d:\d\d)", response.content.decode().replace("%3A", ":"))
+
+
+def test_the_booking_page_computes_its_month_once(client, coaching, django_assert_max_num_queries):
+    assert page_times(client) == ["09:00", "10:00", "11:00"]
+    with django_assert_max_num_queries(30) as first:
+        page_times(client, MONDAY + timedelta(days=1))  # another day of the same month
+    # The month's slots came from the cache: none of the engine's queries (bookings, hours).
+    assert not any("scheduler_booking" in query["sql"] for query in first.captured_queries)
+
+
+def test_the_booking_page_never_shows_a_kept_slot_that_a_booking_took(client, coaching):
+    assert page_times(client) == ["09:00", "10:00", "11:00"]
+    BookingFactory(appointment_type=coaching, start=at(10))
+    assert page_times(client) == ["09:00", "11:00"]
+    booking_cancel(booking=Booking.objects.get(), by_coach=True)
+    assert page_times(client) == ["09:00", "10:00", "11:00"]
