@@ -9,7 +9,8 @@ superseded. Transient failures come back with exponential backoff and jitter; af
 MAX_ATTEMPTS, or at once for a permanent failure, the row is failed and the coach is
 told. An attempt whose outcome nobody knows (the provider may have the message: no
 answer came, or the worker died in the middle) is never repeated by itself: the row
-becomes "unknown" ("may not have arrived") and the coach may send it again. A sweeper
+becomes "unknown" ("may not have arrived") and the coach may send it again. (A write to
+the coach's CalDAV calendar is safe to repeat: it is retried instead, for longer.) A sweeper
 (beat, every minute) dispatches what is due — reminders, retries, rows whose dispatch
 was lost because the broker was down — and marks rows a killed worker left in
 "sending" as unknown.

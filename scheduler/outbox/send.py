@@ -34,6 +34,9 @@ from .write import Kind, Status, coach_alert_write
 logger = logging.getLogger("sprechzeit.outbox")
 
 MAX_ATTEMPTS = 6
+# A calendar write is safe to repeat, and a calendar server may be down for a while: tried
+# for about three hours (the backoff reaches its 30 minutes at the eighth attempt).
+CALENDAR_MAX_ATTEMPTS = 12
 # A row left in "sending" this long belongs to a worker that died (or hangs): whether it
 # handed the message over is unknown.
 SENDING_TIMEOUT = timedelta(minutes=5)
@@ -174,7 +177,8 @@ def _attempt_failed(notification: Notification, exc: DeliveryError, now: datetim
     if exc.unknown:
         # Sending again could deliver it twice; the coach sees "may not have arrived" and decides.
         return "unknown" if mine.update(status=Status.UNKNOWN, last_error=error) else "skipped"
-    if exc.permanent or notification.attempts >= MAX_ATTEMPTS:
+    limit = CALENDAR_MAX_ATTEMPTS if notification.kind == Kind.CALENDAR_ENTRY else MAX_ATTEMPTS
+    if exc.permanent or notification.attempts >= limit:
         return "failed" if _fail(notification, error, now, rows=mine) else "skipped"
     retried = mine.update(status=Status.PENDING, last_error=error, scheduled_for=now + _backoff(notification.attempts))
     return "retry" if retried else "skipped"

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
 from scheduler import coach_ics, ics
-from scheduler.models import Booking
+from scheduler.models import AppointmentType, Booking
 from scheduler.models.common import Channel
 from scheduler.places import booking_place, video_room_new
-from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content
+from scheduler.selectors.feeds import coach_busy_intervals, coach_feed_content, coach_feed_fingerprint
 from tests.factories import AppointmentTypeFactory, BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 from tests.helpers import BERLIN
 
@@ -374,3 +374,9 @@ def test_the_calendar_entry_is_the_feeds_event_alone_in_the_coachs_language(feed
     assert event.to_ical() == in_feed.to_ical()
     assert str(event["LOCATION"]) == "Musterstraße 1, 10115 Berlin; Hinterhaus"
     assert str(event["DESCRIPTION"]).startswith("Channel: In person, at the type's address")
+
+
+def test_the_feeds_fingerprint_follows_the_address_of_a_type(feed_data):
+    before = coach_feed_fingerprint(coach=feed_data, now=timezone.now()).key
+    AppointmentType.objects.filter(coach=feed_data, name="Vor Ort").update(location="Hauptstraße 2, 10115 Berlin")
+    assert coach_feed_fingerprint(coach=feed_data, now=timezone.now()).key != before

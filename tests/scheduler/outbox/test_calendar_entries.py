@@ -11,7 +11,7 @@ from django.urls import reverse
 from scheduler import ics, safe_http
 from scheduler.field_encryption import encrypt
 from scheduler.models import AppointmentType, CalendarEntry, ExternalCalendar, Notification
-from scheduler.outbox.send import SENDING_TIMEOUT, notification_send, notifications_sweep
+from scheduler.outbox.send import CALENDAR_MAX_ATTEMPTS, SENDING_TIMEOUT, notification_send, notifications_sweep
 from scheduler.outbox.write import notification_retry
 from scheduler.selectors.coach_bookings import booking_notifications, coach_notifications_failed
 from scheduler.services.booking import (
@@ -167,6 +167,20 @@ def test_a_calendar_down_is_retried_with_backoff_and_written_once_when_back(kind
     assert len(stored_events(radicale)) == 1
     assert send_entries(booking, now=row.scheduled_for + timedelta(hours=1)) == []  # nothing twice
     assert len(stored_events(radicale)) == 1
+
+
+def test_a_calendar_down_for_hours_fails_the_row_for_the_coach_to_see(kind, calendar, radicale):
+    booking = book(kind)
+    radicale.stop()
+    outcomes, now = [], NOW
+    for _attempt in range(CALENDAR_MAX_ATTEMPTS):
+        outcomes += send_entries(booking, now=now)
+        now = entries(booking).get().scheduled_for
+    assert outcomes == ["retry"] * (CALENDAR_MAX_ATTEMPTS - 1) + ["failed"]
+    assert now - NOW > timedelta(hours=2)  # the backoff spread the attempts over hours
+    (row,) = entries(booking)
+    assert row.status == Status.FAILED and row.last_error == "The calendar server did not answer."
+    assert booking.notifications.filter(kind=Kind.COACH_DELIVERY_FAILED, sequence=row.pk).exists()
 
 
 def test_a_lost_answer_is_retried_and_leaves_one_event(kind, calendar, radicale, monkeypatch):
