@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from scheduler.models import Booking, Coach, ExternalBusy, ExternalCalendar
+from scheduler.models.coach import default_channels
 from scheduler.models.common import Channel
 from scheduler.phrases import CHANNEL_PRIVACY_NOTES, channel_privacy_note_default
 from tests.factories import (
@@ -316,7 +317,7 @@ def test_turning_off_a_channel_a_type_uses_alone_is_refused_naming_the_type(coac
     assert input_value(response, "threema_id") == "ECHO1234"
     coach.refresh_from_db()
     both.refresh_from_db()
-    assert coach.channels == ["phone", "email", "threema", "whatsapp"] and coach.threema_id == ""
+    assert coach.channels == default_channels() and coach.threema_id == ""  # unchanged
     assert both.allowed_channels == ["phone", "email"]
 
 
