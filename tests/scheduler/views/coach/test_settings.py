@@ -684,3 +684,19 @@ def test_without_an_encryption_key_in_production_the_coach_is_told_instead_of_a_
     page = text(response)
     assert "the encryption of stored passwords is not set up" in page
     assert 'name="caldav-password"' not in page
+
+
+def test_read_now_imports_a_calendar_by_address_too(coach_client, coach, httpserver, settings):
+    settings.CALENDAR_IMPORT_ALLOW_PRIVATE = True
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    feed = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:f@test\r\n"
+        f"DTSTAMP:20260301T000000Z\r\nDTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    httpserver.expect_request("/f.ics").respond_with_data(feed, content_type="text/calendar")
+    calendar = ExternalCalendar.objects.create(coach=coach, name="Familie", url=httpserver.url_for("/f.ics"))
+
+    coach_client.post(reverse("coach:calendar_sync", args=[calendar.pk]))
+
+    assert calendar.busy.get().start == start
+    assert "“Familie” is read: 1 busy time." in text(coach_client.get(SETTINGS))
