@@ -102,6 +102,8 @@ class AppointmentTypeOut(Schema):
     description: str
     duration_minutes: int
     channels: list[str]
+    # Where a client who chooses in_person meets the coach ("" when the type has no meeting).
+    location: str
     needs_approval: str
 
 
@@ -140,6 +142,7 @@ def list_types(request, slug: str):
             description=t.local_description,
             duration_minutes=t.duration_minutes,
             channels=t.allowed_channels,
+            location=t.location.strip() if Channel.IN_PERSON in t.allowed_channels else "",
             needs_approval=t.approval,
         )
         for t in appointment_types_bookable(coach=coach)

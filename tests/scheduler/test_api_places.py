@@ -89,6 +89,11 @@ def test_the_types_list_names_video_and_in_person(client, start, talk):
     talk.save()
     (answer,) = client.get("/api/coaches/anna/types").json()
     assert answer["channels"] == ["video", "in_person", "email"]
+    assert answer["location"] == ADDRESS
+    talk.allowed_channels = ["video", "email"]
+    talk.save()
+    (answer,) = client.get("/api/coaches/anna/types").json()
+    assert answer["location"] == ""  # an address kept for later is no place to meet now
 
 
 def test_the_openapi_schema_lists_the_channels(client):
