@@ -95,9 +95,11 @@ def test_booking_in_the_visitors_zone_then_calendar_and_cancel(new_york_page, li
     assert booking.time_zone == "America/New_York"
     assert f"/b/{booking.token}/" in page.url
 
-    # Add to calendar: a download of the booking as iCalendar.
+    # Add to calendar: Google's, Outlook's and Microsoft 365's pages, and a download of the booking as iCalendar.
+    expect(page.get_by_role("heading", name="Add to calendar")).to_be_visible()
+    expect(page.get_by_role("link", name="Google Calendar")).to_have_attribute("target", "_blank")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Add to calendar").click()
+        page.get_by_role("link", name="Apple Calendar and others (.ics)").click()
     body = download_info.value.path().read_text().replace("\r\n ", "")
     assert download_info.value.suggested_filename == "sprechzeit.ics"
     assert "BEGIN:VCALENDAR" in body
