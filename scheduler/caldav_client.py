@@ -17,7 +17,7 @@ Errors are CaldavErrors with a message for the coach in the active language."""
 import base64
 import logging
 from datetime import UTC, datetime
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
@@ -248,7 +248,7 @@ def event_put(*, url: str, username: str, password: str, href: str, body: bytes,
             new_etag = answer.headers.get("etag", "")
             if not new_etag:  # the server need not say (RFC 4791 5.3.4): ask
                 new_etag = _current_etag(event_url, username=username, password=password) or ""
-            return unquote(urlsplit(event_url).path), new_etag
+            return urlsplit(event_url).path, new_etag
         if answer.status != 412:
             raise refusal(answer.status)
         # There is an event (a create's lost answer) or not the version we wrote (changed in
