@@ -245,7 +245,10 @@ class CaldavCalendarForm(forms.Form):
         label=_("CalDAV address of the calendar"),
         max_length=2000,
         assume_scheme="https",
-        help_text=_("The address of one calendar, as your provider shows it for CalDAV (http or https)."),
+        help_text=_(
+            "The calendar's CalDAV address as your provider shows it, or only the server's "
+            "(e.g. https://caldav.icloud.com/): its calendars are then found."
+        ),
         error_messages={"invalid": _("Give an address that starts with http:// or https://.")},
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -271,6 +274,9 @@ class CaldavCalendarForm(forms.Form):
         required=False,
         help_text=_("For you; without one, the calendar's own name is used."),
     )
+    # Offered only when the address led to several calendars (calendars_offer); the one
+    # chosen is connected instead of the address, and checked like any address.
+    calendar = forms.CharField(label=_("Which calendar?"), max_length=2000, required=False, widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -282,3 +288,17 @@ class CaldavCalendarForm(forms.Form):
         if not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(self.fields["url"].error_messages["invalid"])
         return url
+
+    def calendars_offer(self, calendars: list[tuple[str, str]]) -> None:
+        """Let the coach choose among the calendars the address led to."""
+        self.fields["calendar"].widget.choices = [
+            (address, f"{name} ({address})" if name else address) for address, name in calendars
+        ]
+
+    def connect_data(self) -> dict:
+        """The service's arguments: the calendar chosen, else the address given."""
+        data = dict(self.cleaned_data)
+        chosen = data.pop("calendar")
+        if chosen:
+            data["url"] = chosen
+        return data

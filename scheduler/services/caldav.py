@@ -4,8 +4,12 @@ FIELD_ENCRYPTION_KEY (README: "Key rotation").
 
 A coach has at most one CalDAV calendar: connecting again replaces its address, user name
 and password in the same row, so the outbox rows that name it (channel "caldav",
-recipient = the calendar's id) stay valid. Its busy times are read (caldav_calendar_events) and
-imported like an ICS feed's by services/external_calendars.py; bookings are written to it by channels/caldav.py.
+recipient = the calendar's id) stay valid. Its busy times are read (caldav_calendar_events)
+and imported like an ICS feed's by services/external_calendars.py; bookings are written to
+it by channels/caldav.py.
+
+The address a coach gives may be the server's (iCloud shows no other): the calendar is
+found from it, or the coach chooses among several (SeveralCalendars).
 
 The password is encrypted before it is stored (scheduler/field_encryption.py), never put
 into a form again, a log or an error message."""
@@ -20,19 +24,31 @@ from django.utils.translation import gettext as _
 
 from .. import caldav_client, field_encryption
 from ..cache_versions import availability_changed
+from ..caldav_discovery import calendars_find
 from ..models import Coach, ExternalCalendar, Notification
 from ..outbox.calendar_entries import CHANNEL, calendar_entries_write
 
 logger = logging.getLogger("sprechzeit.caldav")
 
 
+class SeveralCalendars(Exception):
+    """The address leads to more than one calendar: the coach chooses one of `calendars`
+    ((address, display name) each), and connects with its address."""
+
+    def __init__(self, calendars: list[tuple[str, str]]):
+        super().__init__(f"{len(calendars)} calendars")
+        self.calendars = calendars
+
+
 def caldav_calendar_connect(
     *, coach: Coach, url: str, username: str, password: str, name: str = ""
 ) -> ExternalCalendar:
     """Connect (or connect again) the coach's CalDAV calendar once its server accepts the
-    login. Raises ValidationError, in the active language: per field for an address that
-    is not http(s), otherwise one message (refused login, no calendar there, server not
-    reached, no encryption key on this site); then nothing is stored."""
+    login. `url` is the calendar's address, or the server's or account's, from which the
+    calendar is found (caldav_discovery; iCloud shows only its server's). Raises, and then
+    stores nothing: SeveralCalendars when the address leads to more than one; ValidationError
+    in the active language, per field for an address that is not http(s), otherwise one
+    message (refused login, no calendar there, server not reached, no encryption key here)."""
     if not field_encryption.key_available():
         logger.error("a CalDAV calendar cannot be connected: %s", field_encryption.configuration_problem())
         raise ValidationError(
@@ -43,7 +59,7 @@ def caldav_calendar_connect(
         )
     existing = coach.external_calendars.filter(kind=ExternalCalendar.Kind.CALDAV).first()
     calendar = existing or ExternalCalendar(coach=coach, kind=ExternalCalendar.Kind.CALDAV)
-    moved = existing is not None and existing.url != url
+    previous_url = calendar.url
     calendar.url, calendar.username = url, username
     # The address and user name are checked before the server is asked; the name after,
     # as it may come from the server.
@@ -51,10 +67,15 @@ def caldav_calendar_connect(
     if not password:
         raise ValidationError({"password": _("Enter the app password.")})
     try:
-        display_name = caldav_client.calendar_check(url=url, username=username, password=password)
+        found = calendars_find(url=url, username=username, password=password)
     except caldav_client.CaldavError as exc:
         logger.info("connecting the CalDAV calendar of coach %s failed: %s", coach.pk, exc)
         raise ValidationError(str(exc)) from None
+    if len(found) > 1:
+        raise SeveralCalendars(found)
+    # The server's address leads to the calendar's own (checked by calendars_find).
+    calendar.url, display_name = found[0]
+    moved = existing is not None and previous_url != calendar.url
     if name or moved or existing is None:
         calendar.name = (name or display_name or _("CalDAV calendar"))[:120]
     # else: a new password for the same calendar keeps the name it has.

@@ -78,6 +78,14 @@ def test_connectcalendar_with_a_wrong_password_fails_and_stores_nothing(coach, r
     assert not ExternalCalendar.objects.exists()
 
 
+def test_connectcalendar_lists_the_calendars_at_a_servers_address(coach, radicale):
+    with pytest.raises(CommandError, match="calendars at this address; give one with --caldav:") as several:
+        run("connectcalendar", "anna", "--caldav", radicale.url, "--username", "coach", "--password", radicale.password)
+
+    assert f"“Sprechzeit test” {radicale.calendar_url}" in str(several.value)
+    assert not ExternalCalendar.objects.exists()
+
+
 def test_connectcalendar_names_an_unknown_coach(db, radicale):
     with pytest.raises(CommandError, match="No coach with the address 'anna'"):
         run(*connect_args(radicale, "--password", radicale.password))

@@ -20,7 +20,7 @@ from ...forms.coach_settings import (
 )
 from ...models import ExternalCalendar
 from ...selectors.coach_settings import coach_external_calendars
-from ...services.caldav import caldav_calendar_connect, caldav_calendar_disconnect
+from ...services.caldav import SeveralCalendars, caldav_calendar_connect, caldav_calendar_disconnect
 from ...services.coach import (
     coach_busy_feed_set,
     coach_channels_update,
@@ -154,9 +154,14 @@ def caldav_connect(request):
     if not form.is_valid():
         return _settings_page(request, caldav_form=form)
     try:
-        calendar = caldav_calendar_connect(coach=request.coach, **form.cleaned_data)
+        calendar = caldav_calendar_connect(coach=request.coach, **form.connect_data())
     except ValidationError as exc:
         add_service_errors(form, exc)
+        return _settings_page(request, caldav_form=form)
+    except SeveralCalendars as several:
+        form.calendars_offer(several.calendars)
+        count = len(several.calendars)
+        form.add_error("calendar", _("There are %(count)d calendars at this address: choose one.") % {"count": count})
         return _settings_page(request, caldav_form=form)
     external_calendar_import(calendar=calendar)
     words = {"name": calendar.name, "error": calendar.last_error}

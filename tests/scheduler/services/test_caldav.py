@@ -18,7 +18,12 @@ from django.utils.translation import gettext
 from scheduler import field_encryption
 from scheduler.ics import booking_uid
 from scheduler.models import ExternalBusy, ExternalCalendar, Notification
-from scheduler.services.caldav import caldav_calendar_connect, caldav_calendar_disconnect, caldav_passwords_reencrypt
+from scheduler.services.caldav import (
+    SeveralCalendars,
+    caldav_calendar_connect,
+    caldav_calendar_disconnect,
+    caldav_passwords_reencrypt,
+)
 from scheduler.services.external_calendars import external_calendar_import, external_calendars_import_all
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, NotificationFactory
 from tests.radicale import MKCALENDAR
@@ -100,10 +105,34 @@ def test_a_wrong_password_is_refused_and_nothing_is_stored(coach, radicale):
 
 def test_an_address_that_is_no_calendar_is_refused(coach, radicale):
     with pytest.raises(ValidationError) as refused:
-        connect(coach, radicale, url=f"{radicale.url}/{radicale.username}/")
+        connect(coach, radicale, url=f"{radicale.url}/{radicale.username}/nothing-here/")
 
     assert refused.value.messages == ["No calendar at this address."]
     assert not ExternalCalendar.objects.exists()
+
+
+def test_the_servers_address_with_several_calendars_asks_which_one(coach, radicale):
+    other = other_calendar(radicale)
+
+    with pytest.raises(SeveralCalendars) as several:
+        connect(coach, radicale, url=radicale.url)
+
+    found = dict(several.value.calendars)
+    assert found[radicale.calendar_url] == "Sprechzeit test" and found[other] == "Other"
+    assert not ExternalCalendar.objects.exists()
+    assert connect(coach, radicale, url=other).url == other  # the one chosen
+
+
+def test_the_servers_address_with_one_calendar_connects_that_calendar(coach, radicale):
+    """As for iCloud, whose users know only https://caldav.icloud.com/."""
+    (radicale.folder / "htpasswd").write_text(f"{radicale.username}:{radicale.password}\nsolo:solo-password\n")
+    solo = f"{radicale.url}/solo/praxis/"
+    body = MKCALENDAR.replace(b"Sprechzeit test", b"Praxis")
+    httpx.request("MKCALENDAR", solo, content=body, auth=("solo", "solo-password"), timeout=10).raise_for_status()
+
+    calendar = connect(coach, radicale, url=radicale.url + "/", username="solo", password="solo-password")
+
+    assert (calendar.url, calendar.name, calendar.username) == (solo, "Praxis", "solo")
 
 
 def test_an_address_that_is_not_http_is_refused_before_the_server_is_asked(coach, radicale):

@@ -700,3 +700,18 @@ def test_read_now_imports_a_calendar_by_address_too(coach_client, coach, httpser
 
     assert calendar.busy.get().start == start
     assert "“Familie” is read: 1 busy time." in text(coach_client.get(SETTINGS))
+
+
+def test_the_servers_address_lets_the_coach_choose_among_its_calendars(coach_client, coach, radicale):
+    response = coach_client.post(CALDAV, caldav_data(radicale, url=radicale.url + "/"))
+
+    assert response.status_code == 200
+    assert not ExternalCalendar.objects.exists()
+    page = text(response)
+    assert re.search(r"There are \d+ calendars at this address: choose one.", page)
+    assert f'value="{radicale.calendar_url}"' in page and f"Sprechzeit test ({radicale.calendar_url})" in page
+    assert radicale.password not in page
+
+    data = caldav_data(radicale, url=radicale.url + "/", calendar=radicale.calendar_url)
+    assert coach_client.post(CALDAV, data).status_code == 303
+    assert ExternalCalendar.objects.get(coach=coach).url == radicale.calendar_url
