@@ -193,8 +193,7 @@ class AppointmentTypeForm(forms.Form):
 
     def type_data(self) -> AppointmentTypeData:
         """The cleaned form as the service takes it: the fields are named as the type's."""
-        data = self.cleaned_data
-        data = {"location": "", **data}
+        data = {"location": "", **self.cleaned_data}  # no address field: none to meet at
         values = {field.name: data[field.name] for field in dataclasses.fields(AppointmentTypeData)}
         values.update(slug=data["slug"].lower(), reminders=sorted(set(data["reminders"]), reverse=True))
         return AppointmentTypeData(**values)

@@ -244,8 +244,8 @@ def _client_texts(notification: Notification, booking: Booking, now: datetime) -
         respond_by = moment_words(booking.respond_by, ZoneInfo(booking.time_zone))
         paragraphs.append(REQUEST_ANSWER_BY % {**context, "respond_by": respond_by})
     # The links are long: for an e-mail only (chat messages carry the booking's link).
-    email = notification.channel == Channel.EMAIL and booking.status == Booking.Status.CONFIRMED
-    if notification.kind in CLIENT_CALENDAR_KINDS and email:
+    by_email = notification.channel == Channel.EMAIL and booking.status == Booking.Status.CONFIRMED
+    if notification.kind in CLIENT_CALENDAR_KINDS and by_email:
         paragraphs.append(calendar_lines(booking, feed_url=client_feed_url_of_address(email=notification.recipient)))
     paragraphs.append(" ".join(reachable_next(booking, now)))
     return subject % context, "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
