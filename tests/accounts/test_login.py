@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
+from scheduler.cache_versions import availability_version_keys, versions_current
 from scheduler.models import AppointmentType, Booking, Coach, WeeklyHours
 from tests.factories import BookingFactory
 
@@ -101,9 +101,13 @@ def test_createcoach_rejects_a_weak_password():
 
 
 def test_demo_changes_the_availability_version():
-    before = versions_current([AVAILABILITY_VERSION_KEY])
-    call_command("demo")  # the first run deletes no hours: only its bulk write adds them
-    assert versions_current([AVAILABILITY_VERSION_KEY]) != before
+    call_command("demo")
+    # The coach's own version (versions are per coach): a run writes the hours (a bulk write, which
+    # sends no signal) and the reply windows again, and kept slot answers must not outlive them.
+    keys = availability_version_keys(Coach.objects.get(slug="demo").pk)
+    before = versions_current(keys)
+    call_command("demo")
+    assert versions_current(keys)[1] != before[1]
 
 
 def test_demo_coach_answers_mon_wed_fri_and_has_a_seminar_ahead_in_both_languages():
