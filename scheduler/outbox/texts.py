@@ -12,7 +12,8 @@ has no working key, carries neither, only the link to the booking in the workspa
 Every message to a client ends with when the coach reads and answers messages on the
 booking's channel next (in the client's zone), and whether the coach is away; a request
 says by when it is answered. Clients read the type's name in their language, the coach
-their own (German) one."""
+their own (German) one. Where the conversation happens is place_words.py's (the video link
+once confirmed), with the add-to-calendar links in a confirmation's e-mail."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
