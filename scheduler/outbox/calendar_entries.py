@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -171,10 +172,12 @@ def calendar_alert_render(notification: Notification) -> Message:
             "not for each of them. Your workspace shows every booking, and each one that is missing from the "
             "calendar, with a button to write it again: %(link)s"
         ) % {"calendar": name, "error": notification.last_error, "link": workspace_url(booking)}
+        html = render_to_string("notifications/message.html", {"subject": subject, "text": text, "language": language})
     return Message(
         recipient=notification.recipient,
         subject=subject,
         text=text,
+        html=html,
         language=language,
         reference=str(notification.pk),
         key=str(notification.uuid),

@@ -238,6 +238,7 @@ def test_a_wrong_password_fails_the_row_and_the_coach_sees_it_once(kind, calenda
     assert mail.subject == "A booking could not be written to your calendar"
     assert "“Radicale”: The calendar refused the user name or password." in mail.text
     assert "Eva" not in mail.text  # it names nobody: it may go out unencrypted
+    assert "The calendar refused the user name or password." in mail.html
 
     # A second booking fails the same way: listed too, but no second e-mail.
     other = book(kind, start=datetime.combine(MONDAY, time(11), tzinfo=BERLIN), email="max@example.org")
