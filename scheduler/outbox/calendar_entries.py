@@ -13,7 +13,7 @@ it are superseded: the calendar has the booking."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -108,8 +108,11 @@ def calendar_entry_render(notification: Notification) -> Message:
     )
 
 
-def calendar_entry_sent(notification: Notification) -> None:
-    """The calendar has the booking as it is: earlier writes of it that failed are done with."""
+def calendar_entry_sent(notification: Notification, now: datetime) -> None:
+    """The calendar has the booking as it was when this row was rendered: earlier writes of
+    it that failed are done with. If the booking changed while it was written, the row of
+    that change may have written first and been written over by this older state: the
+    booking is written once more, as it is now."""
     Notification.objects.filter(
         booking_id=notification.booking_id,
         kind=Kind.CALENDAR_ENTRY,
@@ -117,6 +120,22 @@ def calendar_entry_sent(notification: Notification) -> None:
         status__in=(Status.FAILED, Status.UNKNOWN),
         pk__lt=notification.pk,
     ).update(status=Status.SUPERSEDED)
+    booking = Booking.objects.get(pk=notification.booking_id)
+    if booking.sequence == notification.sequence:
+        return
+    waiting = Notification.objects.filter(
+        booking=booking, kind=Kind.CALENDAR_ENTRY, sequence=booking.sequence, status=Status.PENDING
+    )
+    again = calendar_entry_row(booking, now)
+    if again is None or waiting.exists():  # a row still to be sent writes the booking as it is then
+        return
+    again.dispatched_at = now
+    try:
+        with transaction.atomic():
+            again.save()
+    except IntegrityError:  # the same row, written at the same moment by another attempt
+        return
+    transaction.on_commit(lambda: notifications_dispatch(ids=[again.pk], mark=False))
 
 
 def _problem_told(notification: Notification) -> bool:

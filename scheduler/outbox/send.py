@@ -168,7 +168,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
         status=Status.SENT, provider_message_id=provider_id[:255], sent_at=timezone.now(), last_error=note[:2000]
     )
     if notification.kind == Kind.CALENDAR_ENTRY:
-        calendar_entry_sent(notification)
+        calendar_entry_sent(notification, now)
     return "sent"
 
 

@@ -151,6 +151,34 @@ def test_only_the_newest_state_is_written(kind, calendar, radicale):
     assert str(event["STATUS"]) == "CONFIRMED"
 
 
+def test_a_change_while_an_older_state_was_written_is_written_again(kind, calendar, radicale, monkeypatch):
+    """The request's write is on its way when the coach confirms; the confirmation's row
+    writes first, then the request's older state lands on top of it."""
+    kind.approval = AppointmentType.Approval.ALWAYS
+    kind.save()
+    booking = book(kind)
+    (request_row,) = entries(booking)
+    real = safe_http.request
+
+    def confirmed_meanwhile(method, url, **kwargs):
+        if method == "PUT":
+            monkeypatch.setattr(safe_http, "request", real)
+            booking_confirm(booking=booking)
+            (confirmation_row,) = entries(booking).exclude(pk=request_row.pk)
+            assert notification_send(notification_id=confirmation_row.pk, now=confirmation_row.scheduled_for) == "sent"
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(safe_http, "request", confirmed_meanwhile)
+    assert notification_send(notification_id=request_row.pk, now=NOW) == "sent"
+    (event,) = stored_events(radicale)
+    assert str(event["STATUS"]) == "TENTATIVE"  # the older state, written last
+
+    assert send_entries(booking) == ["sent"]  # the booking once more, as it is now
+    (event,) = stored_events(radicale)
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert entries(booking).count() == 3 and send_entries(booking) == []
+
+
 def test_a_calendar_down_is_retried_with_backoff_and_written_once_when_back(kind, calendar, radicale):
     booking = book(kind)
     radicale.stop()
