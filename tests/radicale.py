@@ -62,7 +62,7 @@ class Radicale:
 
     def start(self) -> None:
         """Start the server and wait until it answers (at most 20 s)."""
-        log = open(self.folder / "radicale.log", "ab")  # noqa: SIM115 (kept open by the process)
+        log = open(self.folder / "radicale.log", "ab")  # the process keeps its own handle
         self.process = subprocess.Popen(
             [sys.executable, "-m", "radicale", "--config", str(self.config)], stdout=log, stderr=subprocess.STDOUT
         )
