@@ -86,7 +86,7 @@ class Booking(models.Model):
     privacy_consent_at = models.DateTimeField(null=True, blank=True)
     # Which text of the coach's privacy notice the client agreed to (Coach.privacy_version).
     privacy_consent_version = models.CharField(_("privacy notice agreed to"), max_length=16, blank=True)
-    # The Jitsi Meet room of a video booking: an unguessable name (192 bits), shown only
+    # The Jitsi Meet room of a video booking: an unguessable name (160 bits), shown only
     # inside the confirmed booking (scheduler/places.py).
     video_room = models.CharField(max_length=64, blank=True, editable=False)
     # Rises with every change clients' calendars must see (RFC 5545 SEQUENCE).

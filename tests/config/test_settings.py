@@ -84,6 +84,7 @@ SERVICES_ENV = {
     "THREEMA_PRIVATE_KEY": "private:" + "11" * 32,  # end-to-end: no sprechzeit.W005
     "WHATSAPP_TOKEN": "whatsapp-token",
     "WHATSAPP_PHONE_NUMBER_ID": "123456789",
+    "FIELD_ENCRYPTION_KEY": "GSs8SBDwI2vE4ocPv4A3ONSfZRHgk6G_ZMwiE8U38_I=",  # no sprechzeit.W006
 }
 
 

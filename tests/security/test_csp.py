@@ -144,6 +144,8 @@ NOT_PAGES = {
     "coach:calendar_add": "action",
     "coach:calendar_active": "action",
     "coach:calendar_delete": "action",
+    "coach:calendar_sync": "action",
+    "coach:caldav_connect": "action",
     "accounts:me_feed_rotate": "action",
     "set_language": "action",
 }

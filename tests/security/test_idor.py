@@ -239,6 +239,7 @@ ROWS = {
     ),
     "coach:calendar_active": lambda w: coach_actions(f"/coach/settings/calendars/{w.anna.calendar.pk}/active/"),
     "coach:calendar_delete": lambda w: coach_actions(f"/coach/settings/calendars/{w.anna.calendar.pk}/delete/"),
+    "coach:calendar_sync": lambda w: coach_actions(f"/coach/settings/calendars/{w.anna.calendar.pk}/sync/"),
     "coach:availability_reply_edit": lambda w: (
         coach_actions(f"/coach/availability/replies/{w.anna.reply_window.pk}/", "GET", own_status=200)
         + strangers("POST", f"/coach/availability/replies/{w.anna.reply_window.pk}/", {"weekday": "1"})
