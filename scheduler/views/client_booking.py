@@ -3,12 +3,13 @@
 import functools
 import hmac
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import ics, phrases, ratelimit
@@ -24,7 +25,7 @@ from ..selectors.client_feeds import client_feed_url_for_viewer
 from ..services import booking as booking_services
 from .errors import too_many_requests_page
 from .reschedule import reschedule
-from .shared import see_other, speak_to_clients_of
+from .shared import see_other
 from .slot_picker import tz_form
 
 
@@ -51,9 +52,14 @@ def token_page(view):
     return wrapped
 
 
-def _booking(token: str) -> Booking:
+def _booking(request, token: str) -> Booking:
+    """The booking of the token, its pages in its client's language: the booking's (as the
+    coach addresses clients), whatever the browser says, unless the visitor chose another
+    with the language switch (its cookie)."""
     booking = get_object_or_404(bookings_with_details(), token=token)
-    speak_to_clients_of(booking.coach)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    language = chosen if chosen in dict(settings.LANGUAGES) else booking.language
+    translation.activate(booking.coach.language_for_clients(language))
     return booking
 
 
@@ -114,13 +120,13 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
 @token_page
 @require_safe
 def booking_detail(request, token):
-    return _booking_page(request, _booking(token))
+    return _booking_page(request, _booking(request, token))
 
 
 @token_page
 @require_safe
 def booking_ics(request, token):
-    booking = _booking(token)
+    booking = _booking(request, token)
     response = HttpResponse(ics.booking_calendar(booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sprechzeit.ics"'
     return response
@@ -129,7 +135,7 @@ def booking_ics(request, token):
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_cancel(request, token):
-    booking = _booking(token)
+    booking = _booking(request, token)
     if request.method != "POST":
         return redirect("scheduler:booking", token=token)
     note = request.POST.get("note", "")[:2000]
@@ -148,7 +154,7 @@ def booking_cancel(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_reschedule(request, token):
     """The same picker for the booking's type, in the client's zone; POST `start` moves the booking."""
-    booking = _booking(token)
+    booking = _booking(request, token)
     params = request.POST if request.method == "POST" else request.GET
     zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
     rescheduling = reschedule(request, booking, zone=zone, wait=request.link_limit_wait)
@@ -171,7 +177,7 @@ def booking_reschedule(request, token):
 def booking_address_confirm(request, token, address_token):
     """The link sent through the client's channel. GET only shows a button: mail scanners and
     link previews open links, and must not confirm a booking for anyone."""
-    booking = _booking(token)
+    booking = _booking(request, token)
     if not hmac.compare_digest(booking.address_token.encode(), address_token.encode()):
         raise Http404(phrases.ADDRESS_LINK_INVALID)
     errors, status = [], 200

@@ -216,18 +216,8 @@ def test_event_ics_is_english_for_every_caller(client, coach, accept):
 @pytest.mark.parametrize(
     "accept",
     [
-        pytest.param(
-            None,
-            marks=pytest.mark.xfail(
-                strict=True, reason="H2: /b/<token>/ speaks the request's language, not the booking's (to-h2.txt)"
-            ),
-        ),
-        pytest.param(
-            "de",
-            marks=pytest.mark.xfail(
-                strict=True, reason="H2: /b/<token>/ speaks the request's language, not the booking's (to-h2.txt)"
-            ),
-        ),
+        None,
+        "de",
         "en",
     ],
 )
@@ -240,6 +230,14 @@ def test_the_booking_page_is_english_whatever_the_browser_says(client, coach, ac
     text = page_text(response)
     assert "Introductory talk with Anna Berg" in text
     assert german_in(text) == []
+
+
+def test_the_visitors_own_choice_of_language_wins_on_the_booking_page(client, coach):
+    booking = book(client, type_of(coach), language="en")
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})  # the language switch
+    response = client.get(reverse("scheduler:booking", kwargs={"token": booking.token}))
+    assert '<html lang="de"' in response.content.decode()
+    assert "Kennenlernen mit Anna Berg" in page_text(response)
 
 
 def client_account(language: str) -> ClientProfile:

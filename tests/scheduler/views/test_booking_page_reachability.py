@@ -31,6 +31,7 @@ def booking():
         respond_by=datetime(2026, 6, 5, 9, tzinfo=BERLIN),
         channel=Channel.EMAIL,
         time_zone="America/New_York",
+        language="en",
     )
 
 

@@ -462,6 +462,7 @@ def booking(kind):
         channel="threema",
         message=MESSAGE,
         time_zone="America/New_York",
+        language="en",  # its pages are in its language, whatever the browser says
     )
 
 
