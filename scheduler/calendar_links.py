@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .ics import calendar_text, event_details, event_title
@@ -97,3 +98,9 @@ def add_to_calendar_links(booking: Booking, *, feed_url: str = "") -> list[Calen
     if feed_url:
         links.append(CalendarLink("webcal", "webcal://" + feed_url.split("://", 1)[-1]))
     return links
+
+
+def calendar_lines(booking: Booking, *, feed_url: str = "") -> str:
+    """The add-to-calendar links as plain lines under a heading (for an e-mail's text)."""
+    links = add_to_calendar_links(booking, feed_url=feed_url)
+    return "\n".join([_("Add it to your calendar:"), *(f"{link.label}: {link.url}" for link in links)])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from .models import Booking
-from .models.common import Channel
+from .place_words import place_line
 from .places import booking_place
 from .selectors.feeds import FeedBooking
 
@@ -103,16 +103,9 @@ def event_details(booking: Booking) -> str:
     """What the client's event says, in the active language: the place first (the address
     and its map, the video call's link once confirmed, else that it comes then), then the
     channel and the booking's page."""
-    place = booking_place(booking)
-    lines = []
-    # The sentences of the messages (place_words.place_line), so a client reads the place in
-    # the same words everywhere.
-    if booking.channel == Channel.IN_PERSON and place.location:
-        lines.append(_("In person: %(address)s (map: %(map)s)") % {"address": place.location, "map": place.url})
-    elif place.is_video and place.url:
-        lines.append(_("Video call: %(url)s") % {"url": place.url})
-    elif place.is_video and booking.status in (Booking.Status.REQUESTED, Booking.Status.UNCONFIRMED):
-        lines.append(_("Video call: the link comes with the confirmation of your appointment."))
+    # The sentences of the messages, so a client reads the place in the same words everywhere.
+    line = place_line(booking)
+    lines = [line] if line else []
     lines.append(
         _("Channel: %(channel)s\nManage or cancel: %(url)s")
         % {"channel": booking.get_channel_display(), "url": booking_manage_url(booking)}

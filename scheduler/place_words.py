@@ -1,5 +1,5 @@
-"""The sentences that tell where a booking's conversation happens, and the add-to-calendar
-lines, as every message (outbox/texts.py) says them, in the active language.
+"""The sentences that tell where a booking's conversation happens, as every message
+(outbox/texts.py) and the client's calendars (ics.py) say them, in the active language.
 
 The video link is named only inside a confirmed booking (places.video_url); before that a
 message says that it comes with the confirmation, and after a cancellation it says nothing.
@@ -8,7 +8,6 @@ tokens)."""
 
 from django.utils.translation import gettext as _
 
-from .calendar_links import add_to_calendar_links
 from .models import Booking
 from .models.common import Channel
 from .places import booking_place
@@ -33,9 +32,3 @@ def place_line(booking: Booking, *, for_coach: bool = False) -> str:
     if place.channel == Channel.IN_PERSON and place.location:
         return _("In person: %(address)s (map: %(map)s)") % {"address": place.location, "map": place.url}
     return ""
-
-
-def calendar_lines(booking: Booking, *, feed_url: str = "") -> str:
-    """The add-to-calendar links as plain lines under a heading (for an e-mail's text)."""
-    links = add_to_calendar_links(booking, feed_url=feed_url)
-    return "\n".join([_("Add it to your calendar:"), *(f"{link.label}: {link.url}" for link in links)])

@@ -26,13 +26,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .. import ics
+from ..calendar_links import calendar_lines
 from ..channels.base import Message
 from ..channels.email import key_problem
 from ..channels.whatsapp import template_name
 from ..models import Booking, Notification
 from ..models.common import Channel
 from ..phrases import CHANNEL_LABELS_FOR_COACH
-from ..place_words import calendar_lines, place_line
+from ..place_words import place_line
 from ..reachability import AWAY, next_reply_window, status_at
 from ..reachability_words import moment_words, window_words
 from ..selectors.client_feeds import client_feed_url_of_address

@@ -185,7 +185,7 @@ def test_a_calendar_down_is_retried_with_backoff_and_written_once_when_back(kind
     assert send_entries(booking) == ["retry"]
     (row,) = entries(booking)
     assert row.status == Status.PENDING and row.scheduled_for > NOW
-    assert row.last_error == "The calendar server did not answer."
+    assert row.last_error == "Der Kalenderserver hat nicht geantwortet."  # in the coach's language
     assert send_entries(booking, now=row.scheduled_for) == ["retry"]  # still down
     row.refresh_from_db()
     assert row.attempts == 2
@@ -207,7 +207,9 @@ def test_a_calendar_down_for_hours_fails_the_row_for_the_coach_to_see(kind, cale
     assert outcomes == ["retry"] * (CALENDAR_MAX_ATTEMPTS - 1) + ["failed"]
     assert now - NOW > timedelta(hours=2)  # the backoff spread the attempts over hours
     (row,) = entries(booking)
-    assert row.status == Status.FAILED and row.last_error == "The calendar server did not answer."
+    assert (
+        row.status == Status.FAILED and row.last_error == "Der Kalenderserver hat nicht geantwortet."
+    )  # in the coach's language
     assert booking.notifications.filter(kind=Kind.COACH_DELIVERY_FAILED, sequence=row.pk).exists()
 
 
@@ -249,7 +251,7 @@ def test_a_wrong_password_fails_the_row_and_the_coach_sees_it_once(kind, calenda
     booking = book(kind)
     assert send_entries(booking) == ["failed"]
     (row,) = entries(booking)
-    assert row.last_error == "The calendar refused the user name or password."
+    assert row.last_error == "Der Kalender hat den Benutzernamen oder das Passwort abgelehnt."  # the coach's language
     assert list(coach_notifications_failed(coach=calendar.coach, now=NOW)) == [row]
     listed = booking_notifications(booking=booking, now=NOW)
     assert listed.get(pk=row.pk).can_retry
@@ -263,10 +265,10 @@ def test_a_wrong_password_fails_the_row_and_the_coach_sees_it_once(kind, calenda
     from scheduler.channels.base import MemoryBackend
 
     (mail,) = MemoryBackend.outbox
-    assert mail.subject == "A booking could not be written to your calendar"
-    assert "“Radicale”: The calendar refused the user name or password." in mail.text
+    assert mail.subject == "Eine Buchung konnte nicht in Ihren Kalender eingetragen werden"
+    assert "„Radicale“ eingetragen werden: Der Kalender hat den Benutzernamen oder das Passwort abgelehnt." in mail.text
     assert "Eva" not in mail.text  # it names nobody: it may go out unencrypted
-    assert "The calendar refused the user name or password." in mail.html
+    assert "Der Kalender hat den Benutzernamen oder das Passwort abgelehnt." in mail.html
 
     # A second booking fails the same way: listed too, but no second e-mail.
     other = book(kind, start=datetime.combine(MONDAY, time(11), tzinfo=BERLIN), email="max@example.org")
@@ -277,7 +279,7 @@ def test_a_wrong_password_fails_the_row_and_the_coach_sees_it_once(kind, calenda
     # The booking's page in the workspace shows it; with the password right again, "send
     # again" writes it.
     page = coach_client.get(reverse("coach:booking", args=[booking.uuid]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "The calendar refused the user name or password." in page.content.decode()
+    assert "Der Kalender hat den Benutzernamen oder das Passwort abgelehnt." in page.content.decode()
     calendar.password_encrypted = encrypt(radicale.password)
     calendar.save()
     notification_retry(notification=row)
