@@ -60,6 +60,7 @@ def test_the_booking_page_says_the_same(client, anna, gateway):
         client=ClientFactory(coach=anna, threema_id="ABCD1234"),
         start=timezone.now() + timedelta(days=3),
         channel="threema",
+        language="en",
         status=Booking.Status.CONFIRMED,
     )
     shown = text(client.get(f"/b/{booking.token}/", headers={"accept-language": "en"}))

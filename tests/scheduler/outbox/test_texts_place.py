@@ -63,8 +63,8 @@ def test_a_video_booking_is_told_by_e_mail_with_its_own_room_once_confirmed(kind
     message = render(confirmation, now=NOW)
     assert f"Video call: {video_link(booking)}" in message.text
     assert video_link(booking) in message.html
-    # The coach's e-mail carries the room too (the coach's own link).
-    assert f"Video call: {video_link(booking)}" in text_of(booking, Kind.COACH_NEW_BOOKING, Audience.COACH).text
+    # The coach's e-mail carries the room too (the coach's own link), in the coach's German.
+    assert f"Videoanruf: {video_link(booking)}" in text_of(booking, Kind.COACH_NEW_BOOKING, Audience.COACH).text
     for reminder in rows(booking, Kind.REMINDER):
         assert f"Video call: {video_link(booking)}" in render(reminder, now=NOW).text
 
@@ -77,7 +77,7 @@ def test_a_video_request_has_no_link_until_the_coach_confirms_it(kind, backends)
     received = text_of(booking, Kind.REQUEST_RECEIVED)
     assert "Video call: the link comes with the confirmation of your appointment." in received.text
     waiting = text_of(booking, Kind.COACH_REQUEST_WAITING, Audience.COACH)
-    assert "Video call: the link appears once you confirm the request." in waiting.text
+    assert "Videoanruf: Der Link erscheint, sobald Sie die Anfrage bestätigen." in waiting.text  # the coach's German
     for message in (received, waiting):
         assert booking.video_room not in message.text and booking.video_room not in message.html
         assert "meet.jit.si" not in message.text
@@ -104,7 +104,7 @@ def test_in_person_every_message_has_the_address_and_its_map_link(meeting, backe
     confirmation = rows(booking, Kind.CONFIRMED)[0]
     assert confirmation.channel == "email"
     assert line in render(confirmation, now=NOW).text
-    assert f"In person: {ADDRESS}" in text_of(booking, Kind.COACH_NEW_BOOKING, Audience.COACH).text
+    assert f"Vor Ort: {ADDRESS}" in text_of(booking, Kind.COACH_NEW_BOOKING, Audience.COACH).text  # the coach's German
     for reminder in rows(booking, Kind.REMINDER):
         assert line in render(reminder, now=NOW).text
     moved = booking_reschedule(booking=booking, start=MONDAY_TEN, now=NOW)
@@ -209,7 +209,7 @@ def test_the_subscription_of_the_clients_feed_goes_only_to_a_verified_address(ki
     assert links["Subscribe to all your appointments"] == f"webcal://{feed}"
 
     account("tom@example.org", verified=False)
-    other = book(kind, channel="email", email="tom@example.org", start=MONDAY_TEN)
+    other = book(kind, channel="email", email="tom@example.org", start=MONDAY_TEN, language="en")
     assert "Subscribe to all your appointments" not in calendar_links(text_of(other, Kind.CONFIRMED).text)
 
 

@@ -611,6 +611,8 @@ def test_missing_fields_of_the_caldav_form_are_errors_at_them(coach_client, coac
 
 
 def test_a_password_refused_later_is_shown_on_the_settings_page_and_the_dashboard(coach_client, coach, radicale):
+    coach.language = "en"  # the import writes its problems in the coach's language
+    coach.save()
     coach_client.post(CALDAV, caldav_data(radicale))
     calendar = ExternalCalendar.objects.get()
     (radicale.folder / "htpasswd").write_text(f"{radicale.username}:changed-on-the-server\n")
