@@ -150,6 +150,22 @@ def _client(*, timeout: float, allow_private: bool, headers: dict[str, str]) -> 
     )
 
 
+def _read_bounded(response: httpx.Response, url: str, *, max_bytes: int, deadline: float) -> bytes:
+    """The answer's body, at most `max_bytes` (declared or read: TooLarge) and read before
+    `deadline` (TimedOut)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(url)
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > max_bytes:
+            raise TooLarge(url)  # stop reading: the rest is never downloaded
+        if monotonic() > deadline:
+            raise TimedOut(url)
+    return bytes(body)
+
+
 def fetch(
     url: str,
     *,
@@ -177,17 +193,8 @@ def fetch(
                         continue
                     if response.status_code != 200:
                         return Fetched(response.status_code, response.headers, b"", str(current))
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
-                        raise TooLarge(str(current))
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > max_bytes:
-                            raise TooLarge(str(current))  # stop reading: the rest is never downloaded
-                        if monotonic() > deadline:
-                            raise TimedOut(str(current))
-                    return Fetched(200, response.headers, bytes(body), str(current))
+                    body = _read_bounded(response, str(current), max_bytes=max_bytes, deadline=deadline)
+                    return Fetched(200, response.headers, body, str(current))
             raise TooManyRedirects(url)
     except httpx.TimeoutException as exc:
         raise TimedOut(url) from exc
@@ -216,17 +223,8 @@ def request(
         with _client(timeout=timeout, allow_private=allow_private, headers={}) as client:
             current = _check_url(url, allow_private=allow_private)
             with client.stream(method, current, headers=headers or {}, content=content) as response:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise TooLarge(str(current))
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise TooLarge(str(current))
-                    if monotonic() > deadline:
-                        raise TimedOut(str(current))
-                return Fetched(response.status_code, response.headers, bytes(body), str(current))
+                body = _read_bounded(response, str(current), max_bytes=max_bytes, deadline=deadline)
+                return Fetched(response.status_code, response.headers, body, str(current))
     except httpx.TimeoutException as exc:
         raise TimedOut(url) from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:

@@ -55,6 +55,10 @@ def calendar_entry_row(booking: Booking, now: datetime) -> Notification | None:
     calendar = coach_calendar(booking)
     if calendar is None:
         return None
+    return _entry_row(booking, calendar, now)
+
+
+def _entry_row(booking: Booking, calendar: ExternalCalendar, now: datetime, **fields) -> Notification:
     return Notification(
         booking=booking,
         kind=Kind.CALENDAR_ENTRY,
@@ -63,6 +67,7 @@ def calendar_entry_row(booking: Booking, now: datetime) -> Notification | None:
         recipient=str(calendar.pk),
         sequence=booking.sequence,
         scheduled_for=now,
+        **fields,
     )
 
 
@@ -72,19 +77,7 @@ def calendar_entries_write(*, calendar: ExternalCalendar, now: datetime) -> list
     bookings = Booking.objects.filter(
         coach_id=calendar.coach_id, status__in=Booking.VISIBLE_ACTIVE_STATUSES, end__gt=now
     )
-    rows = [
-        Notification(
-            booking=booking,
-            kind=Kind.CALENDAR_ENTRY,
-            audience=Notification.Audience.COACH,
-            channel=CHANNEL,
-            recipient=str(calendar.pk),
-            sequence=booking.sequence,
-            scheduled_for=now,
-            dispatched_at=now,
-        )
-        for booking in bookings
-    ]
+    rows = [_entry_row(booking, calendar, now, dispatched_at=now) for booking in bookings]
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created]
     transaction.on_commit(lambda: notifications_dispatch(ids=ids, mark=False))

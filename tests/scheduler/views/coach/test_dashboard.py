@@ -233,7 +233,7 @@ def test_messages_that_may_not_have_arrived_are_problems_with_a_send_again_butto
 
     html = coach_client.get("/coach/").text
     section = html.split('id="failed-heading"')[1].split('id="calendars-heading"')[0]
-    assert "Messages that could not be delivered or may not have arrived" in section
+    assert "Messages and calendar entries that could not be delivered or may not have arrived" in section
     assert "<strong>may not have arrived</strong>: The sending stopped" in section
     assert f'action="/coach/bookings/{booking.uuid}/messages/{unknown.pk}/retry/"' in section
     assert section.count("/retry/") == 1
