@@ -113,4 +113,4 @@ def appointment_type_move(*, appointment_type: AppointmentType, up: bool) -> Non
                 each.order = position
                 renumbered.append(each)
         AppointmentType.objects.bulk_update(renumbered, ["order"])
-        coach_settings_changed()  # bulk writes send no signal
+        coach_settings_changed(appointment_type.coach_id)  # bulk writes send no signal

@@ -241,9 +241,14 @@ def bookings_unconfirmed_expire(*, coach: Coach | None = None, now: datetime | N
     due = Booking.objects.filter(status=Booking.Status.UNCONFIRMED, hold_until__lte=now)
     if coach is not None:
         due = due.filter(coach=coach)
-    expired = due.update(status=Booking.Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now)
+    found = dict(due.values_list("pk", "coach_id"))
+    # Only these rows (and only while still unconfirmed), so every coach whose slot frees is known.
+    expired = Booking.objects.filter(pk__in=found, status=Booking.Status.UNCONFIRMED).update(
+        status=Booking.Status.EXPIRED, sequence=F("sequence") + 1, updated_at=now
+    )
     if expired:  # an update() sends no post_save: kept slot answers must not show the time as taken
-        availability_changed()
+        for coach_id in set(found.values()):
+            availability_changed(coach_id)
     return expired
 
 

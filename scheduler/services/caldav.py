@@ -90,7 +90,7 @@ def caldav_calendar_connect(
             calendar.entries.all().delete()
             calendar.etag = calendar.last_modified = ""
             calendar.parsed_at = calendar.last_success_at = calendar.last_attempt_at = None
-            availability_changed()
+            availability_changed(coach.pk)
         calendar.save()
         # Every booking the coach sees goes into it (again: after a changed password, the
         # writes that were refused succeed now; an unchanged event is written over).
@@ -112,7 +112,7 @@ def caldav_calendar_disconnect(*, calendar: ExternalCalendar) -> None:
             status__in=(Notification.Status.PENDING, Notification.Status.FAILED, Notification.Status.UNKNOWN),
         ).update(status=Notification.Status.OBSOLETE)
         calendar.delete()
-        availability_changed()
+        availability_changed(calendar.coach_id)
     logger.info("CalDAV calendar %s was disconnected", calendar.pk)
 
 

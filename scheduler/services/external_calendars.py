@@ -62,7 +62,7 @@ def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) ->
         fields = ["active"]
         if not active:
             calendar.busy.all().delete()
-            availability_changed()
+            availability_changed(calendar.coach_id)
             calendar.etag = calendar.last_modified = ""
             calendar.parsed_at = None
             fields += ["etag", "last_modified", "parsed_at"]
@@ -73,7 +73,7 @@ def external_calendar_set_active(*, calendar: ExternalCalendar, active: bool) ->
 def external_calendar_delete(*, calendar: ExternalCalendar) -> None:
     """Forget the calendar and the busy times imported from it."""
     calendar.delete()
-    availability_changed()
+    availability_changed(calendar.coach_id)
 
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -366,7 +366,7 @@ def external_calendar_import(*, calendar: ExternalCalendar, now: datetime | None
             ExternalBusy(coach=coach, calendar=calendar, start=start, end=end, source_uid=uid)
             for start, end, uid in intervals
         )
-        availability_changed()  # bulk writes send no signal
+        availability_changed(coach.pk)  # bulk writes send no signal
         calendar.save(
             update_fields=["etag", "last_modified", "parsed_at", "last_error", "last_attempt_at", "last_success_at"]
         )

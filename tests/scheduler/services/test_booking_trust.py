@@ -308,9 +308,9 @@ def test_on_whatsapp_the_confirmation_template_carries_the_confirmation_link(req
 
 
 def test_an_expired_hold_makes_kept_slot_answers_stale(request_kind):
-    from scheduler.cache_versions import AVAILABILITY_VERSION_KEY, versions_current
+    from scheduler.cache_versions import availability_version
 
     booking = create(request_kind)
-    before = versions_current([AVAILABILITY_VERSION_KEY])
+    before = availability_version(booking.coach_id)
     bookings_expire_due(now=booking.hold_until + timedelta(seconds=1))
-    assert versions_current([AVAILABILITY_VERSION_KEY]) != before
+    assert availability_version(booking.coach_id) != before
