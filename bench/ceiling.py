@@ -33,8 +33,15 @@ HELLO_PATH = "/bench/hello"
 WEEK_START = MONTH_START + timedelta(days=7)
 WEEK_END = WEEK_START + timedelta(days=6)
 SLOTS_PATH = f"/api/coaches/bench/slots?type=session&start={WEEK_START}&end={WEEK_END}&tz=Europe/Berlin"
+# A month of free times, as the issue of the embedded default states its target.
+MONTH_PATH = (
+    f"/api/coaches/bench/slots?type=session&start={MONTH_START}&end={MONTH_START + timedelta(days=30)}&tz=Europe/Berlin"
+)
+# The booking page of the same type, its month grid and one day's times (HTML, without JavaScript).
+TYPE_PATH = f"/bench/session/?day={WEEK_START + timedelta(days=1)}&tz=Europe/Berlin"
 HELLO_REQUESTS = 4000
 SLOTS_REQUESTS = 1500
+TYPE_REQUESTS = 1000
 SECONDS = 60  # for each figure, whatever is left of its requests
 ROUNDS = 4
 WARM_UP = 5  # requests per client and path before measuring: imports, connections, caches
@@ -63,6 +70,7 @@ def figure(runs: list[tuple[list[tuple[int, float]], float, float]]) -> dict:
         "per_second": len(results) / sum(elapsed for _, elapsed, _ in runs),
         "p50_ms": statistics.median(latencies),
         "p95_ms": p95(latencies),
+        "max_ms": max(latencies),
         "cpu_ms": sum(cpu for _, _, cpu in runs) * 1000 / len(results),
     }
 
@@ -72,30 +80,36 @@ def measure(
     *,
     hello_requests: int = HELLO_REQUESTS,
     slots_requests: int = SLOTS_REQUESTS,
+    type_requests: int = TYPE_REQUESTS,
     clients: int = CLIENTS,
     workers: int = WORKERS,
     seconds: float = SECONDS,
+    slots_path: str = SLOTS_PATH,
 ) -> dict:
-    """Both figures from one gunicorn on the database of `env`, which holds bench/api.py's coach.
-    The two take turns, ROUNDS times, so that a neighbour's load on the machine weighs on both."""
+    """The three figures (hello-world, slots API, type page) from one gunicorn on the database
+    of `env`, which holds bench/api.py's coach. They take turns, ROUNDS times, so that a
+    neighbour's load on the machine weighs on each."""
     with gunicorn({**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, workers) as server:
-        response = httpx.get(f"http://127.0.0.1:{server.port}{SLOTS_PATH}", timeout=30)
+        response = httpx.get(f"http://127.0.0.1:{server.port}{slots_path}", timeout=30)
         response.raise_for_status()
         slots = sum(len(day["slots"]) for day in response.json()["days"])
-        for path in (HELLO_PATH, SLOTS_PATH):
+        paths = ((HELLO_PATH, hello_requests), (slots_path, slots_requests), (TYPE_PATH, type_requests))
+        for path, _ in paths:
             run_clients(server.port, [path] * clients * WARM_UP, get, clients=clients, seconds=seconds)
-        runs = {HELLO_PATH: [], SLOTS_PATH: []}
+        runs = {path: [] for path, _ in paths}
         for _ in range(ROUNDS):
-            for path, requests in ((HELLO_PATH, hello_requests), (SLOTS_PATH, slots_requests)):
+            for path, requests in paths:
                 cpu_before = workers_cpu_seconds(server)
                 work = [path] * (requests // ROUNDS)
                 results, elapsed = run_clients(server.port, work, get, clients=clients, seconds=seconds / ROUNDS)
                 runs[path].append((results, elapsed, workers_cpu_seconds(server) - cpu_before))
-    hello, slots_api = figure(runs[HELLO_PATH]), figure(runs[SLOTS_PATH])
+    hello, slots_api, type_page = figure(runs[HELLO_PATH]), figure(runs[slots_path]), figure(runs[TYPE_PATH])
     return {
         "hello": hello,
         "slots_api": slots_api,
+        "type_page": type_page,
         "ratio": slots_api["per_second"] / hello["per_second"],
+        "type_ratio": type_page["per_second"] / hello["per_second"],
         "slots": slots,
         "clients": clients,
         "workers": workers,
@@ -109,14 +123,14 @@ def bench_ceiling() -> dict | None:
         return None
     env = server_env(database_url)
     subprocess.run([sys.executable, "-c", POPULATE], cwd=BASE_DIR, env=env, check=True)
-    return measure(env)
+    return measure(env, slots_path=MONTH_PATH)
 
 
 if __name__ == "__main__":
     figures = bench_ceiling()
     if figures is None:
         sys.exit("no PostgreSQL reachable")
-    for name in ("hello", "slots_api"):
+    for name in ("hello", "slots_api", "type_page"):
         f = figures[name]
         print(
             f"{name:<10} {f['per_second']:7.0f}/s  p50 {f['p50_ms']:6.1f} ms  p95 {f['p95_ms']:6.1f} ms  "

@@ -125,11 +125,20 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The slots API keeps its answers (scheduler/selectors/slots_answers.py) only in a cache
-# that every process shares: with one per process, a booking made through one would not
-# replace the version another one keeps its answers under.
-SLOTS_ANSWERS_KEPT = env.bool("SLOTS_ANSWERS_KEPT", default=bool(REDIS_URL))
+    # Without Redis, files under VAR_DIR: a cache that every process of this machine shares
+    # (the web workers, the Celery worker), so kept answers, their versions and the rate
+    # limits are the same for all of them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
+        }
+    }
+# The slots API and the booking pages keep their answers (scheduler/selectors/slots_answers.py)
+# only in a cache that every process shares: with one per process, a booking made through
+# one would not replace the version another one keeps its answers under. Both defaults are.
+SLOTS_ANSWERS_KEPT = env.bool("SLOTS_ANSWERS_KEPT", default=True)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_QUEUE_DIR = VAR_DIR / "celery"

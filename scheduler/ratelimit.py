@@ -1,13 +1,18 @@
 """Fixed-window rate limits in the cache (Redis in production, shared by every web process)."""
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import ipaddress
 import logging
+import os
+import threading
 import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -38,12 +43,33 @@ def _count(keys: list[str], period: int) -> list[int]:
             pipeline.expire(key, period + 1)
         return pipeline.execute()[::2]
     counts = []
-    for key in keys:
-        try:
-            counts.append(cache.incr(key))
-        except ValueError:
-            counts.append(1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key))
+    with _counting(cache):
+        for key in keys:
+            try:
+                counts.append(cache.incr(key))
+            except ValueError:
+                counts.append(1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key))
     return counts
+
+
+_thread_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _counting(cache):
+    """Count one hit at a time: the file cache's incr is a read and a write, so without a
+    lock two processes (or threads) hitting at once would both count 1. Every process of the
+    machine takes the same lock file beside the cache's files; the memory cache locks itself."""
+    if not isinstance(cache, FileBasedCache):
+        yield
+        return
+    os.makedirs(cache._dir, exist_ok=True)
+    with _thread_lock, open(os.path.join(cache._dir, "ratelimit.lock"), "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def hits(keys: list[str], rate: str) -> int | None:

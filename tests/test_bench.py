@@ -22,15 +22,16 @@ def test_ceiling_measures_hello_world_and_a_week_of_slots_over_http(transactiona
     populate(**MONTH)
     env = server_env(database_url(), REDIS_URL=settings.REDIS_URL, VAR_DIR=str(tmp_path / "var"))
 
-    figures = measure(env, hello_requests=40, slots_requests=20, clients=4, workers=2)
+    figures = measure(env, hello_requests=40, slots_requests=20, type_requests=20, clients=4, workers=2)
 
-    for name, requests in (("hello", 40), ("slots_api", 20)):
+    for name, requests in (("hello", 40), ("slots_api", 20), ("type_page", 20)):
         figure = figures[name]
         assert figure["requests"] == requests
         assert figure["errors"] == 0
         assert 0 < figure["p50_ms"] <= figure["p95_ms"]
         assert figure["per_second"] > 0 and figure["cpu_ms"] >= 0
     assert figures["ratio"] == figures["slots_api"]["per_second"] / figures["hello"]["per_second"]
+    assert figures["type_ratio"] == figures["type_page"]["per_second"] / figures["hello"]["per_second"]
     # The week served over HTTP is the one the API answers in this process.
     week = client.get(SLOTS_PATH).json()
     assert figures["slots"] == sum(len(day["slots"]) for day in week["days"]) > 0
