@@ -66,8 +66,8 @@ def cache_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
         return []
     return [
         checks.Warning(
-            "Without Redis, every process has its own cache and the broker is a folder on this "
-            "machine: rate limits count per process, and workers cannot run on other machines.",
+            "Without Redis, the cache (kept answers, rate limits) is files and the broker a folder "
+            "on this machine: web and worker processes cannot run on other machines.",
             hint="Set REDIS_URL.",
             id="sprechzeit.W004",
         )
