@@ -7,7 +7,6 @@ of the same size, from a process that does nothing else (a new connection each, 
 app makes). The figure is stated as a multiple of it. Bounded: BOOKINGS bookings, made
 one at a time, each waited for, within a deadline."""
 
-import json
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bench.booking import prepare
-from bench.server import BASE_DIR, bench_database_url, p95, server_env
+from bench.server import BASE_DIR, bench_database_url, latencies_from_script, p95, server_env
 from tests.radicale import Radicale
 
 BOOKINGS = 60
@@ -117,18 +116,7 @@ def measure(env: dict[str, str], starts: list[str], *, puts: int = CEILING_PUTS)
                 stderr=subprocess.DEVNULL,
             )
             try:
-                result = subprocess.run(
-                    [sys.executable, "-c", SCRIPT],
-                    input=json.dumps({**given, "starts": starts}),
-                    cwd=BASE_DIR,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                )
-                if result.returncode != 0:
-                    raise RuntimeError(result.stderr[-2000:])
-                latencies = sorted(json.loads(result.stdout.strip().splitlines()[-1]))
+                latencies = latencies_from_script(SCRIPT, {**given, "starts": starts}, env)
             finally:
                 worker.terminate()
                 worker.wait(timeout=30)

@@ -2,7 +2,6 @@
 its confirmation, with a real Celery worker on Redis and PostgreSQL. Bounded: 200
 bookings, paced, then a deadline for the worker to catch up."""
 
-import json
 import os
 import statistics
 import subprocess
@@ -11,7 +10,7 @@ import time as clock
 from pathlib import Path
 
 from bench.booking import prepare
-from bench.server import bench_database_url
+from bench.server import bench_database_url, latencies_from_script
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BOOKINGS = 200
@@ -75,18 +74,7 @@ while confirmed.exclude(status="sent").exists() and time.monotonic() < deadline:
 rows = confirmed.filter(status="sent").values_list("sent_at", "booking__created_at")
 print(json.dumps([(sent - created).total_seconds() * 1000 for sent, created in rows]))
 """
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            input=json.dumps(starts),
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-2000:])
-        latencies = sorted(json.loads(result.stdout.strip().splitlines()[-1]))
+        latencies = latencies_from_script(script, starts, env)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -2,6 +2,7 @@
 benchmarks. Every request loop is bounded in count and in time."""
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -149,6 +150,23 @@ def get(client: http.client.HTTPConnection, path: str) -> tuple[int, float]:
     response = client.getresponse()
     response.read()
     return response.status, (clock.perf_counter() - began) * 1000
+
+
+def latencies_from_script(script: str, given, env: dict[str, str]) -> list[float]:
+    """Run `script` in a fresh interpreter with `given` as JSON on its stdin; its last line of
+    output is a JSON list of milliseconds, returned sorted."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(given),
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return sorted(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def p95(latencies: list[float]) -> float:

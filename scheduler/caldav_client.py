@@ -179,17 +179,22 @@ def multistatus(body: bytes) -> list[tuple[str, Element]]:
     return found
 
 
-def calendar_check(*, url: str, username: str, password: str) -> str:
-    """The calendar's display name ("" when it has none). Raises CaldavError when the login
-    is refused or the address is not a calendar."""
-    answer = caldav_request(
+def _propfind_itself(url: str, *, username: str, password: str, body: bytes):
+    """PROPFIND of the resource at `url` itself (Depth 0) for the properties `body` names."""
+    return caldav_request(
         "PROPFIND",
         url,
         username=username,
         password=password,
         headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
-        body=PROPFIND_CALENDAR,
+        body=body,
     )
+
+
+def calendar_check(*, url: str, username: str, password: str) -> str:
+    """The calendar's display name ("" when it has none). Raises CaldavError when the login
+    is refused or the address is not a calendar."""
+    answer = _propfind_itself(url, username=username, password=password, body=PROPFIND_CALENDAR)
     if answer.status != 207:
         raise refusal(answer.status)
     for _href, prop in multistatus(answer.body):
@@ -210,14 +215,7 @@ def _event_url(url: str, href: str) -> str:
 
 def _current_etag(event_url: str, *, username: str, password: str) -> str | None:
     """The event's version on the server now; None when it is not there."""
-    answer = caldav_request(
-        "PROPFIND",
-        event_url,
-        username=username,
-        password=password,
-        headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
-        body=PROPFIND_ETAG,
-    )
+    answer = _propfind_itself(event_url, username=username, password=password, body=PROPFIND_ETAG)
     if answer.status in (404, 410):
         return None
     if answer.status != 207:

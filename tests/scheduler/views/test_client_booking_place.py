@@ -4,7 +4,7 @@ person (with the address and its map link), /b/<token>/ shows the place (the vid
 client's feed only to its signed-in owner), and the coach's booking page the coach's link."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -16,7 +16,7 @@ from scheduler.models import AppointmentType, Booking, Notification
 from scheduler.outbox.texts import render
 from scheduler.places import map_url
 from scheduler.services.booking import booking_confirm
-from tests.factories import AppointmentTypeFactory, UserFactory
+from tests.factories import UserFactory
 from tests.scheduler.pages import MONDAY, berlin, form_data, text, type_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
@@ -32,21 +32,14 @@ def public_jitsi(settings):
 
 
 @pytest.fixture
-def kind(anna):
-    """Anna's half hour, to be had on the phone, by video, in person or by e-mail."""
+def kind(kind, anna):
+    """The conftest's first talk, to be had on the phone, by video, in person or by e-mail."""
     anna.channels = ["phone", "video", "in_person", "email", "threema", "whatsapp"]
     anna.save()
-    return AppointmentTypeFactory(
-        coach=anna,
-        slug="erstgespraech",
-        name="Erstgespräch",
-        name_en="First talk",
-        duration=timedelta(minutes=30),
-        slot_step=timedelta(minutes=30),
-        horizon=timedelta(days=400),
-        allowed_channels=["phone", "video", "in_person", "email"],
-        location=ADDRESS,
-    )
+    kind.name_en, kind.location = "First talk", ADDRESS
+    kind.allowed_channels = ["phone", "video", "in_person", "email"]
+    kind.save()
+    return kind
 
 
 def book(client, kind, channel, **overrides):
