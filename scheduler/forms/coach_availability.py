@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ..models import ReplyWindow, WeeklyHours
+from ..models.coach_availability import REPLY_CHANNELS
 from ..models.common import Channel, Weekday
 from ..phrases import CHANNEL_LABELS_FOR_COACH
 from ..services.coach_availability import HoursWindow, weekly_hours_overlapping
@@ -84,14 +85,7 @@ class WeeklyHoursForm(forms.Form):
         self.fields["appointment_types"].queryset = appointment_types
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            try:
-                WeeklyHours(start=start, end=end).clean()
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return data
+        return _times_checked(self, super().clean())
 
     def window(self) -> HoursWindow:
         data = self.cleaned_data
@@ -141,8 +135,18 @@ WeeklyHoursFormSet = forms.formset_factory(WeeklyHoursForm, formset=BaseWeeklyHo
 # A reply window is about messages: on the phone channel the coach calls the client, but
 # for a window "Phone" says enough.
 REPLY_CHANNEL_LABELS = {**CHANNEL_LABELS_FOR_COACH, Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
-# A video call or a meeting carries no messages (theirs go by e-mail): no window is for them.
-NOT_FOR_MESSAGES = frozenset({Channel.VIDEO, Channel.IN_PERSON})
+
+
+def _times_checked(form: forms.Form, data: dict) -> dict:
+    """A weekly window's times as the model checks them (WeeklyWindow.clean: the end after
+    the start), the error on the form as a whole."""
+    start, end = data.get("start"), data.get("end")
+    if start and end:
+        try:
+            WeeklyHours(start=start, end=end).clean()
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return data
 
 
 class ReplyWindowForm(forms.Form):
@@ -175,20 +179,13 @@ class ReplyWindowForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A channel the coach stopped offering stays visible on its window, so saving never
         # drops it silently: the service refuses it until it is unticked.
-        offered = (set(coach.channels) - NOT_FOR_MESSAGES) | set(window.channels if window else [])
+        offered = (set(coach.channels) & set(REPLY_CHANNELS)) | set(window.channels if window else [])
         self.fields["channels"].choices = [
             (value, REPLY_CHANNEL_LABELS[value]) for value in Channel.values if value in offered
         ]
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            try:
-                ReplyWindow(start=start, end=end).clean()
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return data
+        return _times_checked(self, super().clean())
 
     def window_values(self) -> dict:
         """The fields for reply_window_create/update (services/coach_availability.py)."""
