@@ -4,6 +4,7 @@ constraints); when a slot is bookable is the engine's (slot_engine.py), writes a
 services/, reads in selectors/. Django finds the models through this package."""
 
 from .booking import Booking, Client
+from .booking_link import BookingLink
 from .coach import AppointmentType, Coach
 from .coach_availability import BlockedPeriod, DateOverride, ReplyWindow, WeeklyHours
 from .external_calendar import CalendarEntry, ExternalBusy, ExternalCalendar
@@ -15,6 +16,7 @@ __all__ = [
     "AppointmentType",
     "BlockedPeriod",
     "Booking",
+    "BookingLink",
     "CalendarEntry",
     "Client",
     "Coach",

@@ -44,6 +44,13 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         EXPIRED = "expired", _("expired")
 
+    class Outcome(models.TextChoices):
+        # What the coach recorded about how an appointment went, where it did not go as
+        # agreed; it counts in the client's history.
+        NONE = "", _("as agreed")
+        CANCELLED_LATE = "cancelled_late", _("cancelled late")
+        NO_SHOW = "no_show", _("no-show")
+
     # Bookings that hold their slot: an unconfirmed one for a short while, a request while
     # the coach decides. VISIBLE_STATUSES are the active ones the coach sees.
     ACTIVE_STATUSES = (Status.UNCONFIRMED, Status.REQUESTED, Status.CONFIRMED)
@@ -89,6 +96,10 @@ class Booking(models.Model):
     # The Jitsi Meet room of a video booking: an unguessable name (160 bits), shown only
     # inside the confirmed booking (scheduler/places.py).
     video_room = models.CharField(max_length=64, blank=True, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome, default=Outcome.NONE, blank=True)
+    outcome_marked_at = models.DateTimeField(null=True, blank=True)
+    # The coach booked this for the client (from the workspace), not the client themself.
+    booked_by_coach = models.BooleanField(default=False)
     # Rises with every change clients' calendars must see (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

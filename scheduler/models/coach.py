@@ -2,6 +2,7 @@
 notes and privacy notice."""
 
 import hashlib
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,9 @@ from .common import (
     validate_duration_positive,
     validate_time_zone,
 )
+
+# An origin as a browser sends it: https (or http, for local test pages), a host, a port.
+EMBED_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def default_reminders() -> list[int]:
@@ -117,6 +121,13 @@ class Coach(models.Model):
         blank=True,
         help_text=_("Shown on your privacy page; clients agree to it when they book. Empty: the standard text."),
     )
+    # Websites that may show the booking pages in a frame (embed.js), one origin per line;
+    # empty: any website may.
+    embed_origins = models.TextField(
+        _("websites that may show your booking pages"),
+        blank=True,
+        help_text=_("One address per line, e.g. https://www.example.com. Leave empty to allow any website."),
+    )
     retention_months = models.PositiveSmallIntegerField(
         _("keep the details of past bookings for (months)"),
         default=24,
@@ -172,8 +183,21 @@ class Coach(models.Model):
             return ""
         return {Channel.THREEMA: self.threema_id, Channel.WHATSAPP: self.whatsapp_number}.get(booking.channel, "")
 
+    @property
+    def embed_origin_list(self) -> list[str]:
+        """The origins (scheme://host[:port]) that may frame the public pages; [] allows any."""
+        return [line.strip().rstrip("/").lower() for line in self.embed_origins.splitlines() if line.strip()]
+
     def clean(self):
         errors = {}
+        bad_origins = [origin for origin in self.embed_origin_list if not EMBED_ORIGIN.fullmatch(origin)]
+        if bad_origins:
+            errors["embed_origins"] = ValidationError(
+                _("Give whole website addresses such as https://www.example.com, one per line: %(bad)s"),
+                params={"bad": ", ".join(bad_origins)},
+            )
+        else:
+            self.embed_origins = "\n".join(self.embed_origin_list)
         if self.slug in RESERVED_SLUGS:
             errors["slug"] = _("This address is reserved; please choose another one.")
         if not self.channels or not set(self.channels) <= set(Channel.values):
@@ -280,6 +304,23 @@ class AppointmentType(models.Model):
         help_text=_("When clients are reminded, in minutes before the appointment, e.g. [1440, 60]."),
     )
     active = models.BooleanField(_("bookable"), default=True)
+    # An unlisted type is bookable only through a booking link the coach gives (follow-ups
+    # for existing clients); the public page and the public API never show it.
+    listed = models.BooleanField(_("shown on your public page"), default=True)
+    # How long before the appointment a client may still cancel or move it online; later,
+    # the booking's page says how and when the coach can be reached instead. None: until it begins.
+    change_notice = models.DurationField(
+        _("clients may cancel or move online until this long before"),
+        null=True,
+        blank=True,
+        validators=[validate_duration_not_negative],
+    )
+    open_bookings_limit = models.PositiveSmallIntegerField(
+        _("at most this many open future bookings per client"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

@@ -30,6 +30,8 @@ class Notification(models.Model):
         # The booking as it is now, written to the coach's CalDAV calendar (channel "caldav",
         # recipient the calendar's id): created, moved or removed.
         CALENDAR_ENTRY = "calendar_entry", _("entry in your calendar")
+        # To a client: times the coach proposes, with the link to pick one (`booking_link`).
+        PROPOSAL = "proposal", _("times proposed by the coach")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("client")
@@ -50,10 +52,13 @@ class Notification(models.Model):
         UNKNOWN = "unknown", _("may not have arrived")
 
     # Every message is about a booking, except an automatic answer, which answers an
-    # inbound message.
+    # inbound message, and a proposal of times, which carries a booking link.
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.CASCADE, related_name="answers", null=True, blank=True
+    )
+    booking_link = models.ForeignKey(
+        "BookingLink", on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind)
     audience = models.CharField(_("to"), max_length=6, choices=Audience, default=Audience.CLIENT)
@@ -90,8 +95,8 @@ class Notification(models.Model):
             ),
             models.CheckConstraint(condition=Q(attempts__lte=100), name="notification_attempts_bounded"),
             models.CheckConstraint(
-                condition=Q(booking__isnull=False) | Q(inbound_message__isnull=False),
-                name="notification_about_booking_or_message",
+                condition=Q(booking__isnull=False) | Q(inbound_message__isnull=False) | Q(booking_link__isnull=False),
+                name="notification_about_booking_message_or_link",
             ),
             # One automatic answer per inbound message, however often the provider calls back.
             models.UniqueConstraint(

@@ -63,6 +63,7 @@ TYPES = [
         "approval": AppointmentType.Approval.NEVER,
         "allowed_channels": [Channel.PHONE, Channel.VIDEO, Channel.IN_PERSON, *CHATS],
         "location": LOCATION,
+        "change_notice": timedelta(hours=24),
         "order": 1,
     },
 ]
