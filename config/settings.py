@@ -207,8 +207,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # allauth's defaults for every other action (sign-up, codes, resets) stay on.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 LOGIN_REDIRECT_URL = "/coach/"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A passkey (WebAuthn) signs a coach in on its own, besides password + TOTP.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Sprechzeit"
+# fido2 accepts only https origins; a development server or the tests' live server on
+# http://localhost needs this. Never in production, whatever DEBUG says there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG and not PRODUCTION
 # A coach (or staff user) without TOTP is sent to its setup from every /coach/ and /admin/ page.
 COACH_MFA_REQUIRED = env.bool("COACH_MFA_REQUIRED", default=PRODUCTION)
 AUTH_PASSWORD_VALIDATORS = [
