@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "scheduler.framing.embed_context",
             ],
         },
     },
@@ -351,6 +352,8 @@ STORAGES = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page may be framed, except the coach's public pages (scheduler/framing.py: by the
+# coach's allowed origins, or any).
 X_FRAME_OPTIONS = "DENY"
 # Only the site's own files: no inline scripts, event handlers or style attributes
 # (templates keep behaviour in static/js and looks in static/css). data: images are

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.selectors import booking_form_initial
 
 from .. import phrases, ratelimit
+from ..framing import with_embed
 from ..forms.booking import BookingForm, zone_or_default
 from ..models.common import Channel
 from ..reachability_words import next_free_words, reachability_sentences, weekly_window_words
@@ -21,6 +22,7 @@ from ..selectors.privacy import user_emails_verified
 from ..services.booking import SlotTaken, booking_create
 from ..services.booking_request import booking_request_parse
 from ..timebounds import parse_start
+from .embed import booked_url
 from .shared import add_service_errors, see_other, speak_to_clients_of
 from .slot_picker import slot_picker, tz_form
 
@@ -198,6 +200,8 @@ def _booking_submit(request, appointment_type):
         except SlotTaken:
             status, notice = 409, phrases.SLOT_TAKEN
         else:
+            if getattr(request, "embedded", False):  # /b/<token>/ refuses frames: a framed confirmation
+                return see_other(with_embed(request, booked_url(booking)))
             return see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
     return _booking_form_again(request, appointment_type, form, zone=zone, start=start, status=status, notice=notice)
 

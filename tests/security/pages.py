@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.models import Booking
+from scheduler.views.embed import booked_url
 from tests.security.world import PASSWORD
 
 
@@ -21,6 +22,9 @@ def unconfirmed_booking_confirm_url(world) -> str:
     return f"/b/{booking.token}/confirm/{booking.address_token}/"
 
 
+# The pages another website may show in a frame (scheduler/framing.py); all others refuse.
+FRAMEABLE = {"scheduler:coach", "scheduler:privacy", "scheduler:type", "scheduler:type_booked"}
+
 # URL name → (who is signed in, the page's address). "anna" is a coach, "kim" a client.
 PAGES = {
     "scheduler:home": (None, lambda w: "/"),
@@ -30,6 +34,7 @@ PAGES = {
         None,
         lambda w: f"/anna/{w.anna.appointment_type.slug}/?start={offered_start(w)}&tz=Europe/Berlin",
     ),
+    "scheduler:type_booked": (None, lambda w: booked_url(w.kim.booking)),
     "scheduler:booking": (None, lambda w: f"/b/{w.kim.booking.token}/"),
     "scheduler:booking_reschedule": (None, lambda w: f"/b/{w.kim.booking.token}/reschedule/"),
     "scheduler:booking_address_confirm": (None, lambda w: unconfirmed_booking_confirm_url(w)),

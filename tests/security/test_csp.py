@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.helpers import totp_now
-from tests.security.pages import PAGES, get_reauthenticated, offered_start
+from tests.security.pages import FRAMEABLE, PAGES, get_reauthenticated, offered_start
 from tests.security.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +67,10 @@ def policy_of(response) -> dict:
     return dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
 
 
-def assert_strict_page(response, status=200):
+def assert_strict_page(response, status=200, frame_ancestors="'none'"):
     assert response.status_code == status, response.get("Location")
     assert response["Content-Type"].startswith("text/html")
-    assert policy_of(response) == POLICY
+    assert policy_of(response) == {**POLICY, "frame-ancestors": frame_ancestors}
     assert inline_code(response.content.decode()) == []
 
 
@@ -117,6 +117,7 @@ NOT_PAGES = {
     "api:create_booking": "JSON",
     "api:get_booking": "JSON",
     "api:cancel_booking": "JSON",
+    "embed_js": "script",
     "healthz": "JSON",
     "worker_check_create": "JSON",
     "worker_check_detail": "JSON",
@@ -186,7 +187,7 @@ def test_page_has_the_policy_and_nothing_inline(client, world, name):
     if user is not None:
         sign_in(client, user)
     response = get_reauthenticated(client, address(world))
-    assert_strict_page(response)
+    assert_strict_page(response, frame_ancestors="*" if name in FRAMEABLE else "'none'")
     if name == "mfa_activate_totp":
         assert '<img src="data:image/svg+xml;base64,' in response.content.decode()  # the QR code: img-src data:
     if name == "scheduler:type":
@@ -244,8 +245,8 @@ def booking_post(world, **changes):
 def test_booking_form_with_errors_and_the_rate_limit_page(client, world, settings):
     settings.BOOKING_RATE_LIMIT = "1/m"
     address, data = booking_post(world)
-    assert_strict_page(client.post(address, data))
-    assert_strict_page(client.post(address, data), status=429)
+    assert_strict_page(client.post(address, data), frame_ancestors="*")
+    assert_strict_page(client.post(address, data), status=429, frame_ancestors="*")
 
 
 @override_settings(DEBUG=False)

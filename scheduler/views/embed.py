@@ -1,0 +1,99 @@
+"""Embedding on the coach's website: /embed.js, and the confirmation a framed booking ends on.
+
+/b/<token>/ refuses every frame (it holds the booking's capability), so a booking made inside
+a frame ends on a page of the coach's public path instead: it says what happens next, that the
+link was sent, and opens the booking's own page in a new tab.
+"""
+
+import json
+from functools import cache
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from .. import phrases
+from ..forms.booking import zone_or_default
+from ..models import Booking
+from ..selectors.coaches import coaches
+from .shared import speak_to_clients_of
+
+BOOKED_SALT = "scheduler.views.embed.booked"
+# The confirmation shows the booking's link; its own address works for this long only.
+BOOKED_MAX_AGE = 60 * 60
+EMBED_JS_MAX_AGE = 60 * 60
+
+
+# The few words embed.js shows on the coach's website, in each of our languages: it picks
+# them by its data-lang or the host page's language.
+EMBED_TEXTS = {
+    "book": _("Book an appointment"),
+    "close": _("Close"),
+    "title": _("Booking page"),
+}
+
+
+@cache
+def _embed_js_source() -> bytes:
+    with open(finders.find("js/embed.js"), encoding="utf-8") as handle:
+        source = handle.read()
+    words = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words[code] = {key: str(text) for key, text in EMBED_TEXTS.items()}
+    return source.replace("/*TEXTS*/ {}", json.dumps(words, ensure_ascii=False), 1).encode()
+
+
+@require_safe
+def embed_js(request):
+    """The script coaches put on their website. At a fixed address (not under /static/, whose
+    names change with each release in production), cached for an hour."""
+    response = HttpResponse(_embed_js_source(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={EMBED_JS_MAX_AGE}"
+    return response
+
+
+def booked_reference(booking: Booking) -> str:
+    return signing.dumps(booking.pk, salt=BOOKED_SALT)
+
+
+def booked_url(booking: Booking) -> str:
+    path = reverse("scheduler:type_booked", args=[booking.coach.slug, booking.appointment_type.slug])
+    return f"{path}?ref={booked_reference(booking)}"
+
+
+@require_safe
+def booked(request, coach_slug, type_slug):
+    """The framed confirmation of the booking just made (`?ref=` signed, for an hour)."""
+    try:
+        pk = signing.loads(request.GET.get("ref", ""), salt=BOOKED_SALT, max_age=BOOKED_MAX_AGE)
+    except signing.BadSignature:
+        raise Http404 from None
+    coach = coaches().filter(slug=coach_slug).first()
+    booking = (
+        Booking.objects.select_related("appointment_type", "coach")
+        .filter(pk=pk, coach=coach, appointment_type__slug=type_slug)
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    speak_to_clients_of(booking.coach)
+    zone, _notice = zone_or_default(booking.time_zone, booking.coach.time_zone)
+    context = {
+        "booking": booking,
+        "coach": booking.coach,
+        "appointment_type": booking.appointment_type,
+        "zone": zone,
+        "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
+        "booking_url": settings.SITE_URL + reverse("scheduler:booking", kwargs={"token": booking.token}),
+    }
+    response = render(request, "scheduler/embed_booked.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
