@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup test test-services bench audit messages lint clean
+.PHONY: run setup test test-services bench bench-scale audit messages lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ test-services: $(STAMP)
 
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench
+
+# 10,000 coaches and a million bookings on PostgreSQL + Redis (about 10 minutes; the data is
+# dropped afterwards). Not part of CI.
+bench-scale: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m bench.scale
 
 # pip-audit over the pinned requirements; a package it cannot look up is named, never called clean.
 audit: $(STAMP)

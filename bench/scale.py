@@ -1,0 +1,324 @@
+"""`make bench-scale`: Sprechzeit at the scale of a hosted service, on PostgreSQL + Redis.
+
+Two installations, each generated fresh (bench/scale_data.py) and dropped afterwards: one with
+a single coach, one with SCALE_COACHES coaches and BOOKINGS_PER_COACH bookings each (a million).
+On each, one gunicorn takes the same mixed load from CLIENTS clients: visitors reading a coach's
+slots (the API, a month) and type page (HTML, the month and a day's times), and bookings, at a
+coach drawn for each request with a Zipf law (ZIPF_S: a few coaches are visited often, most
+rarely, as on any hosted service). The targets compare the two installations in the same run:
+the p95s and the booking rate within SCALE_FACTOR of the single coach's, and at scale the kept
+answers found current in at least TARGET_HIT_RATE of the lookups. EXPLAIN (ANALYZE) of the
+engine's inputs and of the booking's queries on the large database ends the report: no
+sequential scan of a large table, and the overlap check on the exclusion constraint's index.
+"""
+
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time as clock
+from datetime import date, datetime, time, timedelta
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+import psycopg
+import redis
+
+from bench.booking import MESSAGE, wait_until_booted
+from bench.scale_cache import HITS_KEY, LOOKUPS_KEY
+from bench.scale_data import LOAD_HOURS, generate
+from bench.server import BASE_DIR, CLIENTS, WORKERS, gunicorn, p95, run_clients, server_env
+
+SCALE_COACHES = 10_000
+BOOKINGS_PER_COACH = 100
+REQUESTS = 6000
+WARM_UP_REQUESTS = 2000
+SECONDS = 90  # bounds each load, whatever is left of its requests
+BOOKING_SHARE = 0.02  # of requests: a visitor reads a few pages before booking
+ZIPF_S = 1.1
+SCALE_FACTOR = 1.5
+TARGET_HIT_RATE = 0.9
+LARGE_TABLE_ROWS = 10_000  # a sequential scan of a table this large is a finding
+ZONE = ZoneInfo("Europe/Berlin")
+SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def database_fresh(name: str) -> str:
+    with psycopg.connect(SERVER, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+def database_drop(name: str) -> None:
+    with psycopg.connect(SERVER, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def installation(name: str, coaches: int) -> tuple[dict[str, str], dict]:
+    """A migrated database `name` filled with `coaches` coaches; the server's environment and
+    what generating it took."""
+    url = database_fresh(name)
+    env = server_env(url, BOOKING_RATE_LIMIT="1000000/m", DJANGO_SETTINGS_MODULE="bench.scale_settings")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity=0"],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        check=True,
+    )
+    with psycopg.connect(url) as conn:
+        generated = generate(conn, coaches=coaches, bookings_per_coach=BOOKINGS_PER_COACH)
+    return env, generated
+
+
+def free_starts(today: date):
+    """The load's booking times at one coach, none taken by the generated data: weekdays
+    from three days ahead, LOAD_HOURS and their half hours, off the blocked days (99–110)."""
+    for offset in range(3, 175):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5 or 95 <= offset <= 112:
+            continue
+        for hour in LOAD_HOURS:
+            for minute in (0, 30):
+                yield datetime.combine(day, time(hour, minute), tzinfo=ZONE).isoformat()
+
+
+def work(coaches: int, requests: int, rng: random.Random, *, bookings: bool, index_from: int = 0) -> list[tuple]:
+    """The mixed load's requests in order: ("slots"|"type", path) and ("book", path, start, index)."""
+    today = datetime.now(ZONE).date()
+    month = f"start={today + timedelta(days=1)}&end={today + timedelta(days=30)}&tz=Europe/Berlin"
+    cum_weights = list(accumulate(1 / rank**ZIPF_S for rank in range(1, coaches + 1)))
+    starts = {}
+    items = []
+    for index, coach in enumerate(rng.choices(range(1, coaches + 1), cum_weights=cum_weights, k=requests)):
+        draw = rng.random()
+        if bookings and draw < BOOKING_SHARE:
+            start = next(starts.setdefault(coach, free_starts(today)))
+            items.append(("book", f"/api/coaches/c{coach}/bookings", start, index_from + index))
+        elif draw < 0.5 + BOOKING_SHARE / 2:
+            type_slug = rng.choice(("erstgespraech", "coaching"))
+            items.append(("slots", f"/api/coaches/c{coach}/slots?type={type_slug}&{month}"))
+        else:
+            day = today + timedelta(days=rng.randint(1, 7))
+            items.append(("type", f"/c{coach}/coaching/?day={day}&tz=Europe/Berlin"))
+    return items
+
+
+def send(client: http.client.HTTPConnection, item: tuple) -> tuple[str, int, float]:
+    began = clock.perf_counter()
+    if item[0] == "book":
+        _, path, start, index = item
+        body = {
+            "type": "erstgespraech",
+            "start": start,
+            "name": f"Last {index}",
+            "email": f"load{index}@bench.example",
+            "channel": "email",
+            "message": MESSAGE,
+            "privacy_consent": True,
+        }
+        client.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    else:
+        client.request("GET", item[1])
+    response = client.getresponse()
+    response.read()
+    return item[0], response.status, (clock.perf_counter() - began) * 1000
+
+
+def mixed_load(env: dict[str, str], coaches: int) -> dict:
+    """The mixed load on one gunicorn: a warm-up of reads, then the measured requests."""
+    rng = random.Random(20261202)
+    counters = redis.Redis.from_url(env["REDIS_URL"])
+    with gunicorn(env, WORKERS) as server:
+        wait_until_booted(server)
+        run_clients(server.port, work(coaches, WARM_UP_REQUESTS, rng, bookings=False), send, seconds=SECONDS)
+        counters.delete(LOOKUPS_KEY, HITS_KEY)
+        results, elapsed = run_clients(
+            server.port, work(coaches, REQUESTS, rng, bookings=True, index_from=10**6), send, seconds=SECONDS
+        )
+    lookups, hits = (int(counters.get(key) or 0) for key in (LOOKUPS_KEY, HITS_KEY))
+    figures = {"elapsed_s": elapsed, "hit_rate": hits / lookups if lookups else 0.0, "lookups": lookups}
+    for kind, ok in (("slots", 200), ("type", 200), ("book", 201)):
+        latencies = [ms for k, _, ms in results if k == kind]
+        figures[kind] = {
+            "requests": len(latencies),
+            "errors": sum(1 for k, status, _ in results if k == kind and status != ok),
+            "per_second": len(latencies) / elapsed,
+            "p50_ms": statistics.median(latencies),
+            "p95_ms": p95(latencies),
+        }
+    return figures
+
+
+EXPLAIN_SCRIPT = """
+import django, json, sys
+django.setup()
+from datetime import timedelta
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from scheduler.models import AppointmentType
+from scheduler.selectors.slots import availability_inputs
+from scheduler.services.booking import booking_create
+from scheduler.services.booking_request import BookingRequest
+
+slug, start, large = json.load(sys.stdin)
+kind = AppointmentType.objects.select_related("coach").get(coach__slug=slug, slug="erstgespraech")
+now = timezone.now()
+with CaptureQueriesContext(connection) as inputs_queries:
+    availability_inputs(appointment_type=kind, range_start=now, range_end=now + timedelta(days=30), now=now)
+request = BookingRequest(start=timezone.datetime.fromisoformat(start), name="Explain", email="explain@bench.example",
+    channel="email", message="Ich möchte über meinen nächsten Schritt sprechen.", language="de",
+    time_zone="Europe/Berlin", privacy_consent=True)
+with transaction.atomic():
+    with CaptureQueriesContext(connection) as booking_queries:
+        booking_create(appointment_type=kind, request=request)
+    transaction.set_rollback(True)
+overlap = (
+    "SELECT 1 FROM scheduler_booking WHERE coach_id = %s AND status IN ('unconfirmed', 'requested', 'confirmed') "
+    "AND tstzrange(blocked_start, blocked_end, '[)') && tstzrange(now(), now() + interval '1 hour', '[)')"
+) % kind.coach_id
+notes = []
+captured = (("engine inputs", inputs_queries), ("booking", booking_queries), ("overlap check", [{"sql": overlap}]))
+for label, queries in captured:
+    for query in queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+            continue
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+        scans = [t for t in large if f"Seq Scan on {t} " in plan + " "]
+        notes.append({"label": label, "sql": sql, "plan": plan, "seq_scans": scans})
+print(json.dumps(notes))
+"""
+
+
+def explain(env: dict[str, str], coaches: int) -> list[dict]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the queries behind a month of slots and a booking (rolled
+    back) at a coach in the middle, and of the overlap check the exclusion constraint makes."""
+    url = env["DATABASE_URL"]
+    with psycopg.connect(url) as conn:
+        large = [
+            name
+            for (name,) in conn.execute(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples >= %s", (LARGE_TABLE_ROWS,)
+            )
+        ]
+    coach = coaches // 2
+    start = next(free_starts(datetime.now(ZONE).date()))
+    result = subprocess.run(
+        [sys.executable, "-c", EXPLAIN_SCRIPT],
+        input=json.dumps([f"c{coach}", start, large]),
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(one: dict, scale: dict, generated: dict, notes: list[dict]) -> tuple[list[str], bool]:
+    """The table, each target a ratio to the single coach's figure of the same run."""
+    lines = [f"| {'figure':<44} | {'one coach':<22} | {'10,000 coaches':<22} | {'target':<30} | result |"]
+    lines.append("|" + "|".join("-" * (w + 2) for w in (44, 22, 22, 30, 6)) + "|")
+    checks = []
+
+    def add(name, one_text, scale_text, target, ok):
+        checks.append(ok)
+        lines.append(f"| {name:<44} | {one_text:<22} | {scale_text:<22} | {target:<30} | {verdict(ok):<6} |")
+
+    for kind, name in (("slots", "slots API (a month), p95"), ("type", "type page (HTML, month + day), p95")):
+        ratio = scale[kind]["p95_ms"] / one[kind]["p95_ms"]
+        add(
+            name,
+            f"{one[kind]['p95_ms']:.1f} ms (p50 {one[kind]['p50_ms']:.1f})",
+            f"{scale[kind]['p95_ms']:.1f} ms (p50 {scale[kind]['p50_ms']:.1f})",
+            f"<= {SCALE_FACTOR}x one coach ({ratio:.2f}x)",
+            ratio <= SCALE_FACTOR and not scale[kind]["errors"],
+        )
+    ratio = one["book"]["per_second"] / scale["book"]["per_second"]
+    add(
+        "bookings/s in the mix",
+        f"{one['book']['per_second']:.1f}/s ({one['book']['requests']})",
+        f"{scale['book']['per_second']:.1f}/s ({scale['book']['requests']})",
+        f">= one coach / {SCALE_FACTOR} ({1 / ratio:.2f}x)",
+        ratio <= SCALE_FACTOR and not scale["book"]["errors"],
+    )
+    add(
+        "kept answers found current",
+        f"{one['hit_rate']:.1%} of {one['lookups']}",
+        f"{scale['hit_rate']:.1%} of {scale['lookups']}",
+        f">= {TARGET_HIT_RATE:.0%} at scale",
+        scale["hit_rate"] >= TARGET_HIT_RATE,
+    )
+    seq_scans = sorted({table for note in notes for table in note["seq_scans"]})
+    add(
+        "queries of the engine and the booking",
+        "-",
+        f"{len(notes)} plans",
+        "no sequential scan of a large table",
+        not seq_scans,
+    )
+    overlap = [note for note in notes if note["label"] == "overlap check"]
+    add(
+        "overlap check on the exclusion constraint",
+        "-",
+        "index used" if overlap and "booking_no_overlap" in overlap[0]["plan"] else "not used",
+        "booking_no_overlap in the plan",
+        bool(overlap) and "booking_no_overlap" in overlap[0]["plan"],
+    )
+    counts = generated["counts"]
+    lines.append("")
+    lines.append(
+        f"Generated {counts['coach']:,} coaches, {counts['booking']:,} bookings, {counts['client']:,} clients and "
+        f"{counts['externalbusy']:,} imported busy times in {generated['seconds']:.0f} s; the database is "
+        f"{generated['bytes'] / 2**20:,.0f} MiB. {CLIENTS} clients, {WORKERS} gunicorn workers; the mix: "
+        f"{BOOKING_SHARE:.0%} bookings, the rest slots and type pages, coaches drawn by Zipf (s = {ZIPF_S})."
+    )
+    if seq_scans:
+        lines.append(f"Sequential scans of large tables: {', '.join(seq_scans)}")
+    return lines, all(checks)
+
+
+def main() -> int:
+    began = clock.monotonic()
+    names = ("sprechzeit_scale_one", "sprechzeit_scale")
+    try:
+        env_one, _ = installation(names[0], 1)
+        one = mixed_load(env_one, 1)
+        database_drop(names[0])
+        env_scale, generated = installation(names[1], SCALE_COACHES)
+        scale = mixed_load(env_scale, SCALE_COACHES)
+        notes = explain(env_scale, SCALE_COACHES)
+    finally:
+        for name in names:
+            database_drop(name)
+    lines, ok = report(one, scale, generated, notes)
+    notes_path = BASE_DIR / "var" / "bench" / "scale-explain.txt"
+    notes_path.parent.mkdir(parents=True, exist_ok=True)
+    notes_path.write_text(
+        "\n\n".join(f"-- {note['label']}\n{note['sql']}\n{note['plan']}" for note in notes) + "\n", encoding="utf-8"
+    )
+    print("\n".join(lines))
+    print(f"The plans: {notes_path.relative_to(BASE_DIR)}. The run took {clock.monotonic() - began:.0f} s.")
+    print("\n".join(f"-- {note['label']}: {note['plan'].splitlines()[0]}" for note in notes))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:  # a smaller run while working on it: python -m bench.scale COACHES
+        SCALE_COACHES = int(sys.argv[1])
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The product's Redis cache, counting how often a kept slots answer was found current: the
+hit rate of `make bench-scale` (bench/scale_settings.py). The counts go to Redis every
+FLUSH_EVERY lookups (one INCRBY pair), so that the workers' counts add up and the counting
+costs next to nothing."""
+
+from config.cache import RedisCache
+
+ANSWER_PREFIXES = ("slots-answer:", "slots-kept:")
+FLUSH_EVERY = 20
+LOOKUPS_KEY = "bench-scale:lookups"
+HITS_KEY = "bench-scale:hits"
+
+
+class CountingRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._lookups = 0
+        self._hits = 0
+
+    def get_many(self, keys, version=None):
+        found = super().get_many(keys, version)
+        answers = [key for key in keys if key.startswith(ANSWER_PREFIXES)]
+        if answers:
+            # As slots_answers.slots_answer_cached decides: kept under the versions read with it.
+            versions = tuple(found.get(key) for key in keys if key not in answers)
+            self._lookups += len(answers)
+            self._hits += sum(1 for key in answers if key in found and found[key][0] == versions)
+            if self._lookups >= FLUSH_EVERY:
+                self.counts_flush()
+        return found
+
+    def counts_flush(self) -> None:
+        client = self._cache.get_client(write=True)
+        client.incrby(LOOKUPS_KEY, self._lookups)
+        client.incrby(HITS_KEY, self._hits)
+        self._lookups = self._hits = 0
