@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import phrases
@@ -68,8 +69,29 @@ def _shown(label, widget, help_text="") -> forms.CharField:
     return forms.CharField(label=label, required=False, help_text=help_text, widget=widget)
 
 
+# What a browser checks before the form is sent, and the message it then shows; the server's
+# validators (scheduler/validators.py) stay the truth. A phone number is only roughly checked
+# here (digits, spaces, brackets, dashes): phonenumbers decides whether it exists.
+THREEMA_PATTERN = "[A-Za-z0-9*][A-Za-z0-9]{7}"
+PHONE_PATTERN = r"\+?[0-9][0-9 ()\/.\-]{5,}"
+THREEMA_BROWSER_MESSAGE = _(
+    "A Threema ID has exactly 8 characters: letters A–Z and digits (the first may be *), e.g. ABCD1234."
+)
+PHONE_BROWSER_MESSAGE = _(
+    "This does not look like a phone number. Please include the country code, e.g. +49 170 1234567."
+)
+
+
 def _number(label) -> forms.CharField:
-    widget = forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "maxlength": 40})
+    widget = forms.TextInput(
+        attrs={
+            "autocomplete": "tel",
+            "inputmode": "tel",
+            "maxlength": 40,
+            "pattern": PHONE_PATTERN,
+            "data-invalid-message": PHONE_BROWSER_MESSAGE,
+        }
+    )
     return _shown(label, widget, help_text=_("With country code, e.g. +49 170 1234567."))
 
 
@@ -98,7 +120,15 @@ class BookingForm(forms.Form):
     threema_id = _shown(
         _("Your Threema ID"),
         forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "maxlength": 20}
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "maxlength": 20,
+                "inputmode": "text",
+                "pattern": THREEMA_PATTERN,
+                "data-invalid-message": THREEMA_BROWSER_MESSAGE,
+            }
         ),
         help_text=_("8 characters, e.g. ABCD1234."),
     )
@@ -131,7 +161,19 @@ class BookingForm(forms.Form):
         self.appointment_type = appointment_type
         allowed = appointment_type.allowed_channels
         self.fields["channel"].widget.choices = [(value, label) for value, label in Channel.choices if value in allowed]
-        self.fields["message"].widget.attrs["minlength"] = appointment_type.coach.minimum_message_length
+        minimum = appointment_type.coach.minimum_message_length
+        message = self.fields["message"]
+        message.widget.attrs["minlength"] = minimum
+        # The rule and its reason up front, and the live count's words (static/js/booking.js).
+        message.help_text = format_lazy(
+            "{} {}",
+            phrases.MESSAGE_WHY,
+            ngettext("At least %(minimum)d character.", "At least %(minimum)d characters.", minimum)
+            % {"minimum": minimum},
+        )
+        message.widget.attrs["data-count-words"] = ngettext(
+            "%(count)s of %(minimum)s character", "%(count)s of %(minimum)s characters", minimum
+        ) % {"count": "{count}", "minimum": minimum}
         self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
         for channel, field in self.CHANNEL_FIELDS.items():
             if channel not in allowed:
@@ -145,6 +187,23 @@ class BookingForm(forms.Form):
         if self.is_spam:
             raise forms.ValidationError(phrases.REQUEST_REJECTED)
         return super().clean()
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(the id to link to, the field's label, its first error) per field with an error, in
+        the form's order, for the summary above the form."""
+        entries = []
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            if name == "start":
+                anchor, label = "start-choices", _("Time")
+            else:
+                # A radio list has no element of its own id: its first radio stands for it.
+                anchor = bound.auto_id + ("_0" if name == "channel" else "")
+                label = bound.label
+            entries.append((anchor, label, self.errors[name][0]))
+        return entries
 
     def channel_fields(self):
         """(radio, privacy note, bound contact field or None, (address, map link) or None)

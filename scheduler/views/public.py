@@ -24,7 +24,7 @@ from ..services.booking_request import booking_request_parse
 from ..timebounds import parse_start
 from .embed import booked_url
 from .shared import add_service_errors, see_other, speak_to_clients_of
-from .slot_picker import slot_picker, tz_form
+from .slot_picker import PICKER_PARTIAL, slot_picker, tz_form, wants_picker_partial
 
 
 def home(request):
@@ -159,6 +159,8 @@ def type_page(request, coach_slug, type_slug):
         slot_notice=slot_notice,
         detect_tz="tz" not in request.GET,
     )
+    if wants_picker_partial(request):  # static/js/booking.js: the picker alone, swapped in place
+        return render(request, PICKER_PARTIAL, context)
     return render(request, "scheduler/type.html", context)
 
 

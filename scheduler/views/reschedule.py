@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import phrases
 from ..models import Booking
@@ -56,6 +57,8 @@ def reschedule(
             start=start,
             now=now,
             exclude_booking=booking,
+            # The picker marks the booking's own time; the coach reads it as the client's.
+            current_label=_("the booking's current time") if by_coach else None,
         )
         if start and not picker["start_offered"] and not errors:
             errors = [phrases.SLOT_GONE]

@@ -403,7 +403,7 @@ def test_the_reschedule_page_offers_the_engines_times_in_the_coachs_zone(coach_c
     assert response.status_code == 200
     times = [slot["start"].strftime("%H:%M") for slot in response.context["picker"]["day_slots"]]
     assert times == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]  # its own time stays free for it
-    assert ">11:00</a>" in page_of(response)
+    assert ">11:00 AM</a>" in page_of(response)  # English: the 12-hour clock
 
 
 def test_rescheduling_moves_the_booking_and_tells_only_the_client(coach_client, movable, sent):
