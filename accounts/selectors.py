@@ -1,7 +1,11 @@
 """Reads of the accounts app."""
 
 import hmac
+from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
+
+from scheduler.models.coach import Coach
 from scheduler.models.common import CLIENT_CONTACT_FIELDS
 
 from .models import ClientProfile
@@ -27,3 +31,26 @@ def booking_form_initial(user) -> dict:
     if profile:
         initial.update({field: getattr(profile, field) for field in BOOKING_FORM_FIELDS if getattr(profile, field)})
     return initial
+
+
+@dataclass(frozen=True)
+class SignInMethods:
+    """How a user can sign in besides the password: what the security pages show."""
+
+    totp: bool
+    passkeys: int
+    recovery_codes_left: int
+
+
+def user_sign_in_methods(*, user) -> SignInMethods:
+    kinds = Authenticator.objects.filter(user=user)
+    recovery = next((a for a in kinds if a.type == Authenticator.Type.RECOVERY_CODES), None)
+    return SignInMethods(
+        totp=any(a.type == Authenticator.Type.TOTP for a in kinds),
+        passkeys=sum(a.type == Authenticator.Type.WEBAUTHN for a in kinds),
+        recovery_codes_left=len(recovery.wrap().get_unused_codes()) if recovery else 0,
+    )
+
+
+def user_is_coach(*, user) -> bool:
+    return user.is_authenticated and Coach.objects.filter(user=user).exists()

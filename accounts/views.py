@@ -26,13 +26,17 @@ from .models import ClientProfile
 from .selectors import client_profile_by_feed_token
 from .services import client_feed_rotate, client_records_update
 
+# Someone signed out who opens /me/ is a client (coaches have /coach/): their entry is the
+# sign-in by a code, not the coach's password form.
+client_login_required = login_required(login_url="account_request_login_code")
+
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-@login_required
+@client_login_required
 @require_safe
 def me(request):
     now = timezone.now()
@@ -51,7 +55,7 @@ def me(request):
     return _private(render(request, "account/me.html", context))
 
 
-@login_required
+@client_login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def me_details(request):
     profile = ClientProfile.objects.filter(user=request.user).first() or ClientProfile(user=request.user)
@@ -63,7 +67,7 @@ def me_details(request):
     return _private(render(request, "account/me_details.html", {"form": form}))
 
 
-@login_required
+@client_login_required
 @require_safe
 def me_export_json(request):
     data = json.dumps(user_data_export(user=request.user), ensure_ascii=False, indent=2)
@@ -72,7 +76,7 @@ def me_export_json(request):
     return _private(response)
 
 
-@login_required
+@client_login_required
 @require_safe
 def me_export_ics(request):
     response = HttpResponse(
@@ -106,7 +110,7 @@ def me_feed(request, token):
     return calendar_response(request, body, etag=etag_of(body), last_modified=last_modified, private=True)
 
 
-@login_required
+@client_login_required
 @require_POST
 def me_feed_rotate(request):
     client_feed_rotate(user=request.user)
@@ -116,7 +120,7 @@ def me_feed_rotate(request):
     return redirect(reverse("accounts:me") + "#calendar")
 
 
-@login_required
+@client_login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def me_delete(request):
     user = request.user

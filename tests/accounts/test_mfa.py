@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-password"  # the factories' password
 SETUP_URL = "/accounts/2fa/totp/activate/"
+# Where the requirement sends a coach without a second factor: the page offering the app and passkeys.
+SECOND_FACTOR_URL = "/accounts/2fa/"
 
 
 def coach_with_verified_address():
@@ -36,12 +38,12 @@ def test_mfa_is_required_in_production_by_default(env, required, tmp_path):
 
 @override_settings(COACH_MFA_REQUIRED=True)
 @pytest.mark.parametrize("path", ["/coach/", "/coach/anything/", "/admin/", "/admin/scheduler/booking/"])
-def test_a_coach_without_totp_is_sent_to_its_setup(coach_client, coach, path):
+def test_a_coach_without_a_second_factor_is_sent_to_its_setup(coach_client, coach, path):
     coach.user.is_staff = True
     coach.user.save()
     response = coach_client.get(path)
     assert response.status_code == 302
-    assert response.url == SETUP_URL
+    assert response.url == SECOND_FACTOR_URL
 
 
 @override_settings(COACH_MFA_REQUIRED=True)
@@ -57,7 +59,7 @@ def test_without_the_requirement_the_workspace_opens_without_totp(coach_client, 
     coach.user.is_staff = True
     coach.user.save()
     assert coach_client.get("/admin/").status_code == 200
-    assert coach_client.get("/coach/").get("Location") != SETUP_URL
+    assert coach_client.get("/coach/").get("Location") != SECOND_FACTOR_URL
 
 
 @override_settings(COACH_MFA_REQUIRED=True)
@@ -66,7 +68,7 @@ def test_totp_setup_then_sign_in_with_password_and_code(client):
     coach.user.is_staff = True
     coach.user.save()
     assert log_in(client, coach.user.email).status_code == 302
-    assert client.get("/admin/").url == SETUP_URL
+    assert client.get("/admin/").url == SECOND_FACTOR_URL
 
     # allauth asks for the password again before an authenticator is added.
     response = client.get(SETUP_URL)

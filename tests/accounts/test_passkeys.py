@@ -1,0 +1,184 @@
+"""Passkeys (allauth's WebAuthn) for coaches: a passkey counts as the second factor the
+workspace requires, the pages that use them work under the site's CSP (allauth's static
+scripts, data in JSON blocks), and the workspace's settings link to adding one. The
+ceremony itself needs a browser: tests/test_browser_passkey.py."""
+
+import hashlib
+import os
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.test import override_settings
+from fido2.cose import ES256
+from fido2.webauthn import (
+    AttestationObject,
+    AttestedCredentialData,
+    AuthenticatorAttestationResponse,
+    AuthenticatorData,
+    CollectedClientData,
+    RegistrationResponse,
+)
+
+from accounts.middleware import needs_second_factor
+from accounts.selectors import user_sign_in_methods
+from tests.factories import UserFactory
+from tests.helpers import PRODUCTION_ENV, run_python
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
+
+PASSWORD = "a-long-test-password"  # the factories' password
+
+
+def registration(rp_id="testserver") -> dict:
+    """What a browser posts after a passkey's registration (attestation "none"), for a new key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    credential_id = os.urandom(16)
+    credential = AttestedCredentialData.create(bytes(16), credential_id, ES256.from_cryptography_key(key.public_key()))
+    flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV | AuthenticatorData.FLAG.AT
+    auth_data = AuthenticatorData.create(hashlib.sha256(rp_id.encode()).digest(), flags, 0, credential)
+    response = AuthenticatorAttestationResponse(
+        client_data=CollectedClientData.create("webauthn.create", os.urandom(32), f"http://{rp_id}"),
+        attestation_object=AttestationObject.create("none", auth_data, {}),
+    )
+    return dict(
+        RegistrationResponse(
+            raw_id=credential_id, response=response, client_extension_results={"credProps": {"rk": True}}
+        )
+    )
+
+
+def add_passkey(user, name="Laptop"):
+    """The row allauth writes after a registration."""
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": name, "credential": registration()}
+    )
+
+
+@override_settings(COACH_MFA_REQUIRED=True)
+def test_a_coach_with_a_passkey_and_no_app_reaches_the_workspace(coach_client, coach):
+    assert coach_client.get("/coach/").status_code == 302
+    add_passkey(coach.user)
+    assert not needs_second_factor(coach.user)
+    assert coach_client.get("/coach/").status_code == 200
+
+
+@override_settings(COACH_MFA_REQUIRED=True)
+def test_recovery_codes_alone_are_no_second_factor(coach_client, coach):
+    RecoveryCodes.activate(coach.user)
+    assert needs_second_factor(coach.user)
+    response = coach_client.get("/coach/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/"
+    page = response.content.decode()
+    assert "an authenticator app or a passkey" in page
+    assert 'href="/accounts/2fa/webauthn/add/"' in page
+    assert 'href="/accounts/2fa/totp/activate/"' in page
+
+
+def test_clients_never_need_a_second_factor():
+    assert not needs_second_factor(UserFactory())
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed"), [({"DJANGO_ENV": "production", **PRODUCTION_ENV, "DEBUG": "true"}, False), ({}, True)]
+)
+def test_insecure_origins_are_allowed_only_outside_production(env, allowed, tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN, settings.MFA_PASSKEY_LOGIN_ENABLED, "
+        "'webauthn' in settings.MFA_SUPPORTED_TYPES)"
+    )
+    result = run_python(code, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(allowed), "True", "True"]
+
+
+def test_the_login_page_offers_a_passkey_through_static_scripts(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'id="passkey_login"' in page and 'form="mfa_login"' in page
+    assert '<form id="mfa_login" action="/accounts/2fa/webauthn/login/" method="post">' in page
+    for script in ("mfa/js/webauthn-json.js", "mfa/js/webauthn.js", "account/js/onload.js", "js/passkey.js"):
+        assert f'<script src="/static/{script}"></script>' in page
+    # The passkey part is shown by our script: without JavaScript the button would do nothing.
+    assert 'class="passkey-login" aria-labelledby="passkey-heading" data-needs-js hidden' in page
+
+
+def test_the_passkey_answers_the_login_page_asks_for(client):
+    """The login script fetches the request options first (GET, JSON)."""
+    response = client.get("/accounts/2fa/webauthn/login/", headers={"accept": "application/json"})
+    assert response.status_code == 200
+    options = response.json()["request_options"]["publicKey"]
+    assert options["rpId"] == "testserver"
+    assert options["challenge"]
+
+
+def sign_in_with_password(client, user):
+    # A password sign-in needs a confirmed address (ACCOUNT_EMAIL_VERIFICATION = "mandatory").
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    assert client.post("/accounts/login/", {"login": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_the_add_page_makes_a_passkey_by_default(client, coach):
+    sign_in_with_password(client, coach.user)
+    # allauth asks for the password again before an authenticator is added.
+    response = client.get("/accounts/2fa/webauthn/add/")
+    assert response.url.startswith("/accounts/reauthenticate/")
+    assert client.post(response.url, {"password": PASSWORD}).url == "/accounts/2fa/webauthn/add/"
+    response = client.get("/accounts/2fa/webauthn/add/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<input type="checkbox" name="passwordless" id="id_passwordless" checked>' in page
+    assert '<script id="js_data" type="application/json">' in page
+    assert '"creation_options"' in page
+    assert 'data-allauth-onload="allauth.webauthn.forms.addForm" type="application/json"' in page
+    assert '"add": "mfa_webauthn_add", "passwordless": "id_passwordless", "credential": "id_credential"' in page
+    assert 'id="mfa_webauthn_add"' in page
+
+
+def test_the_second_step_offers_the_passkey_only_to_who_has_one(client, coach):
+    TOTP.activate(coach.user, generate_totp_secret())
+    RecoveryCodes.activate(coach.user)
+    sign_in_with_password(client, coach.user)
+    page = client.get("/accounts/2fa/authenticate/").content.decode()
+    assert "Enter the code your authenticator app shows now" in page
+    assert "mfa_webauthn_authenticate" not in page
+
+    client.logout()
+    add_passkey(coach.user)
+    sign_in_with_password(client, coach.user)
+    page = client.get("/accounts/2fa/authenticate/").content.decode()
+    assert 'id="mfa_webauthn_authenticate"' in page
+    assert '<form method="post" action="/accounts/2fa/authenticate/" id="webauthn_form" class="account-form">' in page
+
+
+def test_the_workspace_settings_link_to_adding_a_passkey(coach_client, coach):
+    page = coach_client.get("/coach/settings/").content.decode()
+    assert '<a href="#security">Signing in</a>' in page
+    assert '<a class="button" href="/accounts/2fa/webauthn/add/">Add a passkey</a>' in page
+    assert "No passkey yet" in page
+    add_passkey(coach.user)
+    add_passkey(coach.user, "Phone")
+    page = coach_client.get("/coach/settings/").content.decode()
+    assert "2 passkeys: you can sign in with them without a password." in page
+
+
+def test_sign_in_methods_count_what_the_user_has(coach):
+    methods = user_sign_in_methods(user=coach.user)
+    assert (methods.totp, methods.passkeys, methods.recovery_codes_left) == (False, 0, 0)
+    TOTP.activate(coach.user, generate_totp_secret())
+    RecoveryCodes.activate(coach.user)
+    add_passkey(coach.user)
+    methods = user_sign_in_methods(user=coach.user)
+    assert (methods.totp, methods.passkeys, methods.recovery_codes_left) == (True, 1, 10)
+
+
+def test_the_passkey_list_names_each_key(client, coach):
+    add_passkey(coach.user, "Laptop")
+    client.force_login(coach.user)
+    response = client.get("/accounts/2fa/webauthn/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Laptop" in page and "Not used yet." in page
