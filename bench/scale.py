@@ -29,11 +29,11 @@ import redis
 
 from bench.booking import MESSAGE, wait_until_booted
 from bench.scale_cache import HITS_KEY, LOOKUPS_KEY
-from bench.scale_data import LOAD_HOURS, generate
+from bench.scale_data import BOOKINGS_PER_COACH_DEFAULT, LOAD_HOURS, generate
 from bench.server import BASE_DIR, CLIENTS, WORKERS, gunicorn, p95, run_clients, server_env
 
 SCALE_COACHES = 10_000
-BOOKINGS_PER_COACH = 100
+BOOKINGS_PER_COACH = BOOKINGS_PER_COACH_DEFAULT
 REQUESTS = 6000
 WARM_UP_REQUESTS = 2000
 SECONDS = 90  # bounds each load, whatever is left of its requests

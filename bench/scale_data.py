@@ -12,6 +12,7 @@ load's own bookings go to 14:00–17:00 (LOAD_HOURS) on weekdays, which nothing 
 import time as clock
 
 PAST_DAYS = 70
+BOOKINGS_PER_COACH_DEFAULT = 100  # a million with 10,000 coaches
 CLIENTS_PER_COACH = 20
 BUSY_PER_COACH = 10
 LOAD_HOURS = (14, 15, 16)
