@@ -302,3 +302,23 @@ class CaldavCalendarForm(forms.Form):
         if chosen:
             data["url"] = chosen
         return data
+
+
+class CoachEmbedForm(forms.Form):
+    """The websites that may frame the booking pages; Coach.clean checks each line."""
+
+    embed_origins = forms.CharField(
+        label=_("Websites that may show your booking pages"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "none"}),
+        help_text=_(
+            "One address per line, e.g. https://www.example.com (with http:// or https://, without a path). "
+            "Leave empty to allow any website."
+        ),
+    )
+
+    def __init__(self, *args, coach: Coach, **kwargs):
+        kwargs.setdefault("initial", {"embed_origins": coach.embed_origins})
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -194,3 +194,12 @@ def coach_channels_update(
                 appointment_type.allowed_channels = kept
                 appointment_type.save(update_fields=["allowed_channels"])
     return changed
+
+
+def coach_embed_origins_set(*, coach: Coach, embed_origins: str) -> Coach:
+    """The websites that may show the coach's booking pages in a frame (embed.js), one
+    origin per line; "" lets any website. Raises ValidationError at embed_origins for an
+    address that is no origin (Coach.clean), and changes nothing then."""
+    changed = _checked_copy(coach, embed_origins=embed_origins)
+    changed.save(update_fields=["embed_origins"])
+    return changed

@@ -15,13 +15,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from .. import phrases
 from ..forms.booking import zone_or_default
 from ..models import Booking
-from ..selectors.coaches import coaches
+from ..selectors.coaches import appointment_types_bookable, coaches
 from .shared import speak_to_clients_of
 
 BOOKED_SALT = "scheduler.views.embed.booked"
@@ -57,6 +58,26 @@ def embed_js(request):
     response = HttpResponse(_embed_js_source(), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={EMBED_JS_MAX_AGE}"
     return response
+
+
+def embed_snippets(coach) -> list[dict]:
+    """The script tags the coach copies into their website: the whole booking page and each
+    listed type, inline and as a popup button."""
+    source = f"{settings.SITE_URL}/embed.js"
+    targets = [(None, coach.display_name)] + [(t.slug, t.local_name) for t in appointment_types_bookable(coach=coach)]
+    label = escape(_("Book an appointment"))
+    snippets = []
+    for type_slug, name in targets:
+        data = f'data-coach="{coach.slug}"' + (f' data-type="{type_slug}"' if type_slug else "")
+        snippets.append(
+            {
+                "name": name,
+                "key": type_slug or "all",
+                "inline": f'<script src="{source}" {data} data-mode="inline" defer></script>',
+                "popup": f'<script src="{source}" {data} data-mode="popup" data-label="{label}" defer></script>',
+            }
+        )
+    return snippets
 
 
 def booked_reference(booking: Booking) -> str:

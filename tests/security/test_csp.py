@@ -140,6 +140,7 @@ NOT_PAGES = {
     "coach:settings_channels": "action",
     "coach:settings_key": "action",
     "coach:settings_key_remove": "action",
+    "coach:settings_embed": "action",
     "coach:feed_rotate": "action",
     "coach:busy_feed_set": "action",
     "coach:calendar_add": "action",

@@ -14,6 +14,7 @@ from ... import field_encryption
 from ...forms.coach_settings import (
     CaldavCalendarForm,
     CoachChannelsForm,
+    CoachEmbedForm,
     CoachKeyForm,
     CoachProfileForm,
     ExternalCalendarForm,
@@ -24,6 +25,7 @@ from ...services.caldav import SeveralCalendars, caldav_calendar_connect, caldav
 from ...services.coach import (
     coach_busy_feed_set,
     coach_channels_update,
+    coach_embed_origins_set,
     coach_feed_rotate,
     coach_feed_url,
     coach_pgp_key_set,
@@ -36,6 +38,7 @@ from ...services.external_calendars import (
     external_calendar_set_active,
 )
 from ...validators import openpgp_key_summary
+from ..embed import embed_snippets
 from ..shared import add_service_errors, see_other
 from . import coach_required, form_saved
 
@@ -51,7 +54,14 @@ def _caldav_initial(calendar: ExternalCalendar | None) -> dict:
 
 
 def _settings_page(
-    request, *, profile_form=None, channels_form=None, calendar_form=None, key_form=None, caldav_form=None
+    request,
+    *,
+    profile_form=None,
+    channels_form=None,
+    calendar_form=None,
+    key_form=None,
+    caldav_form=None,
+    embed_form=None,
 ):
     """The whole page; the part that was just sent comes with its errors, the others fresh."""
     coach = request.coach
@@ -73,6 +83,8 @@ def _settings_page(
         "caldav_possible": field_encryption.key_available(),
         "feed_url": coach_feed_url(coach=coach),
         "busy_feed_url": busy_feed_url,
+        "embed_form": embed_form or CoachEmbedForm(coach=coach),
+        "embed_snippets": embed_snippets(coach),
     }
     return render(request, "coach/settings/page.html", context)
 
@@ -95,6 +107,15 @@ def channels_update(request):
     if form_saved(form, lambda: coach_channels_update(coach=request.coach, **form.channels_data())):
         return _done(request, _("Your ways to talk are saved."), "channels")
     return _settings_page(request, channels_form=form)
+
+
+@coach_required
+@require_POST
+def embed_update(request):
+    form = CoachEmbedForm(request.POST, coach=request.coach)
+    if form_saved(form, lambda: coach_embed_origins_set(coach=request.coach, **form.cleaned_data)):
+        return _done(request, _("The websites that may show your booking pages are saved."), "embed")
+    return _settings_page(request, embed_form=form)
 
 
 @coach_required
@@ -229,6 +250,7 @@ def calendar_delete(request, calendar_id):
 urlpatterns = [
     path("", settings_page, name="settings"),
     path("channels/", channels_update, name="settings_channels"),
+    path("embed/", embed_update, name="settings_embed"),
     path("key/", key_set, name="settings_key"),
     path("key/remove/", key_remove, name="settings_key_remove"),
     path("feed/rotate/", feed_rotate, name="feed_rotate"),
