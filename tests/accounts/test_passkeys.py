@@ -27,6 +27,7 @@ from accounts.middleware import needs_second_factor
 from accounts.selectors import user_sign_in_methods
 from tests.factories import UserFactory
 from tests.helpers import PRODUCTION_ENV, run_python
+from tests.security.test_csp import assert_strict_page
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
@@ -182,3 +183,22 @@ def test_the_passkey_list_names_each_key(client, coach):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Laptop" in page and "Not used yet." in page
+
+
+def test_the_passkey_pages_have_the_policy_and_nothing_inline(client, coach):
+    """The pages the security tests' walk cannot reach without a passkey (tests/security/test_csp.py)."""
+    sign_in_with_password(client, coach.user)
+    passkey = add_passkey(coach.user)
+    for address in (
+        "/accounts/2fa/webauthn/",
+        "/accounts/2fa/webauthn/add/",
+        f"/accounts/2fa/webauthn/keys/{passkey.pk}/edit/",
+        f"/accounts/2fa/webauthn/keys/{passkey.pk}/remove/",
+        "/accounts/2fa/webauthn/reauthenticate/",
+        "/accounts/2fa/",
+    ):
+        response = client.get(address)
+        if response.status_code == 302 and response.url.startswith("/accounts/reauthenticate/"):
+            assert client.post(response.url, {"password": PASSWORD}).status_code == 302
+            response = client.get(address)
+        assert_strict_page(response)

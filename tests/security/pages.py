@@ -73,6 +73,8 @@ PAGES = {
     "account_reauthenticate": ("anna", lambda w: "/accounts/reauthenticate/"),
     "mfa_index": ("anna", lambda w: "/accounts/2fa/"),
     "mfa_activate_totp": ("anna", lambda w: "/accounts/2fa/totp/activate/"),
+    "mfa_list_webauthn": ("anna", lambda w: "/accounts/2fa/webauthn/"),
+    "mfa_add_webauthn": ("anna", lambda w: "/accounts/2fa/webauthn/add/"),
     "api:openapi-view": (None, lambda w: "/api/docs"),
     "admin:index": ("staff", lambda w: "/admin/"),
     "admin:scheduler_booking_changelist": ("staff", lambda w: "/admin/scheduler/booking/"),

@@ -99,6 +99,10 @@ PAGES_WITH_A_FLOW = {
     "mfa_deactivate_totp",
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
+    # A passkey's pages (tests/accounts/test_passkeys.py renders them with one).
+    "mfa_edit_webauthn",
+    "mfa_remove_webauthn",
+    "mfa_reauthenticate_webauthn",
 }
 NOT_PAGES = {
     # Calendars, JSON, text files and webhooks: no HTML for a policy to protect.
@@ -109,6 +113,7 @@ NOT_PAGES = {
     "accounts:me_export_ics": "calendar",
     "accounts:me_export_json": "JSON",
     "mfa_download_recovery_codes": "text file",
+    "mfa_login_webauthn": "JSON",  # the passkey sign-in's options; its POST is an action
     "api:openapi-json": "JSON",
     "api:api-root": "JSON",
     "api:list_types": "JSON",
