@@ -12,4 +12,6 @@ urlpatterns = [
     path("types/", include("scheduler.views.coach.types")),
     path("settings/", include("scheduler.views.coach.settings")),
     path("messages/", include("scheduler.views.coach.messages")),
+    path("links/", include("scheduler.views.coach.links")),
+    path("clients/", include("scheduler.views.coach.clients")),
 ]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from .framing import frameable
 from .views import client_booking as manage
-from .views import embed, feeds, keys, ops, privacy, public, webhooks
+from .views import embed, feeds, keys, links, ops, privacy, public, webhooks
 
 app_name = "scheduler"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("b/<str:token>/cancel/", manage.booking_cancel, name="booking_cancel"),
     path("b/<str:token>/reschedule/", manage.booking_reschedule, name="booking_reschedule"),
     path("b/<str:token>/confirm/<str:address_token>/", manage.booking_address_confirm, name="booking_address_confirm"),
+    # Single-use booking links (before the coach's pages: "l" is a reserved slug).
+    path("l/<str:token>/", links.link_page, name="link"),
+    path("l/<str:token>/<slug:type_slug>/", links.link_type_page, name="link_type"),
     path("<slug:coach_slug>/", frameable(public.coach_page), name="coach"),
     path("<slug:coach_slug>/busy.ics", feeds.busy_feed, name="busy_feed"),
     # Before the type pages: "privacy" is a reserved type address (RESERVED_TYPE_SLUGS).

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Public URLs are /<coach-slug>/…, so a coach may not take a slug the site uses.
 RESERVED_SLUGS = frozenset(
-    {"admin", "accounts", "api", "b", "feeds", "hooks", "static", "media", "coach", "me", "healthz", "i18n"}
+    {"admin", "accounts", "api", "b", "l", "feeds", "hooks", "static", "media", "coach", "me", "healthz", "i18n"}
 )
 
 

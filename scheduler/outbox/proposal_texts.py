@@ -103,7 +103,7 @@ def proposal_render(notification: Notification, *, now: datetime | None = None) 
     the first time and the link)."""
     link = notification.booking_link
     zone = client_zone(link)
-    language = link.language or link.coach.language
+    language = link.coach.language_for_clients(link.language or link.coach.language)
     email = notification.channel == Channel.EMAIL
     pgp_public_key = _latest(link)[1] if email else ""
     with translation.override(language):

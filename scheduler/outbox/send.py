@@ -27,6 +27,7 @@ from .calendar_entries import (
     is_calendar_alert,
 )
 from .contact_answer import contact_answer_render
+from .proposal_texts import proposal_render
 from .queue import notifications_dispatch
 from .texts import client_key_problem, render
 from .write import Kind, Status, coach_alert_write
@@ -78,6 +79,8 @@ def _backoff(attempts: int) -> timedelta:
 
 def _obsolete(notification: Notification, now: datetime) -> bool:
     booking = notification.booking
+    if notification.kind == Kind.PROPOSAL:  # the link was used or withdrawn before it went out
+        return not notification.booking_link.is_open
     if notification.kind == Kind.CALENDAR_ENTRY:
         return not calendar_connected(notification)  # disconnected since: nothing to write to
     if notification.kind != Kind.REMINDER or booking is None:
@@ -120,7 +123,13 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     if not claimed:
         return "skipped"
     notification = Notification.objects.select_related(
-        "booking__coach__user", "booking__client", "booking__appointment_type", "inbound_message__coach"
+        "booking__coach__user",
+        "booking__client",
+        "booking__appointment_type",
+        "inbound_message__coach",
+        "booking_link__coach__user",
+        "booking_link__client",
+        "booking_link__appointment_type",
     ).get(pk=notification_id)
     # This attempt's row: what a slow attempt learns late changes nothing that a later
     # attempt (the coach's "send again") has claimed since.
@@ -141,7 +150,9 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     if key_problem:
         _key_unusable_alert(notification, key_problem, now)
     try:
-        if notification.booking_id is None:
+        if notification.kind == Kind.PROPOSAL:
+            message = proposal_render(notification, now=now)
+        elif notification.booking_id is None:
             message = contact_answer_render(notification, now=now)
         elif notification.kind == Kind.CALENDAR_ENTRY:
             message = calendar_entry_render(notification)

@@ -21,6 +21,8 @@ EVENTS = {
     # Only the client hears of a booking whose address is not confirmed yet: the link to confirm it.
     "created_unconfirmed": [(Kind.ADDRESS_CONFIRMATION, Audience.CLIENT)],
     "created_confirmed": [(Kind.CONFIRMED, Audience.CLIENT), (Kind.COACH_NEW_BOOKING, Audience.COACH)],
+    # The coach booked it for the client (services.booking, by_coach): only the client is told.
+    "created_by_coach": [(Kind.CONFIRMED, Audience.CLIENT)],
     "created_requested": [(Kind.REQUEST_RECEIVED, Audience.CLIENT), (Kind.COACH_REQUEST_WAITING, Audience.COACH)],
     "confirmed": [(Kind.CONFIRMED, Audience.CLIENT)],
     "declined": [(Kind.DECLINED, Audience.CLIENT)],
@@ -32,7 +34,7 @@ EVENTS = {
     "rescheduled_by_coach": [(Kind.RESCHEDULED, Audience.CLIENT)],
 }
 # After these, a confirmed booking gets its reminders (planned for its current time).
-EVENTS_WITH_REMINDERS = ("created_confirmed", "confirmed", "rescheduled", "rescheduled_by_coach")
+EVENTS_WITH_REMINDERS = ("created_confirmed", "created_by_coach", "confirmed", "rescheduled", "rescheduled_by_coach")
 
 
 def address(booking: Booking, audience: str) -> tuple[str, str]:

@@ -21,6 +21,13 @@ def coach_single() -> Coach | None:
 
 
 def appointment_types_bookable(*, coach: Coach) -> QuerySet[AppointmentType]:
+    """The types the public pages and the API offer: active and listed. An unlisted type is
+    bookable only through a booking link (selectors/booking_links.py)."""
+    return coach.appointment_types.filter(active=True, listed=True)
+
+
+def appointment_types_active(*, coach: Coach) -> QuerySet[AppointmentType]:
+    """Every active type, listed or not: what a booking link or the coach may book."""
     return coach.appointment_types.filter(active=True)
 
 
@@ -72,7 +79,7 @@ def appointment_type_bookable(*, coach_slug: str, type_slug: str) -> Appointment
         return cached[2]
     found = (
         AppointmentType.objects.select_related("coach__user")
-        .filter(coach__slug=coach_slug, coach__user__is_active=True, active=True, slug=type_slug)
+        .filter(coach__slug=coach_slug, coach__user__is_active=True, active=True, listed=True, slug=type_slug)
         .first()
     )
     if found is not None and found.coach_id != coach_id:  # the slug has passed to another coach

@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 
 from ..cache_versions import availability_changed
 from ..models import AppointmentType, Booking, Client, Coach
+from ..models.booking_link import BookingLink
 from ..models.common import CLIENT_CONTACT_FIELDS, Channel
 from ..outbox.write import booking_notify
 from ..places import video_room_new
 from ..selectors.reachability import request_answer_deadline
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
+from .booking_links import booking_link_check, booking_link_spend
 from .booking_request import BookingRequest, booking_request_clean
 
 
@@ -98,6 +100,8 @@ def booking_create(
     request: BookingRequest,
     now: datetime | None = None,
     address_proved: bool = False,
+    link: BookingLink | None = None,
+    by_coach: bool = False,
 ) -> Booking:
     """Validate, re-check the slot inside the transaction and write the booking.
 
@@ -105,11 +109,20 @@ def booking_create(
     whose address is verified); only then may the booking update the stored client and
     skip the address confirmation.
 
+    `link`: made through a booking link, which allows it (booking_links.booking_link_check:
+    raises BookingLinkClosed for a used or withdrawn one) and is spent by it in this
+    transaction (a link with proposed times needs no minimum message either: the coach asked).
+    `by_coach`: the coach books for a client: no minimum message, no approval, no address
+    confirmation, confirmed, and only the client is told.
+
     Raises ValidationError (per field) for bad input and SlotTaken when someone else
     got the slot first. On PostgreSQL the exclusion constraint settles a race between
     two transactions; on SQLite the IMMEDIATE transaction serializes them.
     """
-    cleaned = booking_request_clean(appointment_type=appointment_type, request=request)
+    asked_by_coach = by_coach or (link is not None and bool(link.proposed_starts))
+    cleaned = booking_request_clean(
+        appointment_type=appointment_type, request=request, minimum_message=not asked_by_coach
+    )
     coach = appointment_type.coach
     now = now or timezone.now()
     start = cleaned["start"]
@@ -117,11 +130,20 @@ def booking_create(
         with transaction.atomic():
             # Unconfirmed bookings past their hold give their slots back before the check.
             bookings_unconfirmed_expire(coach=coach, now=now)
+            terms = None
+            if link is not None:  # before the slot: a used link says so, whatever became of its time
+                terms = booking_link_check(
+                    link=link, appointment_type=appointment_type, start=start, email=cleaned["email"]
+                )
             _slot_check(appointment_type=appointment_type, start=start, now=now)
             client = _client_for(coach=coach, cleaned=cleaned, proved=address_proved)
-            needs_approval = _needs_approval(appointment_type, client, proved=address_proved)
-            unconfirmed = not address_proved and _needs_address_confirmation(
-                appointment_type, needs_approval=needs_approval
+            invited = by_coach or (terms is not None and terms.skips_approval)
+            needs_approval = not invited and _needs_approval(appointment_type, client, proved=address_proved)
+            reached = by_coach or (terms is not None and terms.skips_address_confirmation)
+            unconfirmed = (
+                not address_proved
+                and not reached
+                and _needs_address_confirmation(appointment_type, needs_approval=needs_approval)
             )
             if unconfirmed:
                 status = Booking.Status.UNCONFIRMED
@@ -137,6 +159,7 @@ def booking_create(
                 blocked_start=start - appointment_type.buffer_before,
                 blocked_end=end + appointment_type.buffer_after,
                 status=status,
+                booked_by_coach=by_coach,
                 respond_by=_respond_by(appointment_type, start, now) if needs_approval and not unconfirmed else None,
                 hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
                 address_confirmed_at=now if address_proved else None,
@@ -152,11 +175,13 @@ def booking_create(
                 privacy_consent_at=now,  # booking_request_clean requires the consent
                 privacy_consent_version=coach.privacy_version(),
             )
+            if terms is not None:
+                booking_link_spend(terms=terms, booking=booking, now=now)
             if unconfirmed:
                 event = "created_unconfirmed"
             else:
                 event = "created_requested" if needs_approval else "created_confirmed"
-            booking_notify(booking=booking, event=event, now=now)
+            booking_notify(booking=booking, event="created_by_coach" if by_coach else event, now=now)
     except IntegrityError as exc:
         if _is_overlap_violation(exc):
             raise SlotTaken from exc

@@ -125,7 +125,7 @@ def booking_link_propose(
             note=note.strip()[:120],
             proposed_starts=[start.astimezone(UTC).isoformat() for start in starts],
             channel=channel,
-            language=coach.language_for_clients(client.language),
+            language=client.language,  # as stored; the message speaks it in the coach's Sie or du
         )
         proposal_write(link=link, channel=reachable[channel][0], recipient=reachable[channel][1], now=now)
     return link
@@ -181,23 +181,38 @@ def booking_link_spend(*, terms: LinkTerms, booking, now: datetime) -> None:
         raise BookingLinkClosed(terms.link)
 
 
-def proposal_request(
-    *, link: BookingLink, start: datetime | None, message: str, privacy_consent: bool
+def client_booking_request(
+    *, client: Client, channel: str, start: datetime | None, message: str, privacy_consent: bool, language: str = ""
 ) -> BookingRequest:
-    """The booking a client makes by picking one of the proposed times: as the client, on
-    the channel the proposal went through, with the contact details of their latest booking
-    on it (the client's stored details are only the proved ones)."""
-    client = link.client
-    latest = client.bookings.filter(channel=link.channel).order_by("-created_at").first()
+    """A booking for a known client that the coach asked for (booked it, or proposed its
+    time): as the client, on `channel`, with the contact details of their latest booking on
+    it (the client's stored details are only the proved ones) and in its zone."""
+    latest = client.bookings.filter(channel=channel).order_by("-created_at").first()
+    latest = latest or client.bookings.order_by("-created_at").first()
     contact = {field: getattr(latest, field) for field in CLIENT_CONTACT_FIELDS} if latest else {}
     return BookingRequest(
         start=start,
         name=latest.client_name if latest and latest.client_name else client.name,
         email=client.email,
-        channel=link.channel,
+        channel=channel,
         message=message,
-        language=link.language,
-        time_zone=latest.time_zone if latest else link.coach.time_zone,
+        language=language or (latest.language if latest else client.language),
+        time_zone=latest.time_zone if latest else client.coach.time_zone,
         privacy_consent=privacy_consent,
         **contact,
+    )
+
+
+def proposal_request(
+    *, link: BookingLink, start: datetime | None, message: str, privacy_consent: bool
+) -> BookingRequest:
+    """The booking a client makes by picking one of the proposed times, on the channel the
+    proposal went through."""
+    return client_booking_request(
+        client=link.client,
+        channel=link.channel,
+        start=start,
+        message=message,
+        privacy_consent=privacy_consent,
+        language=link.language,
     )

@@ -62,9 +62,13 @@ def booking_request_parse(*, data: Mapping, zone_field: str) -> BookingRequest:
     )
 
 
-def booking_request_clean(*, appointment_type: AppointmentType, request: BookingRequest) -> dict:
+def booking_request_clean(
+    *, appointment_type: AppointmentType, request: BookingRequest, minimum_message: bool = True
+) -> dict:
     """Validate every field at once; raise ValidationError with a message per field, or
-    return the normalised values."""
+    return the normalised values. `minimum_message=False`: the coach asked for this booking
+    (booked it, or proposed its time), so the personal-message minimum, a client's reason to
+    talk, does not apply."""
     coach = appointment_type.coach
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
@@ -115,7 +119,7 @@ def booking_request_clean(*, appointment_type: AppointmentType, request: Booking
 
     def message():
         value = request.message.strip()
-        minimum = coach.minimum_message_length
+        minimum = coach.minimum_message_length if minimum_message else 0
         if len(value) < minimum:
             raise ValidationError(
                 ngettext(

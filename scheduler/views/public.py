@@ -20,9 +20,11 @@ from ..selectors.coach_reachability import coach_reachability, reply_windows_wee
 from ..selectors.coaches import appointment_types_bookable, coach_single, coaches
 from ..selectors.privacy import user_emails_verified
 from ..services.booking import SlotTaken, booking_create
+from ..services.booking_links import BookingLinkClosed
 from ..services.booking_request import booking_request_parse
 from ..timebounds import parse_start
 from .embed import booked_url
+from .link_pages import link_context, link_form_initial, link_picker_limit, link_picker_params
 from .shared import add_service_errors, see_other, speak_to_clients_of
 from .slot_picker import PICKER_PARTIAL, slot_picker, tz_form, wants_picker_partial
 
@@ -135,17 +137,30 @@ def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dic
 @require_http_methods(["GET", "HEAD", "POST"])
 def type_page(request, coach_slug, type_slug):
     """Slot picker in the visitor's zone and, once a time is chosen, the booking form."""
-    appointment_type = _bookable_type(coach_slug, type_slug)
+    return type_page_for(request, _bookable_type(coach_slug, type_slug))
+
+
+def type_page_for(request, appointment_type, *, link=None):
+    """The type page of `appointment_type`. Through a booking link (views/links.py) only the
+    link's dates are offered, its client's details fill in the form, and the booking spends it."""
     if request.method == "POST":
-        return _booking_submit(request, appointment_type)
+        return _booking_submit(request, appointment_type, link=link)
     zone, tz_notice = zone_or_default(request.GET.get("tz"), appointment_type.coach.time_zone)
     start = parse_start(request.GET.get("start"))
     now = timezone.now()
-    picker = slot_picker(appointment_type=appointment_type, zone=zone, params=request.GET, start=start, now=now)
+    params = link_picker_params(request.GET, link, zone)
+    picker = link_picker_limit(
+        slot_picker(appointment_type=appointment_type, zone=zone, params=params, start=start, now=now), link
+    )
     form = slot_notice = None
     if start and picker["start_offered"]:
         # A signed-in client's stored details fill in the form.
-        initial = {"start": start.astimezone(zone).isoformat(), "tz": zone.key, **booking_form_initial(request.user)}
+        initial = {
+            "start": start.astimezone(zone).isoformat(),
+            "tz": zone.key,
+            **booking_form_initial(request.user),
+            **link_form_initial(link),
+        }
         form = BookingForm(initial=initial, appointment_type=appointment_type)
     elif request.GET.get("start"):
         slot_notice = phrases.SLOT_GONE
@@ -158,6 +173,7 @@ def type_page(request, coach_slug, type_slug):
         tz_notice=tz_notice,
         slot_notice=slot_notice,
         detect_tz="tz" not in request.GET,
+        **link_context(link, appointment_type),
     )
     if wants_picker_partial(request):  # static/js/booking.js: the picker alone, swapped in place
         return render(request, PICKER_PARTIAL, context)
@@ -171,7 +187,7 @@ def _signed_in_with(request, email: str) -> bool:
     return email.strip().lower() in user_emails_verified(user=request.user)
 
 
-def _booking_submit(request, appointment_type):
+def _booking_submit(request, appointment_type, *, link=None):
     coach = appointment_type.coach
     zone, _notice = zone_or_default(request.POST.get("tz"), coach.time_zone)
     start = parse_start(request.POST.get("start"))  # the time the page shows
@@ -180,7 +196,13 @@ def _booking_submit(request, appointment_type):
     if wait is not None:
         form = BookingForm(initial=request.POST.dict(), appointment_type=appointment_type)
         context = _type_context(
-            appointment_type, zone, None, form=form, start=start, notice=phrases.RATE_LIMITED % {"seconds": wait}
+            appointment_type,
+            zone,
+            None,
+            form=form,
+            start=start,
+            notice=phrases.RATE_LIMITED % {"seconds": wait},
+            **link_context(link, appointment_type),
         )
         response = render(request, "scheduler/booking_rate_limited.html", context, status=429)
         response["Retry-After"] = str(wait)
@@ -196,24 +218,39 @@ def _booking_submit(request, appointment_type):
                 appointment_type=appointment_type,
                 request=booking_request,
                 address_proved=_signed_in_with(request, booking_request.email),
+                link=link,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except SlotTaken:
             status, notice = 409, phrases.SLOT_TAKEN
+        except BookingLinkClosed:  # the link's page says it was used or withdrawn
+            return see_other(reverse("scheduler:link", args=[link.token]))
         else:
             if getattr(request, "embedded", False):  # /b/<token>/ refuses frames: a framed confirmation
                 return see_other(with_embed(request, booked_url(booking)))
             return see_other(reverse("scheduler:booking", kwargs={"token": booking.token}))
-    return _booking_form_again(request, appointment_type, form, zone=zone, start=start, status=status, notice=notice)
+    return _booking_form_again(
+        request, appointment_type, form, zone=zone, start=start, status=status, notice=notice, link=link
+    )
 
 
-def _booking_form_again(request, appointment_type, form, *, zone, start, status, notice):
+def _booking_form_again(request, appointment_type, form, *, zone, start, status, notice, link=None):
     """The type page with the posted form and its errors. When the time itself is the
     problem, the day's other times are offered inside the form."""
     picker = slot_picker(appointment_type=appointment_type, zone=zone, params={}, start=start, now=timezone.now())
+    picker = link_picker_limit(picker, link)
     rechoose = status == 409 or "start" in form.errors
     picker["choose_in_form"] = rechoose
-    context = _type_context(appointment_type, zone, picker, form=form, start=start, notice=notice, detect_tz=False)
+    context = _type_context(
+        appointment_type,
+        zone,
+        picker,
+        form=form,
+        start=start,
+        notice=notice,
+        detect_tz=False,
+        **link_context(link, appointment_type),
+    )
     context["start_choices"] = [slot for slot in picker["day_slots"] if slot["start"] != start] if rechoose else None
     return render(request, "scheduler/type.html", context, status=status)
