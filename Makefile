@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 MANAGE := $(BIN)/python manage.py
 # `PORT=8123 make run` serves on 8123; the links in pages and messages follow unless SITE_URL is set.
 PORT ?= 8000
-RUN_SITE_URL = $(or $(SITE_URL),http://127.0.0.1:$(PORT))
+# A SITE_URL in .env counts as set too (make does not read .env; Django would not override
+# the one given here).
+ENV_SITE_URL := $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1 | tr -d "\"'")
+RUN_SITE_URL = $(or $(SITE_URL),$(ENV_SITE_URL),http://127.0.0.1:$(PORT))
 # The service tests' defaults match the CI machines; override on the command line.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -19,6 +22,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# axe-core for the accessibility tests (tests/test_browser_axe.py), as package-lock.json pins it.
+node_modules/axe-core: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 setup: $(STAMP)
@@ -42,9 +50,10 @@ test: $(STAMP)
 	$(BIN)/python scripts/catalogs.py compile
 	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -m "not postgres and not redis and not browser" $(PYTEST_ARGS)
 
-# The whole suite on PostgreSQL, with Redis as broker and cache, a real worker and Chromium.
+# The whole suite on PostgreSQL, with Redis as broker and cache, a real worker and Chromium
+# (and axe-core over every page).
 # Any skipped test fails the run (REQUIRE_SERVICES).
-test-services: $(STAMP)
+test-services: $(STAMP) node_modules/axe-core
 	$(BIN)/python scripts/catalogs.py compile
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) REQUIRE_SERVICES=1 VAR_DIR=$(CURDIR)/var/test-services $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -71,4 +80,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache node_modules

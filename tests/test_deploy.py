@@ -2,19 +2,25 @@
 only things that exist. Docker is not run here: these tests read the files."""
 
 import configparser
+import contextlib
 import importlib
 import json
+import os
 import re
 import shlex
+import signal
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from celery.app.utils import find_app
 from django.core.management import get_commands
 
 from config.celery import app as celery_app
-from tests.helpers import BASE_DIR
+from tests.helpers import BASE_DIR, free_port
 
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
 
@@ -155,3 +161,81 @@ def test_make_run_serves_on_the_port_it_is_given_and_links_follow(tmp_path):
         check=True,
     ).stdout
     assert 'SITE_URL="https://termine.example.org"' in given
+
+
+def _descendant_environments(root: int, word: str) -> list[dict]:
+    """The environments of the descendants of process `root` whose command has `word`."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found = []
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, root):
+            ancestor = parents.get(ancestor)
+        if ancestor != root:
+            continue
+        with contextlib.suppress(OSError):
+            if word in (Path("/proc") / str(pid) / "cmdline").read_text():
+                pairs = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+                found.append(dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair))
+    return found
+
+
+def test_make_runs_web_process_really_listens_on_the_port_with_site_url_following(tmp_path):
+    """The honcho line `make run` runs (its dry run), started for real with only the web
+    process: /healthz answers on the given port, and the web process has SITE_URL on it."""
+    port = free_port()
+    dry = subprocess.run(
+        ["make", "-n", "-o", "setup", "run", f"PORT={port}"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout
+    honcho = next(line for line in dry.splitlines() if "honcho" in line)
+    env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "DATABASE_URL", "REDIS_URL")}
+    env["VAR_DIR"] = str(tmp_path)
+    # Only the web process (`honcho start ... web`); setup's migrate is not needed for /healthz.
+    process = subprocess.Popen(
+        ["bash", "-c", f"{honcho} web"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answer = None
+        while answer is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert answer is not None, f"nothing listens on {port} (honcho exited with {process.poll()})"
+        assert answer.json()["database"] == "ok"
+        web = _descendant_environments(process.pid, "runserver")
+        assert web, "no runserver process under honcho"
+        assert all(found["SITE_URL"] == f"http://127.0.0.1:{port}" for found in web)
+        assert all(found["PORT"] == str(port) for found in web)
+    finally:  # the whole group this test started: bash, honcho, runserver and its reloader
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_make_run_takes_site_url_from_dot_env_too(tmp_path):
+    """Django reads .env but would not override the SITE_URL make gives it: make reads it too."""
+    (tmp_path / ".env").write_text('SECRET_KEY=x\nSITE_URL="https://termine.example.org"\n')
+    dry = subprocess.run(
+        ["make", "-n", "-o", "setup", "-f", str(BASE_DIR / "Makefile"), "run", "PORT=8123"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    honcho = next(line for line in dry.splitlines() if "honcho" in line)
+    assert 'SITE_URL="https://termine.example.org"' in honcho and "start --port 8123" in honcho
