@@ -30,6 +30,7 @@ from .selectors.slots import slots_bookable
 from .selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
 from .services.booking import SlotTaken, booking_cancel, booking_create
 from .services.booking_request import BookingRequest, booking_request_parse
+from .services.booking_rules import ChangeDeadlinePassed, online_change_until
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
 MAX_RANGE_DAYS = 62
@@ -284,6 +285,9 @@ class BookingOut(Schema):
     # link, only once the booking is confirmed ("" otherwise).
     location: str
     video_url: str
+    # Until when the client may cancel or move it online (the type's deadline; its start when
+    # the type sets none); null once it is over.
+    cancel_online_until: datetime | None
 
 
 def _booking_out(booking: Booking) -> BookingOut:
@@ -291,6 +295,7 @@ def _booking_out(booking: Booking) -> BookingOut:
     manage_url = ics.booking_manage_url(booking)
     reply_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
     place = booking_place(booking)
+    cancel_until = online_change_until(booking)
     return BookingOut(
         token=booking.token,
         status=booking.status,
@@ -306,6 +311,7 @@ def _booking_out(booking: Booking) -> BookingOut:
         calendar_url=manage_url + "event.ics",
         location=place.location if place.channel == Channel.IN_PERSON else "",
         video_url=place.url if place.is_video else "",
+        cancel_online_until=cancel_until.astimezone(zone) if cancel_until else None,
     )
 
 
@@ -364,7 +370,7 @@ def get_booking(request, token: str):
 
 @api.post(
     "/bookings/{token}/cancel",
-    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut, 429: DetailOut, 503: DetailOut},
+    response={200: BookingOut, 400: ErrorOut, 404: NotFoundOut, 409: DetailOut, 429: DetailOut, 503: DetailOut},
     tags=["booking"],
     openapi_extra={
         "requestBody": {
@@ -374,7 +380,9 @@ def get_booking(request, token: str):
     },
 )
 def cancel_booking(request, token: str):
-    """Optional JSON body `{"note": "..."}`: a note shown to the coach."""
+    """Optional JSON body `{"note": "..."}`: a note shown to the coach. 409 when the type's
+    deadline for cancelling online (`cancel_online_until`) has passed: the detail says whom
+    to contact instead."""
     if wait := ratelimit.booking_link_limited(request):
         return _too_many(request, wait, str(phrases.TOO_MANY_REQUESTS % {"seconds": wait}))
     booking = _booking_by_token(token)
@@ -387,6 +395,8 @@ def cancel_booking(request, token: str):
         raise InvalidParameters({"note": unstorable_message()})
     try:
         booking = booking_cancel(booking=booking, note=str(note)[:2000])
+    except ChangeDeadlinePassed as exc:
+        return Status(409, {"detail": " ".join(exc.messages)})
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
     return _booking_out(booking)

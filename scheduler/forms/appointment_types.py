@@ -70,6 +70,14 @@ class AppointmentTypeForm(forms.Form):
     name_en = forms.CharField(
         label=_("English"), max_length=120, required=False, widget=forms.TextInput(attrs={"lang": "en"})
     )
+    listed = forms.BooleanField(
+        label=_("Show on your public page"),
+        required=False,
+        help_text=_(
+            "Untick it for a type clients can book only through a booking link you give them, e.g. for follow-up "
+            "sessions."
+        ),
+    )
     slug = forms.SlugField(
         label=_("Address"),
         max_length=60,
@@ -118,6 +126,24 @@ class AppointmentTypeForm(forms.Form):
         label=_("At most per week"),
         max_value=500,
         help_text=_("Bookings of this type in one week (Monday to Sunday). Leave empty for no limit."),
+    )
+    change_notice = DurationInUnitsField(
+        unit=HOUR,
+        label=_("Clients may cancel or move online until (hours before)"),
+        required=False,
+        max_value=30 * 24,
+        help_text=_(
+            "Later, the booking's page no longer offers it and says how and when clients can reach you instead. "
+            "You can always cancel or move a booking yourself. Leave empty to allow it until the appointment begins."
+        ),
+    )
+    open_bookings_limit = _cap_field(
+        label=_("Open bookings per client"),
+        max_value=100,
+        help_text=_(
+            "How many future bookings of this type one client (by e-mail address) may hold at a time. Leave empty "
+            "for no limit. Bookings you make for a client yourself do not count against it."
+        ),
     )
     approval = forms.ChoiceField(
         label=_("Your approval needed"), choices=AppointmentType.Approval.choices, widget=forms.RadioSelect
@@ -184,6 +210,7 @@ class AppointmentTypeForm(forms.Form):
                 "buffer_before",
                 "buffer_after",
                 "answer_lead",
+                "listed",
             ):
                 self.initial.setdefault(name, AppointmentType._meta.get_field(name).get_default())
             self.initial.setdefault("reminders", AppointmentType._meta.get_field("reminders").get_default())

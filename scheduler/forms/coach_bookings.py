@@ -1,9 +1,10 @@
-"""Forms of the coach's bookings pages: the list's filters and the note that goes with
-a decline or a cancellation."""
+"""Forms of the coach's bookings pages: the list's filters, the note that goes with
+a decline or a cancellation, and how an appointment went."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Booking
 from ..phrases import CHANNEL_LABELS_FOR_COACH
 
 NOTE_MAX_LENGTH = 2000
@@ -48,3 +49,20 @@ class BookingNoteForm(forms.Form):
         help_text=_("It is part of the message the client receives."),
         error_messages={"max_length": _("Please keep the note to at most %(limit_value)d characters.")},
     )
+
+
+class BookingOutcomeForm(forms.Form):
+    """How an appointment went, where not as agreed; `choices` are the outcomes the booking
+    may have now (services.booking_outcome.booking_outcomes_open)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Mark this booking as"),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the offered outcomes.")},
+    )
+
+    def __init__(self, *args, choices: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Booking.Outcome.choices)
+        self.fields["outcome"].choices = [(value, labels[value]) for value in choices]

@@ -11,9 +11,12 @@ has no working key, carries neither, only the link to the booking in the workspa
 
 Every message to a client ends with when the coach reads and answers messages on the
 booking's channel next (in the client's zone), and whether the coach is away; a request
-says by when it is answered. Clients read the type's name in their language, the coach
-their own (German) one. Where the conversation happens is place_words.py's (the video link
-once confirmed), with the add-to-calendar links in a confirmation's e-mail."""
+says by when it is answered; one that offers the link to change or cancel says until when
+that can be done online, or that it no longer can (outbox/client_lines.py); a cancellation
+the client made does not carry their own note back to them. Clients read the type's name
+in their language, the coach their own (German) one. Where the conversation happens is
+place_words.py's (the video link once confirmed), with the add-to-calendar links in a
+confirmation's e-mail."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from .. import ics
 from ..calendar_links import calendar_lines
@@ -34,10 +37,9 @@ from ..models import Booking, Notification
 from ..models.common import Channel
 from ..phrases import CHANNEL_LABELS_FOR_COACH
 from ..place_words import place_line
-from ..reachability import AWAY, next_reply_window, status_at
-from ..reachability_words import moment_words, window_words
+from ..reachability_words import moment_words
 from ..selectors.client_feeds import client_feed_url_of_address
-from ..selectors.reachability import reachability_inputs
+from .client_lines import CHANGE_OFFERED_KINDS, cancelled_by_client, change_words, client_body, reachable_next
 
 Kind = Notification.Kind
 
@@ -171,26 +173,9 @@ COACH_PLACE_KINDS = (Kind.COACH_NEW_BOOKING, Kind.COACH_REQUEST_WAITING, Kind.RE
 REQUEST_ANSWER_BY = gettext_lazy(
     "%(coach)s answers by %(respond_by)s at the latest; otherwise the request expires and the time is free again."
 )
-# Translators: %(until)s is a day and time with the zone; %(note)s the coach's own note ("Seminar in Wien").
-CLIENT_AWAY_WITH_NOTE = gettext_lazy("%(coach)s is away until %(until)s (%(note)s).")
-CLIENT_AWAY = gettext_lazy("%(coach)s is away until %(until)s.")
-# Translators: %(channel)s is a way to talk ("E-mail", "Threema", "WhatsApp", "Phone").
-CLIENT_WINDOW_NOW = gettext_lazy("%(coach)s reads and answers messages (%(channel)s) now, until %(until)s.")
-# Translators: %(window)s is a day and times with the zone, e.g. "Friday, 4 December, 08:00–09:00 (Europe/Berlin)".
-CLIENT_WINDOW_NEXT = gettext_lazy("The next time %(coach)s reads and answers messages (%(channel)s): %(window)s.")
-# The channel as a way to send messages: on the phone channel the coach calls the client,
-# but for a reply window "Phone" says enough (as in the coach's reply window form).
-REPLY_CHANNEL_LABELS = {**dict(Channel.choices), Channel.PHONE: pgettext_lazy("a way to talk", "Phone")}
-
-
-def reply_channel(booking: Booking) -> str:
-    """The channel whose reply windows a booking's client is told: a video call's or a
-    meeting's messages go by e-mail (reply windows are for messages, not for those)."""
-    return Channel.EMAIL if booking.channel in (Channel.VIDEO, Channel.IN_PERSON) else booking.channel
-
-
 COACH_DETAILS = gettext_lazy("Channel: %(channel)s (%(contact)s)\nE-mail: %(email)s\n\nMessage:\n%(message)s")
 COACH_WORKSPACE_LINK = gettext_lazy("In your workspace: %(link)s")
+COACH_CANCEL_NOTE = gettext_lazy("Their note: %(note)s")
 # Translators: %(respond_by)s is a day and time with the zone, e.g. "Friday, 22 May, 09:00 (Europe/Berlin)".
 COACH_ANSWER_BY = gettext_lazy(
     "Please answer by %(respond_by)s; otherwise the request expires and the time is free again."
@@ -214,32 +199,14 @@ def _client_context(booking: Booking) -> dict:
     }
 
 
-def reachable_next(booking: Booking, now: datetime, zone: ZoneInfo | None = None) -> list[str]:
-    """Whether the coach is away (with the note clients may read, in the active language)
-    and when they read and answer messages on the booking's channel next, in `zone` (the
-    client's by default). Nothing about windows when there is none to name (a coach who
-    planned none, or none within reachability.LOOK_AHEAD): better no line than an untrue one."""
-    inputs = reachability_inputs(coach=booking.coach, now=now)
-    zone = zone or ZoneInfo(booking.time_zone)
-    channel = reply_channel(booking)
-    names = {"coach": booking.coach.display_name, "channel": REPLY_CHANNEL_LABELS[channel]}
-    lines = []
-    status = status_at(**inputs, now=now)
-    if status.state == AWAY and status.until is not None:
-        template = CLIENT_AWAY_WITH_NOTE if status.note else CLIENT_AWAY
-        lines.append(template % {**names, "until": moment_words(status.until, zone), "note": status.note})
-    window = next_reply_window(**inputs, now=now, channel=channel)
-    if window is not None and window.start <= now:
-        lines.append(CLIENT_WINDOW_NOW % {**names, "until": moment_words(window.end, zone)})
-    elif window is not None:
-        lines.append(CLIENT_WINDOW_NEXT % {**names, "window": window_words(window, zone)})
-    return lines
-
-
 def _client_texts(notification: Notification, booking: Booking, now: datetime) -> tuple[str, str]:
     subject, body = CLIENT_TEXTS[notification.kind]
     context = _client_context(booking)
-    paragraphs = [body % context]
+    if cancelled_by_client(notification):  # their own note is the coach's to read, not theirs again
+        context["note"] = ""
+    paragraphs = [client_body(notification.kind, booking, now, body) % context]
+    if notification.kind in CHANGE_OFFERED_KINDS:
+        paragraphs.append(change_words(booking, now))
     if notification.kind in CLIENT_PLACE_KINDS:
         paragraphs.append(place_line(booking))
     if notification.kind == Kind.REQUEST_RECEIVED and booking.respond_by is not None:
@@ -282,7 +249,10 @@ def _coach_texts(notification: Notification, booking: Booking) -> tuple[str, str
     context = _coach_context(notification, booking)
     opening = " ".join(part for part in (intro % context, _coach_answer_by(notification, booking)) if part)
     place = place_line(booking, for_coach=True) if notification.kind in COACH_PLACE_KINDS else ""
-    parts = (opening, place, COACH_DETAILS % context, COACH_WORKSPACE_LINK % context)
+    # The client's cancellation note is for the coach (and never mailed back to the client).
+    cancelled = notification.kind == Kind.CANCELLED and booking.status_note
+    note = COACH_CANCEL_NOTE % {"note": booking.status_note} if cancelled else ""
+    parts = (opening, note, place, COACH_DETAILS % context, COACH_WORKSPACE_LINK % context)
     return subject % context, "\n\n".join(part for part in parts if part)
 
 

@@ -40,6 +40,11 @@ class AppointmentTypeData:
     answer_lead: timedelta = timedelta(hours=12)
     # Where clients who chose to meet in person come to (required while in_person is allowed).
     location: str = ""
+    # The rules a coach keeps (services/booking_rules.py): online changes until this long
+    # before (None: until it begins), open future bookings per client, shown publicly.
+    change_notice: timedelta | None = None
+    open_bookings_limit: int | None = None
+    listed: bool = True
 
 
 def _slug_taken_error() -> ValidationError:

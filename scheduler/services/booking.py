@@ -21,6 +21,7 @@ from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
 from .booking_links import booking_link_check, booking_link_spend
 from .booking_request import BookingRequest, booking_request_clean
+from .booking_rules import change_deadline_check, open_bookings_check
 
 
 class SlotTaken(Exception):
@@ -137,6 +138,8 @@ def booking_create(
                 )
             _slot_check(appointment_type=appointment_type, start=start, now=now)
             client = _client_for(coach=coach, cleaned=cleaned, proved=address_proved)
+            if not by_coach:  # the coach may book a client more than the type's limit
+                open_bookings_check(appointment_type=appointment_type, client=client, now=now)
             invited = by_coach or (terms is not None and terms.skips_approval)
             needs_approval = not invited and _needs_approval(appointment_type, client, proved=address_proved)
             reached = by_coach or (terms is not None and terms.skips_address_confirmation)
@@ -307,14 +310,25 @@ def booking_decline(*, booking: Booking, note: str = "") -> Booking:
     return booking
 
 
-def booking_cancel(*, booking: Booking, note: str = "", now: datetime | None = None, by_coach: bool = False) -> Booking:
+def booking_cancel(
+    *,
+    booking: Booking,
+    note: str = "",
+    now: datetime | None = None,
+    by_coach: bool = False,
+    deadline_applies: bool = True,
+) -> Booking:
     """Cancel a requested or confirmed booking that has not started; its slot is free at once.
-    `by_coach`: the coach cancels, so only the client is told."""
+    `by_coach`: the coach cancels, so only the client is told. The client may cancel only
+    until the type's online deadline (ChangeDeadlinePassed); the coach at any time, and so
+    does the deletion of a client's account (`deadline_applies=False`)."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = _transition(booking, Booking.ACTIVE_STATUSES, _("This booking is no longer active."))
         if booking.start <= now:
             raise ValidationError(_("This appointment has already begun and can no longer be cancelled."))
+        if deadline_applies and not by_coach:
+            change_deadline_check(booking=booking, now=now, moving=False)
         unconfirmed = booking.status == Booking.Status.UNCONFIRMED
         booking.status = Booking.Status.CANCELLED
         booking.status_note = note.strip()
@@ -329,7 +343,8 @@ def booking_reschedule(
     *, booking: Booking, start: datetime, now: datetime | None = None, by_coach: bool = False
 ) -> Booking:
     """Move an active booking to another offered time: same booking, same link, sequence + 1.
-    `by_coach`: the coach moves it, so only the client is told."""
+    `by_coach`: the coach moves it, so only the client is told. The client may move it only
+    until the type's online deadline (ChangeDeadlinePassed); the coach at any time."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -338,6 +353,8 @@ def booking_reschedule(
                 raise ValidationError(_("Please confirm your address first; then the booking can be moved."))
             if booking.start <= now:
                 raise ValidationError(_("This appointment has already begun and can no longer be moved."))
+            if not by_coach:
+                change_deadline_check(booking=booking, now=now, moving=True)
             appointment_type = booking.appointment_type
             _slot_check(appointment_type=appointment_type, start=start, now=now, exclude=booking)
             booking.start = start

@@ -86,7 +86,8 @@ def client_account_delete(*, user, now: datetime | None = None) -> None:
     with transaction.atomic():
         bookings = user_bookings(user=user)
         for booking in bookings.filter(status__in=Booking.ACTIVE_STATUSES, start__gt=now):
-            booking_cancel(booking=booking, now=now)
+            # Deleting one's data is not held to the type's deadline for cancelling online.
+            booking_cancel(booking=booking, now=now, deadline_applies=False)
         bookings_anonymise(bookings=Booking.objects.filter(pk__in=bookings.values("pk")), now=now)
         clients_anonymise(clients=Client.objects.filter(pk__in=user_clients(user=user).values("pk")), now=now)
         # Its entries are named by the address; `user` may be request.user, a lazy object.

@@ -17,12 +17,13 @@ from ..calendar_links import add_to_calendar_links
 from ..forms.booking import zone_or_default
 from ..models import Booking, Notification
 from ..models.common import Channel
-from ..outbox.texts import reachable_next
+from ..outbox.client_lines import change_words, reachable_next
 from ..outbox.write import address
 from ..places import booking_place
 from ..selectors.bookings import bookings_with_details
 from ..selectors.client_feeds import client_feed_url_for_viewer
 from ..services import booking as booking_services
+from ..services.booking_rules import online_change_open
 from .errors import too_many_requests_page
 from .reschedule import reschedule
 from .shared import see_other
@@ -63,8 +64,18 @@ def _booking(request, token: str) -> Booking:
     return booking
 
 
-def _changeable(booking: Booking) -> bool:
-    return booking.is_active and booking.start > timezone.now()
+def _changeable(booking: Booking, now) -> bool:
+    """Whether the client may still cancel or move it here (the type's online deadline)."""
+    return booking.is_active and booking.start > now and online_change_open(booking, now)
+
+
+def _rebook_url(booking: Booking) -> str:
+    """Where a client whose booking is over books a new time: the type's page while the
+    public page offers it, else the coach's page."""
+    appointment_type = booking.appointment_type
+    if appointment_type.active and appointment_type.listed:
+        return reverse("scheduler:type", args=[booking.coach.slug, appointment_type.slug])
+    return reverse("scheduler:coach", args=[booking.coach.slug])
 
 
 def _confirmation_sent_to(booking: Booking) -> dict:
@@ -106,10 +117,15 @@ def _booking_page(request, booking: Booking, *, cancel_errors=None, cancel_note=
         "privacy_note": phrases.channel_privacy_note(coach=booking.coach, channel=booking.channel),
         "coach_contact": booking.coach.contact_revealed_in(booking),
         "encrypted_email": booking.channel == Channel.EMAIL and bool(booking.pgp_public_key),
-        "changeable": _changeable(booking),
+        "changeable": _changeable(booking, now),
+        # Until when it can be changed online, or (once it no longer can) that the coach is
+        # to be reached instead: as the messages to the client say it, in the page's zone.
+        "change_words": change_words(booking, now, zone),
+        "change_closed": booking.is_active and booking.start > now and not online_change_open(booking, now),
         # As every message to the client says it: away, and the next reply window on the
         # booking's channel, here in the page's zone.
         "reachable": reachable_next(booking, now, zone) if booking.is_active else [],
+        "rebook_url": "" if booking.is_active else _rebook_url(booking),
         "respond_by_time": f"{respond_by:%H:%M} ({zone.key})" if respond_by else "",
         "cancel_errors": cancel_errors,
         "cancel_note": cancel_note,

@@ -101,6 +101,7 @@ def type_data(**overrides) -> dict:
         "address_confirmation": "requests",
         "allowed_channels": ["email", "threema"],
         "reminders": ["1440", "60"],
+        "listed": "on",  # ticked, as the form starts
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

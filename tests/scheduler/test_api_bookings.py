@@ -1,11 +1,12 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
 
 from scheduler import ratelimit
-from scheduler.models import Booking
+from scheduler.models import AppointmentType, Booking
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +214,35 @@ def test_a_booking_with_consent_records_when_and_to_which_notice(client, start):
     booking = Booking.objects.get()
     assert booking.privacy_consent_at is not None
     assert booking.privacy_consent_version == booking.coach.privacy_version()
+
+
+# --- the type's online deadline ------------------------------------------------------------
+
+
+def test_the_booking_says_until_when_it_can_be_cancelled_online(client, start):
+    AppointmentType.objects.filter(slug="talk").update(change_notice=timedelta(hours=24))
+    data = post(client, body(start)).json()
+    # 24 hours before 10:00 in Berlin, given in the client's zone with its offset.
+    expected = (start - timedelta(hours=24)).astimezone(ZoneInfo("America/New_York"))
+    until = datetime.fromisoformat(data["cancel_online_until"])
+    assert until == expected and until.utcoffset() == expected.utcoffset()
+    AppointmentType.objects.filter(slug="talk").update(change_notice=None)
+    again = client.get(f"/api/bookings/{data['token']}").json()
+    assert datetime.fromisoformat(again["cancel_online_until"]) == start  # no deadline: until it begins
+
+
+def test_cancel_after_the_deadline_is_409_with_whom_to_contact(client, start):
+    token = post(client, body(start)).json()["token"]
+    AppointmentType.objects.filter(slug="talk").update(change_notice=timedelta(days=30))  # past it now
+    response = client.post(
+        f"/api/bookings/{token}/cancel",
+        {"note": "Krank"},
+        content_type="application/json",
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 409
+    assert "could be cancelled online until" in response.json()["detail"]
+    assert "please contact" in response.json()["detail"]
+    booking = Booking.objects.get(token=token)
+    assert booking.status == Booking.Status.CONFIRMED and booking.status_note == ""
+    assert client.get(f"/api/bookings/{token}").json()["status"] == "confirmed"

@@ -1,6 +1,7 @@
 """The coach's bookings: the list with its filters, one booking with its messages, and
 what the coach does with it (confirm or decline a request, cancel, move, send a failed
-message, or one that may not have arrived, again). Every write goes through a service;
+message, or one that may not have arrived, again, record a late cancellation or a
+no-show); beside it, the client's history with the coach. Every write goes through a service;
 the client is told by the service."""
 
 import functools
@@ -17,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm
+from ...forms.coach_bookings import BookingFilterForm, BookingNoteForm, BookingOutcomeForm
 from ...models import Booking
 from ...outbox import write as outbox_write
+from ...selectors.client_history import client_history
 from ...selectors.coach_bookings import (
     booking_notifications,
     coach_booking,
@@ -27,6 +29,7 @@ from ...selectors.coach_bookings import (
     coach_notification,
 )
 from ...services import booking as booking_services
+from ...services.booking_outcome import booking_outcome_mark, booking_outcomes_open
 from ..reschedule import reschedule
 from ..shared import see_other
 from . import coach_required
@@ -42,6 +45,7 @@ RESCHEDULED = _("You moved the booking of %(client)s; they are told the new time
 RETRIED = _("The message to %(recipient)s is being sent again.")
 RETRIED_CALENDAR = _("The booking is being written to your calendar again.")
 NOT_FAILED = _("This message has not failed (any more): there is nothing to send again.")
+OUTCOME_MARKED = _("Saved: the booking of %(client)s is marked “%(outcome)s”.")
 OUT_OF_DATE = _(
     "This message is out of date — the appointment has changed or is over by now — so it is not sent again."
 )
@@ -82,7 +86,15 @@ def _act(request, booking: Booking, write, done):
     return _back(request, booking)
 
 
-def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=None, status=200):
+def _outcome_form(booking: Booking, now, data=None) -> BookingOutcomeForm | None:
+    """The form to record how the appointment went, or None while it cannot have an outcome."""
+    choices = booking_outcomes_open(booking=booking, now=now)
+    if not choices:
+        return None
+    return BookingOutcomeForm(data, choices=choices, initial={"outcome": booking.outcome}, prefix="outcome")
+
+
+def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=None, outcome_form=None, status=200):
     now = timezone.now()
     context = {
         "section": "bookings",
@@ -92,6 +104,8 @@ def _detail_page(request, booking: Booking, *, decline_form=None, cancel_form=No
         "decline_form": decline_form or note_form(booking, "decline"),
         "cancel_form": cancel_form or note_form(booking, "cancel"),
         "client_zone_differs": booking.time_zone != request.coach.time_zone,
+        "outcome_form": outcome_form or _outcome_form(booking, now),
+        "history": client_history(coach=request.coach, client=booking.client),
     }
     return render(request, "coach/bookings/detail.html", context, status=status)
 
@@ -152,6 +166,31 @@ def booking_cancel(request, booking_uuid):
 
 
 @coach_required
+@require_POST
+def booking_outcome(request, booking_uuid):
+    """Record how the appointment went (or undo it: as agreed)."""
+    booking = _booking(request, booking_uuid)
+    now = timezone.now()
+    form = _outcome_form(booking, now, request.POST)
+    if form is None or not form.is_valid():
+        if form is None:
+            messages.error(
+                request, _("Only an appointment that has begun, or one that was cancelled, can be marked this way.")
+            )
+        return _detail_page(request, booking, outcome_form=form, status=400)
+    outcome = form.cleaned_data["outcome"]
+    try:
+        booking_outcome_mark(booking=booking, outcome=outcome, now=now)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        label = Booking.Outcome(outcome).label
+        messages.success(request, OUTCOME_MARKED % {"client": booking.client_name, "outcome": label})
+    return _back(request, booking)
+
+
+@coach_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_reschedule(request, booking_uuid):
     """The client's slot picker for the booking's type, in the coach's zone; POST `start` moves it."""
@@ -192,6 +231,7 @@ urlpatterns = [
     path("bookings/<uuid:booking_uuid>/decline/", booking_decline, name="booking_decline"),
     path("bookings/<uuid:booking_uuid>/cancel/", booking_cancel, name="booking_cancel"),
     path("bookings/<uuid:booking_uuid>/reschedule/", booking_reschedule, name="booking_reschedule"),
+    path("bookings/<uuid:booking_uuid>/outcome/", booking_outcome, name="booking_outcome"),
     path(
         "bookings/<uuid:booking_uuid>/messages/<int:notification_id>/retry/",
         notification_retry,
