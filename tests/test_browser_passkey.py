@@ -37,8 +37,13 @@ def virtual_authenticator(page):
     return cdp, answer["authenticatorId"]
 
 
-def test_a_coach_adds_a_passkey_and_signs_in_with_it(page, live_server, settings):
+@pytest.mark.parametrize("second_factor_required", [False, True], ids=["optional", "required"])
+def test_a_coach_adds_a_passkey_and_signs_in_with_it(page, live_server, settings, second_factor_required):
+    """With COACH_MFA_REQUIRED (production's default) the workspace first sends the coach to the
+    second factor's page, and the passkey alone is enough there: no authenticator app asked for."""
     from playwright.sync_api import expect
+
+    settings.COACH_MFA_REQUIRED = second_factor_required
 
     # WebAuthn wants a secure context and an RP ID that is a domain: http://localhost is both
     # (127.0.0.1 is no valid RP ID for Chromium). The live server listens there.
@@ -73,11 +78,15 @@ def test_a_coach_adds_a_passkey_and_signs_in_with_it(page, live_server, settings
     page.get_by_label("Email").fill(coach.user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(f"{base}/coach/")
-
-    # The workspace's settings lead to adding a passkey; allauth asks for the password again.
-    page.goto(f"{base}/coach/settings/")
+    if second_factor_required:
+        expect(page).to_have_url(f"{base}/accounts/2fa/")
+        expect(page.get_by_text("Please set up a second factor first")).to_be_visible()
+    else:
+        # The workspace's settings lead to adding a passkey.
+        expect(page).to_have_url(f"{base}/coach/")
+        page.goto(f"{base}/coach/settings/")
     page.get_by_role("link", name="Add a passkey").click()
+    # allauth asks for the password again before an authenticator is added.
     if "/accounts/reauthenticate/" in page.url:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm").click()
@@ -96,6 +105,7 @@ def test_a_coach_adds_a_passkey_and_signs_in_with_it(page, live_server, settings
 
     # Signed out, then in again with the passkey alone: no password, no code.
     page.goto(f"{base}/coach/")
+    expect(page).to_have_url(f"{base}/coach/")
     page.get_by_role("button", name="Log out").click()
     expect(page).not_to_have_url(re.compile(r"/coach/"))
     page.goto(f"{base}/accounts/login/")

@@ -222,12 +222,15 @@ def walk_the_pages(client) -> dict[str, str]:
     )
     post("mfa authenticate: right code", "/accounts/2fa/authenticate/", {"code": totp_now(secret)}, status=302)
     get("mfa index", "/accounts/2fa/")
+    get("mfa reauthenticate", "/accounts/2fa/reauthenticate/")
     for what, address in [
         ("recovery codes", "/accounts/2fa/recovery-codes/"),
         ("recovery codes: new", "/accounts/2fa/recovery-codes/generate/"),
         ("totp deactivate", "/accounts/2fa/totp/deactivate/"),
         ("passkeys", "/accounts/2fa/webauthn/"),
         ("passkey add", "/accounts/2fa/webauthn/add/"),
+        ("password change", "/accounts/password/change/"),
+        ("e-mail addresses", "/accounts/email/"),
     ]:
         reauthenticate(address)
         get(what, address)
