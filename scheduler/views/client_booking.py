@@ -171,6 +171,9 @@ def booking_cancel(request, token):
 def booking_reschedule(request, token):
     """The same picker for the booking's type, in the client's zone; POST `start` moves the booking."""
     booking = _booking(request, token)
+    if request.method != "POST" and booking.is_active and not online_change_open(booking, timezone.now()):
+        # Past the type's deadline: the booking's page says how to reach the coach instead.
+        return redirect("scheduler:booking", token=token)
     params = request.POST if request.method == "POST" else request.GET
     zone, tz_notice = zone_or_default(params.get("tz"), booking.time_zone)
     rescheduling = reschedule(request, booking, zone=zone, wait=request.link_limit_wait)

@@ -101,6 +101,14 @@ def test_a_cancel_sent_after_the_deadline_is_refused_with_the_reason(client, boo
     assert booking.status == Booking.Status.CONFIRMED
 
 
+def test_the_move_page_after_the_deadline_leads_back_to_the_booking(client, booking):
+    with time_machine.travel(BEFORE, tick=False):
+        assert client.get(f"/b/{booking.token}/reschedule/").status_code == 200
+    with time_machine.travel(AFTER, tick=False):
+        response = client.get(f"/b/{booking.token}/reschedule/")
+    assert response.status_code == 302 and response["Location"] == f"/b/{booking.token}/"
+
+
 def test_a_move_sent_after_the_deadline_is_refused_with_the_reason(client, booking):
     with time_machine.travel(AFTER, tick=False):
         response = client.post(f"/b/{booking.token}/reschedule/", {"start": (START + timedelta(hours=1)).isoformat()})
