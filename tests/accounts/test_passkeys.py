@@ -152,6 +152,16 @@ def test_the_second_step_offers_the_passkey_only_to_who_has_one(client, coach):
     sign_in_with_password(client, coach.user)
     page = client.get("/accounts/2fa/authenticate/").content.decode()
     assert 'id="mfa_webauthn_authenticate"' in page
+    assert "Enter the code your authenticator app shows now" in page
+
+    # A passkey and no app: the page does not ask for the app's code.
+    client.logout()
+    Authenticator.objects.filter(user=coach.user, type=Authenticator.Type.TOTP).delete()
+    sign_in_with_password(client, coach.user)
+    page = client.get("/accounts/2fa/authenticate/").content.decode()
+    assert 'id="mfa_webauthn_authenticate"' in page
+    assert "Confirm with your passkey or security key below, or enter one of your recovery codes." in page
+    assert "authenticator app shows" not in page
     assert '<form method="post" action="/accounts/2fa/authenticate/" id="webauthn_form" class="account-form">' in page
 
 
