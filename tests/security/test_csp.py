@@ -134,6 +134,7 @@ NOT_PAGES = {
     "coach:booking_confirm": "action",
     "coach:booking_decline": "action",
     "coach:booking_cancel": "action",
+    "coach:booking_outcome": "action",
     "coach:notification_retry": "action",
     "coach:message_read": "action",
     "coach:availability_reply_delete": "action",

@@ -210,6 +210,9 @@ ROWS = {
     "coach:booking_cancel": lambda w: coach_actions(
         f"/coach/bookings/{w.kim.booking.uuid}/cancel/", data={"cancel-note": "no"}
     ),
+    "coach:booking_outcome": lambda w: coach_actions(
+        f"/coach/bookings/{w.anna.booking.uuid}/outcome/", data={"outcome-outcome": "no_show"}
+    ),
     "coach:booking_reschedule": lambda w: (
         coach_actions(f"/coach/bookings/{w.anna.booking.uuid}/reschedule/", "GET", own_status=200)
         + strangers("POST", f"/coach/bookings/{w.anna.booking.uuid}/reschedule/", {"start": start_of_anna(w)})
@@ -303,7 +306,7 @@ def private_data(w) -> list[str]:
 def state(w) -> dict:
     """Everything a stranger's POST could change."""
     return {
-        "bookings": sorted(Booking.objects.values_list("uuid", "status", "start", "message", "token")),
+        "bookings": sorted(Booking.objects.values_list("uuid", "status", "start", "message", "token", "outcome")),
         "notifications": sorted(w.anna.booking.notifications.values_list("pk", "status", "attempts")),
         "overrides": sorted(DateOverride.objects.values_list("pk", "date", "start", "end")),
         "blocked": sorted(BlockedPeriod.objects.values_list("pk", "title", "first_day", "last_day")),
