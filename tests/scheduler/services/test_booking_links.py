@@ -100,7 +100,10 @@ def test_a_taken_slot_leaves_the_link_open(kind):
 
 def test_only_times_within_the_link_dates_in_the_coach_zone(kind):
     link = booking_link_create(
-        coach=kind.coach, appointment_type=kind, valid_from=MONDAY + timedelta(days=1), valid_until=MONDAY + timedelta(days=2)
+        coach=kind.coach,
+        appointment_type=kind,
+        valid_from=MONDAY + timedelta(days=1),
+        valid_until=MONDAY + timedelta(days=2),
     )
     with pytest.raises(ValidationError) as caught:
         book(kind, link=link, start=at(9))  # Monday: a day before

@@ -178,7 +178,9 @@ def test_the_proposal_shows_its_times_in_the_client_zone_and_marks_a_taken_one(c
 
 def test_picking_a_proposed_time_books_it_confirmed_and_spends_the_link(client, kind, proposal):
     start = berlin(MONDAY, 9).astimezone(ZoneInfo("America/New_York"))
-    answer = client.post(link_url(proposal), {"start": start.isoformat(), "privacy_consent": "on", "tz": "America/New_York"})
+    answer = client.post(
+        link_url(proposal), {"start": start.isoformat(), "privacy_consent": "on", "tz": "America/New_York"}
+    )
     assert answer.status_code == 303
     booking = Booking.objects.get(booking_link=proposal)
     assert booking.status == Booking.Status.CONFIRMED and booking.start == berlin(MONDAY, 9)
