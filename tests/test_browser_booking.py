@@ -51,12 +51,13 @@ def test_booking_in_the_visitors_zone_then_calendar_and_cancel(new_york_page, li
     expect(page.locator("#picker-month")).to_have_text(f"{local_day:%B %Y}")
     page.get_by_role("link", name=long_date(local_day), exact=True).click()
     expect(page.get_by_role("heading", name=f"Free times on {long_date(local_day)}")).to_be_visible()
-    expect(page.locator(".slots a")).to_have_text([f"{start:%H:%M}" for start in local_starts])
+    # English: the picker's 12-hour clock.
+    expect(page.locator(".slots a")).to_have_text([f"{start:%-I:%M %p}" for start in local_starts])
 
-    page.get_by_role("link", name=f"{local_starts[0]:%H:%M}", exact=True).click()
+    page.get_by_role("link", name=f"{local_starts[0]:%-I:%M %p}", exact=True).click()
     first_end = local_starts[0] + timedelta(minutes=30)
     expect(page.locator(".summary")).to_contain_text(
-        f"{long_date(local_day)}, {local_starts[0]:%H:%M}–{first_end:%H:%M} (America/New_York)"
+        f"{long_date(local_day)}, {local_starts[0]:%-I:%M %p}–{first_end:%-I:%M %p} (America/New_York)"
     )
 
     # Only the chosen channel's contact field is shown.
@@ -72,6 +73,8 @@ def test_booking_in_the_visitors_zone_then_calendar_and_cancel(new_york_page, li
     expect(phone).to_be_hidden()
     threema_id.fill("abc")
     page.get_by_label("I agree that my details are stored to arrange this appointment.").check()
+    # The browser checks the format first (tests/test_browser_picker.py); here the server's check.
+    page.locator("form.booking-form").evaluate("form => { form.noValidate = true; }")
     page.get_by_role("button", name="Book this time").click()
 
     # The error sits at the Threema field; nothing typed is lost.

@@ -95,6 +95,22 @@ def _number(label) -> forms.CharField:
     return _shown(label, widget, help_text=_("With country code, e.g. +49 170 1234567."))
 
 
+# The fields in the order booking_form.html shows them (the channel's contact fields under it).
+PAGE_ORDER = (
+    "start",
+    "name",
+    "email",
+    "message",
+    "channel",
+    "phone",
+    "threema_id",
+    "whatsapp",
+    "pgp_public_key",
+    "language",
+    "privacy_consent",
+)
+
+
 class BookingForm(forms.Form):
     """The booking form as the page shows it: labels, widgets, help texts and the HTML
     attributes (required, maxlength, minlength) with which a browser helps; the honeypot;
@@ -190,9 +206,9 @@ class BookingForm(forms.Form):
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         """(the id to link to, the field's label, its first error) per field with an error, in
-        the form's order, for the summary above the form."""
+        the order the page shows them (booking_form.html), for the summary above the form."""
         entries = []
-        for name in self.fields:
+        for name in sorted(self.fields, key=lambda name: PAGE_ORDER.index(name) if name in PAGE_ORDER else 99):
             if name not in self.errors:
                 continue
             bound = self[name]

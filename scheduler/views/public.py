@@ -238,7 +238,10 @@ def _booking_submit(request, appointment_type, *, link=None):
 def _booking_form_again(request, appointment_type, form, *, zone, start, status, notice, link=None):
     """The type page with the posted form and its errors. When the time itself is the
     problem, the day's other times are offered inside the form."""
-    picker = slot_picker(appointment_type=appointment_type, zone=zone, params={}, start=start, now=timezone.now())
+    # The action's query (start, tz, clock: booking_form.html) keeps the clock the visitor chose.
+    picker = slot_picker(
+        appointment_type=appointment_type, zone=zone, params=request.GET, start=start, now=timezone.now()
+    )
     picker = link_picker_limit(picker, link)
     rechoose = status == 409 or "start" in form.errors
     picker["choose_in_form"] = rechoose

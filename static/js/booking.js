@@ -591,6 +591,7 @@
           if (field.hidden && input.hasAttribute("pattern")) {
             input.dataset.pattern = input.getAttribute("pattern");
             input.removeAttribute("pattern");
+            input.setCustomValidity("");
           } else if (!field.hidden && input.dataset.pattern) {
             input.setAttribute("pattern", input.dataset.pattern);
           }
@@ -641,6 +642,12 @@
     var summary = document.querySelector("[data-error-summary]");
     if (!summary) return;
     summary.focus();
+    // The address's #book is scrolled to once the page has loaded, which takes the focus away again.
+    window.addEventListener("load", function () {
+      window.setTimeout(function () {
+        if (document.activeElement === document.body || !document.activeElement) summary.focus();
+      }, 0);
+    });
   }
 
   function startForm() {
