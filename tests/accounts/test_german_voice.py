@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import translation
 
+from tests.accounts.passkeys import add_passkey
 from tests.factories import CoachFactory
 from tests.helpers import totp_now
 
@@ -234,6 +235,26 @@ def walk_the_pages(client) -> dict[str, str]:
     ]:
         reauthenticate(address)
         get(what, address)
+    client.post("/accounts/logout/", headers=GERMAN)
+
+    # A coach with a passkey and no app: the second step, the list of keys.
+    with_key = coach_with_address()
+    add_passkey(with_key.user)
+    codes = RecoveryCodes.activate(with_key.user)
+    post(
+        "login: coach with a passkey",
+        "/accounts/login/",
+        {"login": with_key.user.email, "password": PASSWORD},
+        status=302,
+    )
+    get("mfa authenticate: passkey", "/accounts/2fa/authenticate/")
+    post(
+        "mfa authenticate: recovery code",
+        "/accounts/2fa/authenticate/",
+        {"code": codes.get_unused_codes()[0]},
+        status=302,
+    )
+    get("passkeys: one", "/accounts/2fa/webauthn/")
     client.post("/accounts/logout/", headers=GERMAN)
 
     # A coach without one: setting up the app.

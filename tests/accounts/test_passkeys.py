@@ -3,28 +3,16 @@ workspace requires, the pages that use them work under the site's CSP (allauth's
 scripts, data in JSON blocks), and the workspace's settings link to adding one. The
 ceremony itself needs a browser: tests/test_browser_passkey.py."""
 
-import hashlib
-import os
-
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import override_settings
-from fido2.cose import ES256
-from fido2.webauthn import (
-    AttestationObject,
-    AttestedCredentialData,
-    AuthenticatorAttestationResponse,
-    AuthenticatorData,
-    CollectedClientData,
-    RegistrationResponse,
-)
 
 from accounts.middleware import needs_second_factor
 from accounts.selectors import user_sign_in_methods
+from tests.accounts.passkeys import add_passkey
 from tests.factories import UserFactory
 from tests.helpers import PRODUCTION_ENV, run_python
 from tests.security.test_csp import assert_strict_page
@@ -32,31 +20,6 @@ from tests.security.test_csp import assert_strict_page
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_client")]
 
 PASSWORD = "a-long-test-password"  # the factories' password
-
-
-def registration(rp_id="testserver") -> dict:
-    """What a browser posts after a passkey's registration (attestation "none"), for a new key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    credential_id = os.urandom(16)
-    credential = AttestedCredentialData.create(bytes(16), credential_id, ES256.from_cryptography_key(key.public_key()))
-    flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV | AuthenticatorData.FLAG.AT
-    auth_data = AuthenticatorData.create(hashlib.sha256(rp_id.encode()).digest(), flags, 0, credential)
-    response = AuthenticatorAttestationResponse(
-        client_data=CollectedClientData.create("webauthn.create", os.urandom(32), f"http://{rp_id}"),
-        attestation_object=AttestationObject.create("none", auth_data, {}),
-    )
-    return dict(
-        RegistrationResponse(
-            raw_id=credential_id, response=response, client_extension_results={"credProps": {"rk": True}}
-        )
-    )
-
-
-def add_passkey(user, name="Laptop"):
-    """The row allauth writes after a registration."""
-    return Authenticator.objects.create(
-        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": name, "credential": registration()}
-    )
 
 
 @override_settings(COACH_MFA_REQUIRED=True)
