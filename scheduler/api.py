@@ -19,18 +19,18 @@ from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
 
-from . import ics, phrases, ratelimit, timebounds
+from . import phrases, ratelimit, timebounds
+from .api_booking_schema import BookingOut, booking_out
 from .api_reachability import router as reachability_router
 from .models import Booking
 from .models.common import Channel, time_zone_names
-from .places import booking_place
 from .selectors.bookings import bookings_with_details
 from .selectors.coaches import appointment_type_bookable, appointment_types_bookable, coaches
 from .selectors.slots import slots_bookable
 from .selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
 from .services.booking import SlotTaken, booking_cancel, booking_create
 from .services.booking_request import BookingRequest, booking_request_parse
-from .services.booking_rules import ChangeDeadlinePassed, online_change_until
+from .services.booking_rules import ChangeDeadlinePassed
 from .views.errors import RETRY_AFTER_SECONDS, database_unavailable_message
 
 MAX_RANGE_DAYS = 62
@@ -267,54 +267,6 @@ BookingIn = create_model(
 )
 
 
-class BookingOut(Schema):
-    token: str
-    status: str
-    type: str
-    coach: str
-    start: datetime
-    end: datetime
-    channel: str
-    timezone: str
-    # DESIGN.md's name; respond_by is the same time, kept for clients written before it.
-    reply_by: datetime | None
-    respond_by: datetime | None
-    manage_url: str
-    calendar_url: str
-    # Where the conversation happens: the address of an in-person meeting; the video call's
-    # link, only once the booking is confirmed ("" otherwise).
-    location: str
-    video_url: str
-    # Until when the client may cancel or move it online (the type's deadline; its start when
-    # the type sets none); null once it is over.
-    cancel_online_until: datetime | None
-
-
-def _booking_out(booking: Booking) -> BookingOut:
-    zone = ZoneInfo(booking.time_zone)
-    manage_url = ics.booking_manage_url(booking)
-    reply_by = booking.respond_by.astimezone(zone) if booking.respond_by else None
-    place = booking_place(booking)
-    cancel_until = online_change_until(booking)
-    return BookingOut(
-        token=booking.token,
-        status=booking.status,
-        type=booking.appointment_type.slug,
-        coach=booking.coach.slug,
-        start=booking.start.astimezone(zone),
-        end=booking.end.astimezone(zone),
-        channel=booking.channel,
-        timezone=booking.time_zone,
-        reply_by=reply_by,
-        respond_by=reply_by,
-        manage_url=manage_url,
-        calendar_url=manage_url + "event.ics",
-        location=place.location if place.channel == Channel.IN_PERSON else "",
-        video_url=place.url if place.is_video else "",
-        cancel_online_until=cancel_until.astimezone(zone) if cancel_until else None,
-    )
-
-
 def _field_errors(exc: DjangoValidationError) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
         return {field: " ".join(messages) for field, messages in exc.message_dict.items()}
@@ -352,7 +304,7 @@ def create_booking(request, slug: str, payload: BookingIn):
         raise InvalidParameters(_field_errors(exc)) from None
     except SlotTaken:
         return Status(409, {"detail": _("This time was just taken. Please choose another one.")})
-    return Status(201, _booking_out(booking))
+    return Status(201, booking_out(booking))
 
 
 def _booking_by_token(token: str) -> Booking:
@@ -365,7 +317,7 @@ def _booking_by_token(token: str) -> Booking:
 def get_booking(request, token: str):
     if wait := ratelimit.booking_link_limited(request):
         return _too_many(request, wait, str(phrases.TOO_MANY_REQUESTS % {"seconds": wait}))
-    return _booking_out(_booking_by_token(token))
+    return booking_out(_booking_by_token(token))
 
 
 @api.post(
@@ -399,4 +351,4 @@ def cancel_booking(request, token: str):
         return Status(409, {"detail": " ".join(exc.messages)})
     except DjangoValidationError as exc:
         raise InvalidParameters(_field_errors(exc)) from None
-    return _booking_out(booking)
+    return booking_out(booking)
