@@ -109,7 +109,16 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         ordering = ["start"]
-        indexes = [models.Index(fields=["coach", "blocked_start", "blocked_end"], name="booking_coach_span")]
+        indexes = [
+            models.Index(fields=["coach", "blocked_start", "blocked_end"], name="booking_coach_span"),
+            # Every booking first expires the coach's unconfirmed bookings past their hold, and
+            # beat expires unanswered requests every minute: both look only at the few rows in
+            # that status, however many bookings a coach (or the installation) has.
+            models.Index(
+                fields=["coach", "hold_until"], condition=Q(status="unconfirmed"), name="booking_unconfirmed_hold"
+            ),
+            models.Index(fields=["respond_by"], condition=Q(status="requested"), name="booking_request_deadline"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
             models.CheckConstraint(

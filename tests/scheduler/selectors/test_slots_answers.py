@@ -12,7 +12,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from scheduler.models import AppointmentType, Booking, ExternalBusy, ExternalCalendar, ReplyWindow
-from scheduler.selectors.slots_answers import slots_answer_cached, slots_answer_keep, slots_answer_key
+from scheduler.selectors.slots_answers import (
+    ANSWER_MAX_AGE,
+    slots_answer_cached,
+    slots_answer_keep,
+    slots_answer_key,
+)
 from scheduler.services import coach_availability as availability_services
 from scheduler.services import external_calendars
 from scheduler.services.booking import booking_cancel
@@ -297,13 +302,13 @@ def test_an_answer_whose_first_slot_is_due_now_is_not_kept(coaching):
     assert slots_answer_cached(key=key)[0] is None
 
 
-def test_an_empty_answer_is_kept_at_most_a_minute(coaching, clock_driven_cache):
+def test_an_empty_answer_is_kept_at_most_answer_max_age(coaching, clock_driven_cache):
     key = slots_answer_key(coach="anna", **PARAMS)
     _, versions = slots_answer_cached(key=key)
 
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching)
-        traveller.shift(timedelta(seconds=59))
+        traveller.shift(timedelta(seconds=ANSWER_MAX_AGE - 1))
         assert slots_answer_cached(key=key)[0] == b"[]"
         traveller.shift(timedelta(seconds=2))
         assert slots_answer_cached(key=key)[0] is None
