@@ -14,7 +14,7 @@ def test_home_and_login_pages_render(page, live_server):
 
     page.goto(live_server.url + "/accounts/login/")
     assert page.get_by_label("Email").is_visible()
-    assert page.get_by_role("button", name="Sign In").is_visible()
+    assert page.get_by_role("button", name="Sign in", exact=True).is_visible()
 
 
 def test_login_in_the_browser(page, live_server):
@@ -25,7 +25,7 @@ def test_login_in_the_browser(page, live_server):
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("coach@example.org")
     page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     # A coach lands in the workspace.
     page.wait_for_url(live_server.url + "/coach/")
     assert page.get_by_role("heading", name="Overview").is_visible()

@@ -70,7 +70,7 @@ def test_coach_blocks_a_seminar_over_a_booking_and_approves_a_request(page, live
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("coach@example.com")
     page.get_by_label("Password").fill("demo-pass-123")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(live_server.url + "/coach/")
 
     # A blocked period over the confirmed booking: the booking is listed, nothing is saved yet.

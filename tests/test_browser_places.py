@@ -41,7 +41,7 @@ def test_the_type_form_asks_for_the_address_while_in_person_is_ticked(page, live
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("coach@example.com")
     page.get_by_label("Password").fill("demo-pass-123")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(live_server.url + "/coach/")
 
     page.goto(live_server.url + "/coach/types/kennenlernen/")
