@@ -7,9 +7,13 @@
   "use strict";
   if (window.parent === window) return;
 
-  var here = new URL(window.location.href);
+  // What to keep comes with the script tag (embed=1&lang=de): after the form's POST the
+  // frame's own address no longer has it.
   var keep = { embed: "1" };
-  if (here.searchParams.get("lang")) keep.lang = here.searchParams.get("lang");
+  var script = document.currentScript;
+  new URLSearchParams((script && script.getAttribute("data-keep")) || "").forEach(function (value, name) {
+    keep[name] = value;
+  });
 
   function ours(address) {
     try {

@@ -155,6 +155,16 @@ def test_a_framed_booking_needs_no_cookie_and_ends_on_a_framed_confirmation(worl
     assert re.search(rf'href="[^"]*/b/{booking.token}/" target="_blank"', confirmation.content.decode())
 
 
+def test_the_language_stays_through_the_post_and_its_redirect(world):  # noqa: F811
+    page, start = framed_form(world)
+    response = embed_post(world, input_value(page, "embed_token"), start, lang="de")
+    assert response.status_code == 303
+    assert "lang=de" in response["Location"]
+    confirmation = Client().get(response["Location"])
+    assert '<html lang="de">' in confirmation.content.decode()
+    assert 'data-keep="embed=1&amp;lang=de"' in confirmation.content.decode()  # for frame_height.js
+
+
 def test_a_forged_token_is_refused(world):  # noqa: F811
     _page, start = framed_form(world)
     response = embed_post(world, "forged", start)
