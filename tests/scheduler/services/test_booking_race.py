@@ -9,12 +9,13 @@ from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from scheduler.models import Booking
 from scheduler.services.booking import SlotTaken, booking_create
 from scheduler.services.booking_request import BookingRequest
-from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory, WeeklyHoursFactory
 from tests.helpers import BERLIN, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +104,37 @@ def test_an_unconfirmed_booking_holds_its_slot_in_the_database_too(slot):
     # Once expired (the hold ran out), the time is free.
     Booking.objects.filter(status=Booking.Status.UNCONFIRMED).update(status=Booking.Status.EXPIRED)
     BookingFactory(appointment_type=kind, start=start + timedelta(minutes=15))
+
+
+def test_one_client_booking_many_times_at_once_gets_only_the_types_limit(slot):
+    """The type's limit of open bookings per client holds under simultaneous bookings of
+    different times with the same address (the client's row is locked for the count)."""
+    kind, start = slot
+    kind.open_bookings_limit = 1
+    kind.save()
+    # A known client: a new one's first insert would make the others wait by itself.
+    ClientFactory(coach=kind.coach, email="eva@example.org")
+    starts = [start - timedelta(minutes=30 * i) for i in range(2)] + [
+        start + timedelta(minutes=30 * i) for i in (1, 2, 3)
+    ]
+
+    def attempt(index):
+        request = BookingRequest(
+            start=starts[index],
+            name="Eva",
+            email="eva@example.org",
+            channel="email",
+            message="Ich möchte gern über meine Pläne für das nächste Jahr sprechen.",
+            privacy_consent=True,
+        )
+        try:
+            booking_create(appointment_type=kind, request=request)
+            return "booked"
+        except ValidationError as exc:
+            return "limit" if "open booking" in " ".join(exc.messages) else f"error: {exc}"
+        except Exception as exc:  # anything else is a failure of the test
+            return f"error: {type(exc).__name__}: {exc}"
+
+    outcomes = Counter(run_together(len(starts), attempt))
+    assert outcomes == {"booked": 1, "limit": len(starts) - 1}
+    assert Booking.objects.filter(client__email="eva@example.org").count() == 1
