@@ -126,3 +126,9 @@ def test_the_same_address_at_another_coach_is_another_client(coach_client, past,
     )
     history = history_of(coach_client.get(f"/coach/bookings/{past.uuid}/"))
     assert "1 booking · 0 cancelled late · 0 no-shows" in " ".join(history.split())
+
+
+def test_the_bookings_list_shows_the_outcome(coach_client, past):
+    Booking.objects.filter(pk=past.pk).update(outcome=Booking.Outcome.NO_SHOW)
+    page = coach_client.get("/coach/bookings/?show=past").content.decode()
+    assert '<span class="badge outcome-no_show">no-show</span>' in page
