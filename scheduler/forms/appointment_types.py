@@ -142,7 +142,7 @@ class AppointmentTypeForm(forms.Form):
         max_value=100,
         help_text=_(
             "How many future bookings of this type one client (by e-mail address) may hold at a time. Leave empty "
-            "for no limit. Bookings you make for a client yourself do not count against it."
+            "for no limit. You can always book more for a client yourself."
         ),
     )
     approval = forms.ChoiceField(

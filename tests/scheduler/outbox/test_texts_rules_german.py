@@ -50,7 +50,7 @@ def test_the_deadline_in_german_du(booking):
 
 def test_past_the_deadline_in_german_sie(booking):
     shown = confirmation(booking, AFTER)
-    assert "Ihr Termin: http" in shown and "Ändern oder absagen" not in shown
+    assert "Ihre Buchung: http" in shown and "Ändern oder absagen" not in shown
     assert (
         "Online lässt er sich nicht mehr ändern oder absagen (das war bis Sonntag, 7. Juni, 10:00 (Europe/Berlin) "
         "möglich). Um ihn zu ändern oder abzusagen, wenden Sie sich bitte an Anna Berg." in shown

@@ -18,7 +18,7 @@ def test_the_new_type_form_offers_the_rules_with_their_help(coach_client, coach)
     shown = text(response)
     assert "Clients may cancel or move online until (hours before)" in shown
     assert "Leave empty to allow it until the appointment begins." in shown
-    assert "Open bookings per client" in shown and "do not count against it" in shown
+    assert "Open bookings per client" in shown and "You can always book more for a client yourself." in shown
     assert "Show on your public page" in shown
     assert input_value(response, "change_notice") is None and input_value(response, "open_bookings_limit") is None
     assert 'name="listed" aria-describedby="id_listed_helptext" id="id_listed" checked' in response.content.decode()
