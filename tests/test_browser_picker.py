@@ -188,6 +188,13 @@ def test_the_zone_search_finds_new_york_and_the_times_follow(page, live_server, 
     assert marker(page) == "kept"
     expect(search).to_be_focused()
 
+    # Back: Berlin again, in the chooser and in the times.
+    page.go_back()
+    expect(page.locator(".slots a").first).to_have_text("09:00")
+    expect(page.locator("#tz-select")).to_have_value("Europe/Berlin")
+    expect(search).to_have_value("Europe/Berlin")
+    assert marker(page) == "kept"
+
 
 def test_the_clock_follows_the_language_and_the_switch_is_remembered(page, live_server, anna):
     from playwright.sync_api import expect

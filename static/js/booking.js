@@ -128,7 +128,8 @@
         else if (options.replace) history.replaceState({ picker: true }, "", url.toString());
         shownAddress = addressOf(url);
         followLanguageSwitch();
-        enhanceRegion();
+        syncZoneForms();
+        enhanceGrid();
         restoreFocus(options.focus);
       })
       .catch(function (error) {
@@ -160,8 +161,8 @@
       target = focusGridDay(focus.day, focus.fallbackDay);
       return;
     }
-    if (focus.selector) target = region.querySelector(focus.selector);
-    if (!target && focus.fallback) target = region.querySelector(focus.fallback);
+    if (focus.selector) target = document.querySelector(focus.selector);
+    if (!target && focus.fallback) target = document.querySelector(focus.fallback);
     if (!target) target = region.querySelector("#picker-month");
     if (target) {
       if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT)$/.test(target.tagName)) {
@@ -198,7 +199,7 @@
 
   function onZoneSubmit(event) {
     var form = event.target.closest("form[data-tz-form]");
-    if (!form || !region || !region.contains(form)) return;
+    if (!form || !region) return;
     event.preventDefault();
     var url = new URL(form.getAttribute("action") || window.location.pathname, window.location.href);
     url.search = new URLSearchParams(new FormData(form)).toString();
@@ -390,7 +391,6 @@
     var input = box.querySelector("input");
     var list = box.querySelector("[role=listbox]");
     var status = box.querySelector("#tz-search-status");
-    var clock = (region && region.dataset.clock) || "24";
     var detected = browserZone();
     var zones = Array.prototype.map.call(select.options, function (option) {
       var group = option.parentElement;
@@ -409,23 +409,20 @@
       };
       return rank(a) - rank(b);
     });
-    var current = select.value;
-    input.value = current.replace(/_/g, " ");
+    input.value = select.value.replace(/_/g, " ");
     var shown = [];
     var activeIndex = -1;
-    var timeFormat = {};
 
     function localTime(name) {
+      // In the clock the picker shows (the 12-hour one for English, unless switched).
+      var twelve = region ? region.dataset.clock === "12" : document.documentElement.lang === "en";
       try {
-        if (!timeFormat[name]) {
-          timeFormat[name] = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-            timeZone: name,
-            hour: "numeric",
-            minute: "2-digit",
-            hour12: clock === "12",
-          });
-        }
-        return timeFormat[name].format(new Date());
+        return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+          timeZone: name,
+          hour: "numeric",
+          minute: "2-digit",
+          hour12: twelve,
+        }).format(new Date());
       } catch (error) {
         return "";
       }
@@ -446,7 +443,7 @@
         item.setAttribute("role", "option");
         item.id = "tz-option-" + index;
         item.dataset.zone = zone.name;
-        item.setAttribute("aria-selected", zone.name === current ? "true" : "false");
+        item.setAttribute("aria-selected", zone.name === select.value ? "true" : "false");
         var name = document.createElement("span");
         name.className = "tz-name";
         name.textContent = zone.name.replace(/_/g, " ");
@@ -486,9 +483,10 @@
     function choose(name) {
       open(false);
       if (!zoneOption(select, name)) return;
+      var before = select.value;
       select.value = name;
       input.value = name.replace(/_/g, " ");
-      if (name === current) return;
+      if (name === before) return;
       if (form.requestSubmit) form.requestSubmit();
       else form.submit();
     }
@@ -502,7 +500,7 @@
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        if (list.hidden) render(input.value === current.replace(/_/g, " ") ? "" : input.value);
+        if (list.hidden) render(input.value === select.value.replace(/_/g, " ") ? "" : input.value);
         activate(activeIndex + 1);
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
@@ -513,7 +511,7 @@
         if (chosen) choose(chosen.name);
       } else if (event.key === "Escape") {
         open(false);
-        input.value = current.replace(/_/g, " ");
+        input.value = select.value.replace(/_/g, " ");
       }
     });
     input.addEventListener("blur", function () {
@@ -547,9 +545,37 @@
     });
   }
 
-  function enhanceRegion() {
-    enhanceGrid();
-    if (region) enhanceZoneForms(region);
+  // The zone chooser stays on the page (its 500 options are not sent with every picker): it
+  // follows the picker's zone, month, day and clock, which the new picker says in its data-*.
+  function syncZoneForms() {
+    var state = region.dataset;
+    document.querySelectorAll("form[data-tz-form]").forEach(function (form) {
+      var select = form.querySelector("select[name=tz]");
+      if (select && state.zone && zoneOption(select, state.zone)) select.value = state.zone;
+      setHidden(form, "month", state.month);
+      setHidden(form, "day", state.day);
+      setHidden(form, "clock", state.clockChosen);
+      var search = form.querySelector(".tz-search input");
+      // Not while the visitor types a search (the list is open).
+      if (search && select && search.getAttribute("aria-expanded") !== "true") {
+        search.value = select.value.replace(/_/g, " ");
+      }
+    });
+  }
+
+  function setHidden(form, name, value) {
+    var input = form.querySelector("input[type=hidden][name=" + name + "]");
+    if (!value) {
+      if (input) input.remove();
+      return;
+    }
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.insertBefore(input, form.querySelector("button[type=submit]"));
+    }
+    input.value = value;
   }
 
   function startPicker() {
@@ -662,9 +688,10 @@
   function start() {
     if (detectTimeZone()) return;
     startPicker();
-    // Zone forms outside the picker (the coach's page, the booking's page) submit as before.
-    if (region) enhanceRegion();
-    else enhanceZoneForms(document);
+    if (region) enhanceGrid();
+    // With a picker the zone form loads it in place (onZoneSubmit); elsewhere (the coach's
+    // page, the booking's page) it is sent as before.
+    enhanceZoneForms(document);
     startForm();
   }
 

@@ -32,7 +32,11 @@ def test_the_picker_alone_is_the_region_the_script_swaps(client, kind):
     page = text(response)
     assert page.lstrip().startswith('<div class="picker-region" data-picker-region')
     assert "<html" not in page and '<form method="post"' not in page
-    assert "data-month-grid" in page and 'id="tz-select"' in page
+    assert "data-month-grid" in page
+    # The zone chooser stays on the page: the picker says its zone, month, day and clock for it.
+    assert 'id="tz-select"' not in page
+    state = f'data-zone="Europe/Berlin" data-month="{MONDAY:%Y-%m}" data-day="{MONDAY.isoformat()}" data-clock="12"'
+    assert state in page
     assert ">9:00 AM</a>" in page and ">10:30 AM</a>" in page
     # The same picker as the whole page's.
     whole = text(client.get(type_url(kind, day=MONDAY.isoformat(), tz="Europe/Berlin")))
