@@ -13,7 +13,7 @@ from django.test import override_settings
 from accounts.middleware import needs_second_factor
 from accounts.selectors import user_sign_in_methods
 from tests.accounts.passkeys import add_passkey
-from tests.factories import UserFactory
+from tests.factories import CoachFactory, UserFactory
 from tests.helpers import PRODUCTION_ENV, run_python
 from tests.security.test_csp import assert_strict_page
 
@@ -175,3 +175,24 @@ def test_the_passkey_pages_have_the_policy_and_nothing_inline(client, coach):
             assert client.post(response.url, {"password": PASSWORD}).status_code == 302
             response = client.get(address)
         assert_strict_page(response)
+
+
+def test_another_coachs_passkey_cannot_be_renamed_or_removed(client, coach):
+    """With the password given again, another coach's key is a 404 (the security tests' walk,
+    tests/security/test_idor.py, stops at allauth's password prompt)."""
+    theirs = add_passkey(CoachFactory().user, "Theirs")
+    sign_in_with_password(client, coach.user)
+    prompt = client.get(f"/accounts/2fa/webauthn/keys/{theirs.pk}/edit/")
+    assert prompt.url.startswith("/accounts/reauthenticate/")
+    assert client.post(prompt.url, {"password": PASSWORD}).status_code == 302
+    for action in ("edit", "remove"):
+        address = f"/accounts/2fa/webauthn/keys/{theirs.pk}/{action}/"
+        assert client.get(address).status_code == 404
+        assert client.post(address, {"name": "Mine now"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.wrap().name == "Theirs"
+    # The same requests on one's own key are the right ones: they work.
+    mine = add_passkey(coach.user, "Mine")
+    assert client.post(f"/accounts/2fa/webauthn/keys/{mine.pk}/edit/", {"name": "Laptop"}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.wrap().name == "Laptop"

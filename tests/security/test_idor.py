@@ -26,6 +26,7 @@ from scheduler.models import (
     ReplyWindow,
     WorkerCheck,
 )
+from tests.accounts.passkeys import add_passkey
 from tests.security.world import make_coach
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,15 @@ def worker_check_probes(w):
     url = f"/healthz/worker/{WorkerCheck.objects.create().pk}"
     return [Probe(who, "GET", url, "admin login") for who in (None, "ben", "lou")] + [
         Probe("staff", "GET", url, 200, own=True)
+    ]
+
+
+def passkey_probes(w, action, data=None):
+    url = f"/accounts/2fa/webauthn/keys/{add_passkey(w.anna.user).pk}/{action}"
+    # Ben has a password, so allauth first asks for it; Lou has none and gets the 404 at once.
+    expected = {"ben": 302, "lou": 404, None: "login"}
+    return [
+        Probe(who, method, url, expect, data or {}) for who, expect in expected.items() for method in ("GET", "POST")
     ]
 
 
@@ -254,6 +264,10 @@ ROWS = {
     "coach:message_delete": lambda w: coach_actions(f"/coach/messages/{w.anna.inbound_message.pk}/delete/"),
     # A password reset link of one user does not open another's.
     "account_reset_password_from_key": reset_key_probes,
+    # Anna's passkey: allauth asks for the password again first (a redirect, before the key is
+    # looked up); tests/accounts/test_passkeys.py tries it freshly signed in: a 404.
+    "mfa_edit_webauthn": lambda w: passkey_probes(w, "edit/", {"name": "Mine now"}),
+    "mfa_remove_webauthn": lambda w: passkey_probes(w, "remove/"),
     "worker_check_detail": worker_check_probes,
 }
 
