@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .models import Coach
+from .selectors.embedding import coach_embed_origins
 
 EMBED_PARAM = "embed"
 LANG_PARAM = "lang"
@@ -88,11 +88,8 @@ def form_token_problem(request, coach_slug: str, type_slug: str):
 
 
 def frame_ancestors(coach_slug: str) -> list[str]:
-    """The coach's allowed origins, or any when they listed none (or the coach is unknown:
-    the page is a 404 then, nothing to protect)."""
-    coach = Coach.objects.filter(slug=coach_slug).only("embed_origins").first()
-    origins = coach.embed_origin_list if coach else []
-    return origins or ["*"]
+    """The coach's allowed origins, or any when they listed none."""
+    return coach_embed_origins(coach_slug=coach_slug) or ["*"]
 
 
 def _anonymous(request) -> None:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core import signing
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from .. import phrases
 from ..forms.booking import zone_or_default
 from ..models import Booking
+from ..selectors.bookings import bookings_with_details
 from ..selectors.coaches import appointment_types_bookable, coaches
 from .shared import speak_to_clients_of
 
@@ -96,14 +97,13 @@ def booked(request, coach_slug, type_slug):
         pk = signing.loads(request.GET.get("ref", ""), salt=BOOKED_SALT, max_age=BOOKED_MAX_AGE)
     except signing.BadSignature:
         raise Http404 from None
-    coach = coaches().filter(slug=coach_slug).first()
-    booking = (
-        Booking.objects.select_related("appointment_type", "coach")
-        .filter(pk=pk, coach=coach, appointment_type__slug=type_slug)
-        .first()
+    booking = get_object_or_404(
+        bookings_with_details(),
+        pk=pk,
+        coach__in=coaches(),
+        coach__slug=coach_slug,
+        appointment_type__slug=type_slug,
     )
-    if booking is None:
-        raise Http404
     speak_to_clients_of(booking.coach)
     zone, _notice = zone_or_default(booking.time_zone, booking.coach.time_zone)
     context = {
@@ -112,9 +112,11 @@ def booked(request, coach_slug, type_slug):
         "appointment_type": booking.appointment_type,
         "zone": zone,
         "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
-        "booking_url": settings.SITE_URL + reverse("scheduler:booking", kwargs={"token": booking.token}),
+        # Opened in a new tab: our own origin, whatever SITE_URL says.
+        "booking_url": reverse("scheduler:booking", kwargs={"token": booking.token}),
     }
     response = render(request, "scheduler/embed_booked.html", context)
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
     return response
