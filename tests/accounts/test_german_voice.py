@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
@@ -255,6 +256,13 @@ def walk_the_pages(client) -> dict[str, str]:
         status=302,
     )
     get("passkeys: one", "/accounts/2fa/webauthn/")
+    key = Authenticator.objects.get(user=with_key.user, type=Authenticator.Type.WEBAUTHN)
+    for what, address in [
+        ("passkey rename", f"/accounts/2fa/webauthn/keys/{key.pk}/edit/"),
+        ("passkey remove", f"/accounts/2fa/webauthn/keys/{key.pk}/remove/"),
+    ]:
+        reauthenticate(address)
+        get(what, address)
     client.post("/accounts/logout/", headers=GERMAN)
 
     # A coach without one: setting up the app.
