@@ -34,9 +34,10 @@ EMBED_PARAM = "embed"
 LANG_PARAM = "lang"
 FORM_TOKEN_FIELD = "embed_token"
 FORM_TOKEN_SALT = "scheduler.framing.form"
-# How long a framed form may stay open before sending it needs a reload (the CSRF cookie's
-# counterpart; it lives for a year, but a booking form open for a day is a stale page anyway).
-FORM_TOKEN_MAX_AGE = 6 * 60 * 60
+# How long a framed form may stay open before sending it needs a reload. Generous, since a
+# refused form loses what was typed, and a replayed token buys nothing (see `frameable`); a
+# booking form open for over a day shows stale times anyway.
+FORM_TOKEN_MAX_AGE = 24 * 60 * 60
 
 FORM_EXPIRED = _("This form was open for too long. Please reload the page and send it again — sorry for the trouble.")
 FORM_INVALID = _("This form could not be checked. Please reload the page and send it again.")
