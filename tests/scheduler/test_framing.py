@@ -236,3 +236,23 @@ def test_embed_js_is_a_cached_script_with_its_words(client, db):
     assert "/*TEXTS*/" not in source
     assert re.search(r'var TEXTS = \{"de": \{"book": "[^"]+"', source)
     assert '"en": {"book": "Book an appointment", "close": "Close", "title": "Booking page"}' in source
+
+
+# --- German wording (passes once the lead has filled the catalogs) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address_form", "heading"),
+    [("sie", "Vielen Dank – Ihre Buchung ist eingegangen"), ("du", "Vielen Dank – deine Buchung ist eingegangen")],
+)
+def test_the_framed_confirmation_speaks_german_as_the_coach_addresses_clients(world, address_form, heading):  # noqa: F811
+    world.anna.coach.address_form = address_form
+    world.anna.coach.save()
+    page, start = framed_form(world)
+    response = embed_post(world, input_value(page, "embed_token"), start, lang="de")
+    assert heading in text(Client().get(response["Location"]))
+
+
+def test_embed_js_has_german_words(client, db):
+    source = client.get("/embed.js").content.decode()
+    assert '"de": {"book": "Termin buchen", "close": "Schließen", "title": "Buchungsseite"}' in source
