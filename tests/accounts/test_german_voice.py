@@ -34,6 +34,9 @@ INFORMAL = re.compile(
     r"|[Ee]rstelle|[Ff]olge|[Üü]berprüfe|[Pp]rüfe|[Ww]ähle|[Vv]erwende|[Nn]utze|[Ff]üge|[Kk]ontaktiere|[Rr]ufe"
     r"|[Bb]ist|[Hh]ast|[Kk]annst|[Mm]usst|[Mm]öchtest|[Ee]rhältst|[Ss]iehst)\b"
 )
+# English that no German sentence has, as whole words: finds text a template writes without
+# gettext (allauth's lists had a bare "Not used."), which the lookups below cannot see.
+ENGLISH = re.compile(r"\b(?:the|and|your|you|please|sign|not|with|is|are|to|of|has|have)\b", re.IGNORECASE)
 # msgids whose German is the same word.
 SAME_IN_GERMAN = {
     "Name",
@@ -294,8 +297,21 @@ def test_the_sign_in_pages_say_sie_never_du(walked):
 
 
 def test_the_sign_in_pages_leave_nothing_in_english(walked):
-    _pages, _mails, lookups = walked
+    pages, mails, lookups = walked
     assert sorted(lookups.untranslated()) == []
+    found = {what: ENGLISH.findall(visible_text(html)) for what, html in pages.items()}
+    found.update({what: ENGLISH.findall(text) for what, text in mails.items()})
+    assert {what: words for what, words in found.items() if words} == {}
+
+
+def test_the_english_check_finds_english():
+    assert ENGLISH.findall("Bitte geben Sie Ihren Code ein. Not used. Sign in with your passkey") == [
+        "Not",
+        "Sign",
+        "with",
+        "your",
+    ]
+    assert ENGLISH.findall("Zweiter Schritt: Bestätigen Sie, dass Sie es sind. DF3ISMFRAPRE2X, user0@example.org") == []
 
 
 def test_the_walk_sees_each_page_and_the_check_would_see_english(walked):
