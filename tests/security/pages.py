@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.models import Booking
+from scheduler.services.booking_links import booking_link_create
 from scheduler.views.embed import booked_url
 from tests.security.world import PASSWORD
 
@@ -13,6 +14,13 @@ def offered_start(world) -> str:
     """09:00 a week ahead in Anna's zone: inside her hours, free, and bookable."""
     day = date.today() + timedelta(days=7)
     return datetime.combine(day, time(9), tzinfo=ZoneInfo(world.anna.coach.time_zone)).isoformat()
+
+
+def anna_link(world, *, any_type: bool = False):
+    """A booking link of Anna's: to her type, or (any_type) to each of her listed ones."""
+    return booking_link_create(
+        coach=world.anna.coach, appointment_type=None if any_type else world.anna.appointment_type
+    )
 
 
 def unconfirmed_booking_confirm_url(world) -> str:
@@ -38,7 +46,25 @@ PAGES = {
     "scheduler:booking": (None, lambda w: f"/b/{w.kim.booking.token}/"),
     "scheduler:booking_reschedule": (None, lambda w: f"/b/{w.kim.booking.token}/reschedule/"),
     "scheduler:booking_address_confirm": (None, lambda w: unconfirmed_booking_confirm_url(w)),
+    "scheduler:link": (None, lambda w: f"/l/{anna_link(w).token}/?start={offered_start(w)}&tz=Europe/Berlin"),
+    "scheduler:link_type": (
+        None,
+        lambda w: (
+            f"/l/{anna_link(w, any_type=True).token}/{w.anna.appointment_type.slug}/"
+            f"?start={offered_start(w)}&tz=Europe/Berlin"
+        ),
+    ),
     "coach:dashboard": ("anna", lambda w: "/coach/"),
+    "coach:links": ("anna", lambda w: "/coach/links/"),
+    "coach:client_book_types": ("anna", lambda w: f"/coach/clients/{w.anna.booking.uuid}/book/"),
+    "coach:client_book": (
+        "anna",
+        lambda w: f"/coach/clients/{w.anna.booking.uuid}/book/{w.anna.appointment_type.slug}/?start={offered_start(w)}",
+    ),
+    "coach:client_propose": (
+        "anna",
+        lambda w: f"/coach/clients/{w.anna.booking.uuid}/propose/{w.anna.appointment_type.slug}/",
+    ),
     "coach:bookings": ("anna", lambda w: "/coach/bookings/"),
     "coach:messages": ("anna", lambda w: "/coach/messages/"),
     "coach:availability_replies": ("anna", lambda w: "/coach/availability/replies/"),

@@ -136,6 +136,8 @@ NOT_PAGES = {
     "coach:booking_cancel": "action",
     "coach:booking_outcome": "action",
     "coach:notification_retry": "action",
+    "coach:link_create": "action",  # its errors render coach:links
+    "coach:link_revoke": "action",
     "coach:message_read": "action",
     "coach:availability_reply_delete": "action",
     "coach:message_delete": "action",

@@ -26,6 +26,7 @@ from scheduler.models import (
     ReplyWindow,
     WorkerCheck,
 )
+from scheduler.services.booking_links import booking_link_create
 from tests.accounts.passkeys import add_passkey
 from tests.security.world import make_coach
 
@@ -126,8 +127,39 @@ def passkey_probes(w, action, data=None):
     ]
 
 
+def link_probes(w, any_type=False):
+    """A booking link opens with its token only; Anna's link is any visitor's (a capability)."""
+    link = booking_link_create(coach=w.anna.coach, appointment_type=None if any_type else w.anna.appointment_type)
+    suffix = f"{w.anna.appointment_type.slug}/" if any_type else ""
+    probes = [p for guess in not_the_token(w) for p in strangers("GET", f"/l/{guess}/{suffix}", coach_page=False)]
+    probes.append(Probe(None, "GET", f"/l/{link.token}/{suffix}", 200, own=True))
+    return probes
+
+
+def coach_link_probes(w):
+    link = booking_link_create(coach=w.anna.coach)
+    return coach_actions(f"/coach/links/{link.token}/withdraw/")
+
+
+def client_probes(w, path, data):
+    url = f"/coach/clients/{w.anna.booking.uuid}/{path}"
+    return coach_actions(url, "GET", own_status=200) + strangers("POST", url, data)
+
+
 # Pattern name → the probes of it.
 ROWS = {
+    "scheduler:link": link_probes,
+    "scheduler:link_type": lambda w: link_probes(w, any_type=True),
+    "coach:link_revoke": coach_link_probes,
+    "coach:client_book_types": lambda w: coach_actions(
+        f"/coach/clients/{w.anna.booking.uuid}/book/", "GET", own_status=200
+    ),
+    "coach:client_book": lambda w: client_probes(
+        w, f"book/{w.anna.appointment_type.slug}/", {"start": start_of_anna(w), "channel": "email"}
+    ),
+    "coach:client_propose": lambda w: client_probes(
+        w, f"propose/{w.anna.appointment_type.slug}/", {"start_1": "2030-01-07T10:00", "channel": "email"}
+    ),
     # A booking's private link: only its token opens it, nothing else that names the booking.
     "scheduler:booking": lambda w: guesses(w, lambda t: f"/b/{t}/", own_status=200),
     "scheduler:booking_ics": lambda w: guesses(w, lambda t: f"/b/{t}/event.ics", own_status=200),

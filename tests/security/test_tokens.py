@@ -17,6 +17,7 @@ MIN_BITS = 128
 TOKEN_FIELDS = {
     "scheduler.Booking.token",
     "scheduler.Booking.address_token",
+    "scheduler.BookingLink.token",
     "scheduler.Coach.feed_token",
     "accounts.ClientProfile.feed_token",
 }
