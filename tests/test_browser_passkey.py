@@ -8,8 +8,11 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
+from tests.accounts.passkeys import add_passkey
 from tests.factories import CoachFactory
+from tests.test_browser_axe import assert_accessible, axe_source  # noqa: F401 (axe-core's source, a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,3 +140,43 @@ def test_a_refused_passkey_says_so_on_the_page(page, live_server):
     # At the top of the content, where it is seen, not after the footer.
     assert page.evaluate("document.querySelector('#content').firstElementChild.hasAttribute('data-passkey-error')")
     expect(page).to_have_url(f"{base}/accounts/login/")
+
+
+def test_the_passkey_and_second_step_pages_are_accessible(page, live_server, axe_source):  # noqa: F811
+    """axe-core over the pages this work made ours: the second factor's overview, adding a
+    passkey, the list of keys and the second step of signing in."""
+    from playwright.sync_api import expect
+
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    coach = CoachFactory(slug="anna", display_name="Anna Beispiel")
+    EmailAddress.objects.create(user=coach.user, email=coach.user.email, verified=True, primary=True)
+    page.goto(f"{base}/accounts/login/")
+    assert_accessible(page, axe_source, "login")
+    page.get_by_label("Email").fill(coach.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(f"{base}/coach/")
+    page.goto(f"{base}/accounts/2fa/")
+    assert_accessible(page, axe_source, "sign-in security")
+    page.get_by_role("link", name="Add a passkey").click()
+    if "/accounts/reauthenticate/" in page.url:
+        assert_accessible(page, axe_source, "password again")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(f"{base}/accounts/2fa/webauthn/add/")
+    assert_accessible(page, axe_source, "add a passkey")
+    add_passkey(coach.user, "Laptop")
+    page.goto(f"{base}/accounts/2fa/webauthn/")
+    assert_accessible(page, axe_source, "passkeys")
+
+    # The second step, for a coach with a passkey (and recovery codes).
+    RecoveryCodes.activate(coach.user)
+    page.goto(f"{base}/coach/")
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(coach.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(f"{base}/accounts/2fa/authenticate/")
+    expect(page.get_by_role("button", name="Use your passkey or security key")).to_be_visible()
+    assert_accessible(page, axe_source, "second step")
