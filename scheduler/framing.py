@@ -109,9 +109,10 @@ def frameable(view):
 
     Why the token may stand in for Django's CSRF check here: CSRF protects a request
     that rides on the browser's ambient authority — a session cookie that a forged form
-    from another site would send along. In embed mode nothing ambient is used: the user
-    is anonymous, the session is never read, and a booking's address is proved only
-    through the link sent to it. A forged embed POST can therefore do no more than anyone
+    from another site would send along. In embed mode nothing ambient is used: the view
+    acts for no one (request.user is anonymous whatever session comes along; the booking
+    flow keeps nothing in the session), and a booking's address is proved only through
+    the link sent to it. A forged embed POST can therefore do no more than anyone
     can do by filling in the public form themselves. The token (signed, with a timestamp,
     bound to the coach and type) keeps the form tied to a page we rendered, as the CSRF
     token does. Without `embed=1` the normal CSRF check runs, unchanged.
