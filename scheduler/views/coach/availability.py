@@ -23,7 +23,7 @@ from ...selectors.coach_availability import (
     slots_preview,
     weekly_hours_of,
 )
-from ...selectors.coaches import appointment_types_bookable
+from ...selectors.coaches import appointment_types_active
 from ...services import coach_availability as availability_services
 from ..shared import see_other
 from . import coach_required, form_saved
@@ -191,7 +191,7 @@ def blocked_period_delete(request, pk):
 @require_safe
 def preview(request):
     """The next days' bookable slots of one type, from the engine clients are served by."""
-    types = list(appointment_types_bookable(coach=request.coach))
+    types = list(appointment_types_active(coach=request.coach))  # unlisted ones too: the coach books them
     chosen = next((t for t in types if t.slug == request.GET.get("type")), types[0] if types else None)
     days = slots_preview(appointment_type=chosen, now=timezone.now()) if chosen else []
     return _render(request, "preview.html", {"types": types, "chosen": chosen, "days": days})

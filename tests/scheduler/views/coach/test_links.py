@@ -168,3 +168,8 @@ def test_a_time_not_offered_is_named(coach_client, earlier):
     assert answer.status_code == 400
     assert re.search(r"cannot be booked \(any more\): \d\d\.\d\d\.\d{4} 14:00", text(answer))
     assert not BookingLink.objects.exists()
+
+
+def test_the_availability_preview_offers_unlisted_types_too(coach_client, kind):
+    page = text(coach_client.get("/coach/availability/preview/", {"type": "folge"}))
+    assert "Folgesitzung" in page
