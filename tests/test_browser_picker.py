@@ -305,6 +305,40 @@ def test_the_form_helps_before_it_refuses_and_sums_up_the_servers_errors(page, l
     assert query(page)["day"] == monday.isoformat() and query(page)["tz"] == "Europe/Berlin"
 
 
+def test_what_is_typed_stays_when_another_time_is_chosen(page, live_server, anna):
+    from playwright.sync_api import expect
+
+    monday = first_weekday_in(month_after(date.today()), 0)
+    page.goto(f"{live_server.url}/anna/talk/?tz=Europe/Berlin&day={monday.isoformat()}&clock=24")
+    page.get_by_role("link", name="09:30", exact=True).click()
+    page.wait_for_url(re.compile(r"[?&]start="))
+    page.get_by_label("Your name").fill("Erika Mustermann")
+    page.get_by_label("Your personal message").fill(MESSAGE)
+    page.get_by_role("radio", name=re.compile(r"^Threema")).check()
+    page.get_by_label("Your Threema ID").fill("ABCD1234")
+    page.get_by_label("I agree that my details are stored to arrange this appointment.").check()
+
+    page.locator(".summary a.change").click()
+    expect(page.locator("form.booking-form")).to_have_count(0)  # as without JavaScript: the day's times
+    page.get_by_role("link", name="10:00", exact=True).click()
+    expect(page.locator(".summary")).to_contain_text("10:00–10:30 (Europe/Berlin)")
+    expect(page.get_by_label("Your name")).to_have_value("Erika Mustermann")
+    expect(page.get_by_label("Your personal message")).to_have_value(MESSAGE)
+    expect(page.locator("#id_message_count")).to_have_text(f"{len(MESSAGE)} of 30 characters")
+    expect(page.get_by_label("Your Threema ID")).to_be_visible()
+    expect(page.get_by_label("Your Threema ID")).to_have_value("ABCD1234")
+    # The consent is given again, for this booking.
+    expect(page.get_by_label("I agree that my details are stored to arrange this appointment.")).not_to_be_checked()
+    page.get_by_label("Your e-mail address").fill("erika@example.org")
+    page.get_by_label("I agree that my details are stored to arrange this appointment.").check()
+    page.get_by_role("button", name="Book this time").click()
+    page.wait_for_url(re.compile(r"/b/[A-Za-z0-9_-]{20,}/"))
+    booking = Booking.objects.get()
+    assert (booking.start, booking.threema_id) == (datetime.combine(monday, time(10), tzinfo=BERLIN), "ABCD1234")
+    # Sent: nothing of it is kept in the tab any more.
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('sprechzeit.form:'))") == []
+
+
 def test_the_reschedule_picker_marks_the_current_time(page, live_server, anna):
     from playwright.sync_api import expect
 

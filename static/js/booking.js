@@ -676,9 +676,71 @@
     });
   }
 
+  // What was typed stays when the visitor goes back to the picker for another time ("Change"):
+  // kept in this tab only (sessionStorage) until the form is sent, and filled into the empty
+  // fields of the next time's form. The consent is asked again. A page the server answered
+  // with errors already holds what was sent, and is left as it is.
+  var KEPT_FIELDS = ["name", "email", "message", "channel", "phone", "threema_id", "whatsapp", "pgp_public_key", "language"];
+
+  function keepTyped(form) {
+    var key = "sprechzeit.form:" + window.location.pathname;
+    var storage;
+    try {
+      storage = window.sessionStorage;
+      storage.getItem(key);
+    } catch (error) {
+      return;
+    }
+    function field(name) {
+      return form.elements.namedItem(name);
+    }
+    var kept = null;
+    try {
+      kept = JSON.parse(storage.getItem(key) || "null");
+    } catch (error) {
+      kept = null;
+    }
+    if (kept && !form.querySelector(".has-error, [data-error-summary]") && !document.querySelector("[data-error-summary]")) {
+      KEPT_FIELDS.forEach(function (name) {
+        var element = field(name);
+        var value = kept[name];
+        if (!element || !value) return;
+        if (element instanceof RadioNodeList || element.type === "radio") {
+          var radios = element instanceof RadioNodeList ? Array.prototype.slice.call(element) : [element];
+          if (radios.some(function (radio) { return radio.checked; })) return;
+          radios.forEach(function (radio) {
+            if (radio.value === value) radio.checked = true;
+          });
+        } else if (name === "language" || !element.value) {
+          element.value = value;
+        }
+      });
+    }
+    function save() {
+      var values = {};
+      KEPT_FIELDS.forEach(function (name) {
+        var element = field(name);
+        if (!element) return;
+        // A single radio's value is its own whether it is ticked or not.
+        values[name] = element.type === "radio" && !element.checked ? "" : element.value || "";
+      });
+      try {
+        storage.setItem(key, JSON.stringify(values));
+      } catch (error) {
+        /* full or refused: the form works without it */
+      }
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    form.addEventListener("submit", function () {
+      storage.removeItem(key);
+    });
+  }
+
   function startForm() {
     var form = document.querySelector("form.booking-form");
     if (!form) return;
+    keepTyped(form);
     toggleChannelFields(form);
     formatMessages(form);
     liveCount(form);
