@@ -21,8 +21,8 @@ def booking_link_by_token(*, token: str) -> BookingLink | None:
 
 
 def coach_booking_links(*, coach: Coach) -> QuerySet[BookingLink]:
-    """The coach's links, newest first, with what the list shows of each."""
-    return coach.booking_links.select_related("appointment_type", "client", "booking")
+    """The coach's links, newest first, with what the list shows of each (a proposal's message too)."""
+    return coach.booking_links.select_related("appointment_type", "client", "booking").prefetch_related("notifications")
 
 
 def coach_booking_link(*, coach: Coach, token: str) -> BookingLink | None:

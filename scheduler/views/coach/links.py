@@ -28,6 +28,8 @@ def _page(request, form, status=200):
             "status": booking_link_status(link),
             "url": booking_link_url(link),
             "proposed": proposed_starts(link),
+            # A proposal's message: whether it reached the client (a failure is shown here only).
+            "message": next(iter(link.notifications.all()), None),
         }
         for link in coach_booking_links(coach=request.coach)[:LIST_SIZE]
     ]
