@@ -191,6 +191,7 @@ def walk_the_pages(client) -> dict[str, str]:
     get("confirm login code", response.url)
     post("confirm login code: wrong", response.url, {"code": "WRONG1"})
     post("confirm login code: right", response.url, {"code": last_code()}, status=302)
+    get("set a password", "/accounts/password/set/")
     get("logout", "/accounts/logout/")
     response = client.post("/accounts/logout/", headers=GERMAN, follow=True)
     pages["signed out"] = response.content.decode()
@@ -213,6 +214,8 @@ def walk_the_pages(client) -> dict[str, str]:
     get("password reset: new password", set_password_url)
     post("password reset: passwords differ", set_password_url, {"password1": "x-1", "password2": "y-2"})
     get("password reset: bad link", "/accounts/password/reset/key/1-wrong-key/")
+    get("password reset: changed", "/accounts/password/reset/key/done/")
+    get("account inactive", "/accounts/inactive/")
 
     # A coach with an authenticator app: the second step, the security pages.
     secret = generate_totp_secret()
