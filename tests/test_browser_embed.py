@@ -186,6 +186,10 @@ def test_a_website_the_coach_did_not_list_cannot_frame_the_pages(page, live_serv
     expect(page.locator("iframe")).to_have_count(1)
     # The frame holds the browser's error page, not ours.
     inner = page.frames[1]
+    for _ in range(50):
+        if inner.url.startswith("chrome-error://"):
+            break
+        page.wait_for_timeout(100)
     assert inner.url.startswith("chrome-error://"), inner.url
     assert "Anna Beispiel" not in inner.content()
 
