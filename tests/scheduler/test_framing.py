@@ -256,3 +256,16 @@ def test_the_framed_confirmation_speaks_german_as_the_coach_addresses_clients(wo
 def test_embed_js_has_german_words(client, db):
     source = client.get("/embed.js").content.decode()
     assert '"de": {"book": "Termin buchen", "close": "Schließen", "title": "Buchungsseite"}' in source
+
+
+def test_find_my_key_in_a_frame_takes_the_token_too(world, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("scheduler.wkd.wkd_key_find", lambda *, email: "-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    page, start = framed_form(world)
+    key_url = f"/{world.anna.coach.slug}/{world.anna.appointment_type.slug}/key/"
+    strict = Client(enforce_csrf_checks=True)
+    data = form_data(datetime.fromisoformat(start), channel="email", embed="1")
+    assert strict.post(key_url, {**data, "embed_token": "forged"}).status_code == 403
+    found = strict.post(key_url, {**data, "embed_token": input_value(page, "embed_token")})
+    assert found.status_code == 200
+    assert frame_ancestors(found) == "*"
+    assert input_value(found, "embed_token")  # the form comes back ready to book, still framed
