@@ -205,6 +205,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# allauth's mails say the product's name, not the host (accounts/adapter.py names the site in the text).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sprechzeit] "
 # allauth's defaults for every other action (sign-up, codes, resets) stay on.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 LOGIN_REDIRECT_URL = "/coach/"

@@ -87,3 +87,16 @@ def test_the_sign_in_page_offers_a_code_and_the_site_layout(client):
     assert 'href="/accounts/login/code/"' in content
     assert 'class="language-switch"' in content
     assert "css/account.css" in content
+
+
+def test_the_mails_name_the_product_not_the_host(client):
+    user = get_user_model().objects.create_user(email="kim@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.post("/accounts/login/code/", {"email": user.email}, headers={"accept-language": "de"})
+    message = mail.outbox[-1]
+    assert message.subject == "[Sprechzeit] Anmeldecode"
+    assert message.body.startswith("Hallo von Sprechzeit!")
+    # Signed with the name, and the host the person used below it.
+    *_, thanks, domain = message.body.rstrip().splitlines()
+    assert "Sprechzeit" in thanks
+    assert domain == "testserver"
