@@ -156,6 +156,10 @@ def test_the_passkey_list_names_each_key(client, coach):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Laptop" in page and "Not used yet." in page
+    assert "Passkey (signs in alone)" in page  # the browser said it keeps the key (credProps.rk)
+    page = client.get("/accounts/2fa/").content.decode()
+    assert "You have added 1 passkey." in page
+    assert '<a class="button secondary" href="/accounts/2fa/webauthn/">Manage passkeys</a>' in page
 
 
 def test_the_passkey_pages_have_the_policy_and_nothing_inline(client, coach):
