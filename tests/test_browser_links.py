@@ -2,13 +2,14 @@
 unlisted type's picker and form, books once, and a second visit shows that it was used."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from scheduler.models import Booking
-from scheduler.services.booking_links import booking_link_create
-from tests.factories import AppointmentTypeFactory, ClientFactory, CoachFactory, WeeklyHoursFactory
+from scheduler.services.booking_links import booking_link_create, booking_link_propose
+from tests.factories import AppointmentTypeFactory, BookingFactory, ClientFactory, CoachFactory, WeeklyHoursFactory
+from tests.helpers import BERLIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +61,42 @@ def test_a_single_use_link_is_spent_once(page, live_server):
     expect(page.get_by_text("This link has been used; ask Anna Beispiel for a new one.")).to_be_visible()
     expect(page.get_by_role("button", name="Book this time")).to_have_count(0)
     assert Booking.objects.count() == 1
+
+
+def test_picking_a_proposed_time_and_the_page_is_accessible(page, live_server):
+    from playwright.sync_api import expect
+
+    from tests.test_browser_axe import AXE, serious_violations
+
+    day = date.today() + timedelta(days=3)
+    coach = CoachFactory(slug="anna", display_name="Anna Beispiel", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=coach, weekday=day.weekday(), start=time(9), end=time(12))
+    folge = AppointmentTypeFactory(
+        coach=coach, slug="folge", name_en="Follow-up", listed=False, duration=timedelta(minutes=60),
+        slot_step=timedelta(minutes=60), allowed_channels=["email"],
+    )  # fmt: skip
+    earlier = BookingFactory(
+        appointment_type=folge,
+        start=datetime.combine(day - timedelta(days=7), time(9), tzinfo=BERLIN),
+        channel="email",
+        time_zone="Europe/Berlin",
+        language="en",
+        client__email="eva@example.org",
+        client__language="en",
+    )
+    starts = [datetime.combine(day, time(hour), tzinfo=BERLIN) for hour in (9, 11)]
+    link = booking_link_propose(
+        coach=coach, appointment_type=folge, client=earlier.client, starts=starts, channel="email"
+    )
+
+    page.goto(f"{live_server.url}/l/{link.token}/")
+    expect(page.get_by_role("heading", name="Follow-up")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(2)
+    if AXE.is_file():
+        assert serious_violations(page, AXE.read_text()) == []
+    page.get_by_role("radio").last.check()
+    page.get_by_label("I agree that my details are stored to arrange this appointment.").check()
+    page.get_by_role("button", name="Book this time").click()
+    page.wait_for_url(re.compile(r"/b/[^/]+/(#.*)?$"))
+    booking = Booking.objects.get(booking_link=link)
+    assert booking.start == starts[1] and booking.status == Booking.Status.CONFIRMED
