@@ -150,7 +150,7 @@ def booking_link_check(
     """Inside booking_create's transaction: lock the link and refuse a booking it does not
     allow. Raises BookingLinkClosed for a used or withdrawn link, ValidationError for a type
     or a time outside it."""
-    locked = BookingLink.objects.select_for_update().select_related("client").get(pk=link.pk)
+    locked = BookingLink.objects.select_for_update(of=("self",)).select_related("client").get(pk=link.pk)
     if not locked.is_open:
         raise BookingLinkClosed(locked)
     wrong_type = locked.coach_id != appointment_type.coach_id or (
