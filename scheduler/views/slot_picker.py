@@ -211,12 +211,11 @@ def zone_choices(names: tuple[str, ...], moment: datetime) -> list[tuple[str, st
 @functools.lru_cache(maxsize=256)
 def _zone_options(names: tuple[str, ...], current: str, moment: datetime) -> str:
     """The <option>s of the zone chooser, written once per chosen zone and half hour: as a
-    template loop its 500 zones were most of a booking page's rendering time. The offset in
-    minutes (data-offset) lets the script show each zone's local time."""
+    template loop its 500 zones were most of a booking page's rendering time. The script reads
+    each zone's offset from its label and computes its local time itself."""
     return mark_safe(
         "".join(
-            f'<option value="{escape(name)}" data-offset="{minutes}"{" selected" if name == current else ""}>'
-            f"{escape(label)}</option>"
-            for name, label, minutes in zone_choices(names, moment)
+            f'<option value="{escape(name)}"{" selected" if name == current else ""}>{escape(label)}</option>'
+            for name, label, _minutes in zone_choices(names, moment)
         )
     )

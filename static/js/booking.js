@@ -74,7 +74,6 @@
       var group = option.parentElement;
       return {
         name: option.value,
-        offset: Number(option.dataset.offset || 0),
         label: option.textContent,
         common: group.tagName === "OPTGROUP" && group === select.querySelector("optgroup"),
         key: normalise(option.value),

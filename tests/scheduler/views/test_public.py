@@ -25,7 +25,7 @@ WINTER_MONDAY = next(d for d in (date(TODAY.year + 1, 1, 10) + timedelta(days=i)
 
 def chosen_zone(page: str) -> str | None:
     """The zone selected in the page's zone chooser."""
-    match = re.search(r'<option value="([^"]+)" data-offset="-?\d+" selected>', page)
+    match = re.search(r'<option value="([^"]+)" selected>', page)
     return match.group(1) if match else None
 
 

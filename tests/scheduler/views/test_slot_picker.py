@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone, translation
 
 from scheduler.views import slot_picker as picker_module
-from scheduler.views.slot_picker import PICKER_PARTIAL, slot_picker, tz_form, utc_offset_label
+from scheduler.views.slot_picker import PICKER_PARTIAL, slot_picker, tz_form, utc_offset_label, zone_choices
 from tests.factories import BookingFactory, ClientFactory
 from tests.scheduler.pages import MONDAY, berlin, text, type_url
 
@@ -104,37 +104,47 @@ def test_the_summary_above_the_form_uses_the_pickers_clock_and_links_back(client
 # --- the zone list ----------------------------------------------------------------
 
 
-def options(html: str) -> list[tuple[str, str, str]]:
-    return re.findall(r'<option value="([^"]+)" data-offset="(-?\d+)"(?: selected)?>([^<]+)</option>', html)
+def options(html: str) -> list[tuple[str, str]]:
+    """(name, label) of each <option>."""
+    return re.findall(r'<option value="([^"]+)"(?: selected)?>([^<]+)</option>', html)
 
 
 def test_the_zone_list_has_common_zones_first_each_with_its_offset_now():
     winter = tz_form(BERLIN_ZONE, now=JANUARY)
     common, others = options(winter["common"]), options(winter["others"])
-    assert [name for name, _, _ in common[:5]] == [
+    assert [name for name, _ in common[:5]] == [
         "Europe/Berlin",
         "Europe/Vienna",
         "Europe/Zurich",
         "Europe/London",
         "Europe/Dublin",
     ]
-    assert "America/New_York" in [name for name, _, _ in common]
-    assert not {name for name, _, _ in common} & {name for name, _, _ in others}
-    assert [name for name, _, _ in others] == sorted(name for name, _, _ in others)
-    by_name = {name: (minutes, label) for name, minutes, label in common + others}
-    assert by_name["Europe/Berlin"] == ("60", "Europe/Berlin (UTC+1)")
-    assert by_name["America/New_York"] == ("-300", "America/New_York (UTC\u22125)")
-    assert by_name["Asia/Kolkata"] == ("330", "Asia/Kolkata (UTC+5:30)")
-    assert '<option value="Europe/Berlin" data-offset="60" selected>' in winter["common"]
+    assert "America/New_York" in [name for name, _ in common]
+    assert not {name for name, _ in common} & {name for name, _ in others}
+    assert [name for name, _ in others] == sorted(name for name, _ in others)
+    labels = dict(common + others)
+    assert labels["Europe/Berlin"] == "Europe/Berlin (UTC+1)"
+    assert labels["America/New_York"] == "America/New_York (UTC\u22125)"
+    assert labels["Asia/Kolkata"] == "Asia/Kolkata (UTC+5:30)"
+    assert '<option value="Europe/Berlin" selected>Europe/Berlin (UTC+1)</option>' in winter["common"]
 
-    summer = {name: label for name, _, label in options(tz_form(BERLIN_ZONE, now=JULY)["common"])}
+    summer = dict(options(tz_form(BERLIN_ZONE, now=JULY)["common"]))
     assert summer["America/New_York"] == "America/New_York (UTC\u22124)"
     assert summer["Europe/Berlin"] == "Europe/Berlin (UTC+2)"
 
 
+def test_zone_choices_carry_the_offset_in_minutes():
+    choices = zone_choices(("Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"), JULY)
+    assert choices == [
+        ("Europe/Berlin", "Europe/Berlin (UTC+2)", 120),
+        ("America/St_Johns", "America/St_Johns (UTC\u22122:30)", -150),
+        ("Asia/Kathmandu", "Asia/Kathmandu (UTC+5:45)", 345),
+    ]
+
+
 def test_a_rare_zone_name_is_offered_first_and_chosen():
     form = tz_form(ZoneInfo("EST"), now=JANUARY)
-    assert form["common"].startswith('<option value="EST" data-offset="-300" selected>EST (UTC\u22125)</option>')
+    assert form["common"].startswith('<option value="EST" selected>EST (UTC\u22125)</option>')
 
 
 def test_the_zone_options_are_written_once_per_half_hour():
