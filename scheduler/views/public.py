@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.selectors import booking_form_initial
 
 from .. import phrases, ratelimit
-from ..framing import with_embed
 from ..forms.booking import BookingForm, zone_or_default
+from ..framing import with_embed
 from ..models.common import Channel
 from ..reachability_words import next_free_words, reachability_sentences, weekly_window_words
 from ..selectors.coach_reachability import coach_reachability, reply_windows_weekly
