@@ -37,7 +37,10 @@ SCALE_COACHES = 10_000
 BOOKINGS_PER_COACH = BOOKINGS_PER_COACH_DEFAULT
 REQUESTS = 6000
 WARM_UP_REQUESTS = 2000
-SECONDS = 90  # bounds each load, whatever is left of its requests
+SECONDS = 25  # bounds each round's measured requests, whatever is left of them
+WARM_UP_SECONDS = 30
+ROUNDS = 3
+VISITOR_SHARE = 0.8  # of the draws; the rest ask the slots API
 VISITOR_DAYS = (1, 4)  # days a visitor looks at after the type page
 BOOKING_CHANCE = 0.1  # of visitors: about 2 % of the requests are bookings
 ZIPF_S = 1.1
@@ -46,6 +49,7 @@ TARGET_HIT_RATE = 0.9
 LARGE_TABLE_ROWS = 10_000  # a sequential scan of a table this large is a finding
 ZONE = ZoneInfo("Europe/Berlin")
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_SERVER = os.environ.get("BENCH_REDIS_SERVER", "redis://127.0.0.1:6379")
 
 
 def database_fresh(name: str) -> str:
@@ -60,11 +64,15 @@ def database_drop(name: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def installation(name: str, coaches: int) -> tuple[dict[str, str], dict]:
-    """A migrated database `name` filled with `coaches` coaches; the server's environment and
-    what generating it took."""
+def installation(name: str, coaches: int, redis_db: str) -> tuple[dict[str, str], dict]:
+    """A migrated database `name` filled with `coaches` coaches, and an empty Redis database of
+    its own; the server's environment and what generating the data took."""
     url = database_fresh(name)
-    env = server_env(url, BOOKING_RATE_LIMIT="1000000/m", DJANGO_SETTINGS_MODULE="bench.scale_settings")
+    redis_url = f"{REDIS_SERVER}/{redis_db}"
+    redis.Redis.from_url(redis_url).flushdb()
+    env = server_env(
+        url, REDIS_URL=redis_url, BOOKING_RATE_LIMIT="1000000/m", DJANGO_SETTINGS_MODULE="bench.scale_settings"
+    )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity=0"],
         cwd=BASE_DIR,
@@ -88,29 +96,31 @@ def free_starts(today: date):
                 yield datetime.combine(day, time(hour, minute), tzinfo=ZONE).isoformat()
 
 
-def work(coaches: int, requests: int, rng: random.Random, *, bookings: bool, index_from: int = 0) -> list[tuple]:
+def work(
+    coaches: int, requests: int, rng: random.Random, *, bookings: dict | None = None, index_from: int = 0
+) -> list[tuple]:
     """The mixed load's requests in order: ("slots"|"type", path) and ("book", path, start, index).
 
-    Half the draws are a visitor of the drawn coach: a type page (this month), then a few of
-    its days, and with BOOKING_CHANCE a booking; the other half a month of slots from the API
-    (the coach's own website or tools asking)."""
+    Most draws (VISITOR_SHARE) are a visitor of the drawn coach: a type page (this month), then
+    a few of its days, and with BOOKING_CHANCE a booking; the others a month of slots from the
+    API (the coach's own website or tools asking). `bookings`, when given, holds each coach's
+    next free times across calls (none are booked without it)."""
     today = datetime.now(ZONE).date()
     month = f"start={today + timedelta(days=1)}&end={today + timedelta(days=30)}&tz=Europe/Berlin"
     cum_weights = list(accumulate(1 / rank**ZIPF_S for rank in range(1, coaches + 1)))
-    starts = {}
     items = []
     while len(items) < requests:
         (coach,) = rng.choices(range(1, coaches + 1), cum_weights=cum_weights)
         type_slug = rng.choice(TYPE_SLUGS)
-        if rng.random() < 0.5:
+        if rng.random() >= VISITOR_SHARE:
             items.append(("slots", f"/api/coaches/c{coach}/slots?type={type_slug}&{month}"))
             continue
         items.append(("type", f"/c{coach}/{type_slug}/?tz=Europe/Berlin"))
         for _ in range(rng.randint(*VISITOR_DAYS)):
             day = today + timedelta(days=rng.randint(1, 14))
             items.append(("type", f"/c{coach}/{type_slug}/?day={day}&tz=Europe/Berlin"))
-        if bookings and rng.random() < BOOKING_CHANCE:
-            start = next(starts.setdefault(coach, free_starts(today)))
+        if bookings is not None and rng.random() < BOOKING_CHANCE:
+            start = next(bookings.setdefault(coach, free_starts(today)))
             items.append(("book", f"/api/coaches/c{coach}/bookings", start, index_from + len(items)))
     return items[:requests]
 
@@ -136,18 +146,31 @@ def send(client: http.client.HTTPConnection, item: tuple) -> tuple[str, int, flo
     return item[0], response.status, (clock.perf_counter() - began) * 1000
 
 
-def mixed_load(env: dict[str, str], coaches: int) -> dict:
-    """The mixed load on one gunicorn: a warm-up of reads, then the measured requests."""
-    rng = random.Random(20261202)
+def load_round(
+    env: dict[str, str], coaches: int, rng: random.Random, starts: dict, *, warm_up: int, requests: int
+) -> tuple:
+    """One round of the mixed load on a fresh gunicorn: a warm-up of reads (the cache stays
+    between rounds: it is Redis), then the measured requests. Their results, the seconds
+    they took, and the kept answers' lookups and hits."""
     counters = redis.Redis.from_url(env["REDIS_URL"])
     with gunicorn(env, WORKERS) as server:
         wait_until_booted(server)
-        run_clients(server.port, work(coaches, WARM_UP_REQUESTS, rng, bookings=False), send, seconds=SECONDS)
+        run_clients(server.port, work(coaches, warm_up, rng), send, seconds=WARM_UP_SECONDS)
         counters.delete(LOOKUPS_KEY, HITS_KEY)
         results, elapsed = run_clients(
-            server.port, work(coaches, REQUESTS, rng, bookings=True, index_from=10**6), send, seconds=SECONDS
+            server.port,
+            work(coaches, requests, rng, bookings=starts, index_from=rng.randrange(10**9)),
+            send,
+            seconds=SECONDS,
         )
-    lookups, hits = (int(counters.get(key) or 0) for key in (LOOKUPS_KEY, HITS_KEY))
+    return results, elapsed, *(int(counters.get(key) or 0) for key in (LOOKUPS_KEY, HITS_KEY))
+
+
+def load_figures(rounds: list[tuple]) -> dict:
+    results = [result for round_results, *_ in rounds for result in round_results]
+    elapsed = sum(round_elapsed for _, round_elapsed, _, _ in rounds)
+    lookups = sum(round_lookups for *_, round_lookups, _ in rounds)
+    hits = sum(round_hits for *_, round_hits in rounds)
     figures = {"elapsed_s": elapsed, "hit_rate": hits / lookups if lookups else 0.0, "lookups": lookups}
     for kind, ok in (("slots", 200), ("type", 200), ("book", 201)):
         latencies = [ms for k, _, ms in results if k == kind]
@@ -239,6 +262,10 @@ def explain(env: dict[str, str], coaches: int) -> list[dict]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def progress(text: str) -> None:
+    print(f"bench-scale: {text}", file=sys.stderr, flush=True)
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -309,18 +336,32 @@ def report(one: dict, scale: dict, generated: dict, notes: list[dict]) -> tuple[
 
 def main() -> int:
     began = clock.monotonic()
-    names = ("sprechzeit_scale_one", "sprechzeit_scale")
+    installations = (("sprechzeit_scale_one", 1, "12"), ("sprechzeit_scale", SCALE_COACHES, "13"))
     try:
-        env_one, _ = installation(names[0], 1)
-        one = mixed_load(env_one, 1)
-        database_drop(names[0])
-        env_scale, generated = installation(names[1], SCALE_COACHES)
-        scale = mixed_load(env_scale, SCALE_COACHES)
-        notes = explain(env_scale, SCALE_COACHES)
+        envs, generated = {}, {}
+        for name, coaches, redis_db in installations:
+            envs[name], generated[name] = installation(name, coaches, redis_db)
+            progress(f"{name}: {coaches:,} coaches generated in {generated[name]['seconds']:.0f} s")
+        # Rounds in turn on the two, so that whatever else the machine does weighs on both.
+        rounds = {name: [] for name, _, _ in installations}
+        rngs = {name: random.Random(20261202) for name, _, _ in installations}
+        starts = {name: {} for name, _, _ in installations}  # the times booked stay booked
+        for number in range(ROUNDS):
+            for name, coaches, _ in installations:
+                warm_up = WARM_UP_REQUESTS if number == 0 else WORKERS * CLIENTS
+                rounds[name].append(
+                    load_round(
+                        envs[name], coaches, rngs[name], starts[name], warm_up=warm_up, requests=REQUESTS // ROUNDS
+                    )
+                )
+                progress(f"round {number + 1} of {ROUNDS} on {coaches:,} coaches done")
+        one, scale = (load_figures(rounds[name]) for name, _, _ in installations)
+        notes = explain(envs["sprechzeit_scale"], SCALE_COACHES)
     finally:
-        for name in names:
+        for name, _, redis_db in installations:
             database_drop(name)
-    lines, ok = report(one, scale, generated, notes)
+            redis.Redis.from_url(f"{REDIS_SERVER}/{redis_db}").flushdb()
+    lines, ok = report(one, scale, generated["sprechzeit_scale"], notes)
     notes_path = BASE_DIR / "var" / "bench" / "scale-explain.txt"
     notes_path.parent.mkdir(parents=True, exist_ok=True)
     notes_path.write_text(
