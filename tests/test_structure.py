@@ -86,8 +86,8 @@ def test_packages_re_export_nothing():
         alias.asname or alias.name for node in models.body if isinstance(node, ast.ImportFrom) for alias in node.names
     }
     assert exported <= {
-        "AppointmentType", "BlockedPeriod", "Booking", "CalendarEntry", "Client", "Coach", "DateOverride",
-        "ExternalBusy", "ExternalCalendar", "InboundMessage", "Notification", "ReplyWindow",
+        "AppointmentType", "BlockedPeriod", "Booking", "BookingLink", "CalendarEntry", "Client", "Coach",
+        "DateOverride", "ExternalBusy", "ExternalCalendar", "InboundMessage", "Notification", "ReplyWindow",
         "WeeklyHours", "WorkerCheck",
     }  # fmt: skip
 
