@@ -137,6 +137,10 @@ def test_arrow_keys_move_the_focus_in_the_grid_and_enter_picks_a_day(page, live_
     page.keyboard.press("End")
     assert focused_day() == (monday + timedelta(days=6)).isoformat()  # Sunday: a day without times, focusable
     expect(page.locator(":focus")).to_have_attribute("aria-disabled", "true")
+    sunday = monday + timedelta(days=6)
+    expect(page.locator(":focus")).to_have_attribute(
+        "aria-label", f"{sunday:%A}, {sunday.day} {sunday:%B %Y}, no free times"
+    )
     page.keyboard.press("Home")
     assert focused_day() == monday.isoformat()
     expect(roving).to_have_count(1)

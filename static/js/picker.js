@@ -216,6 +216,7 @@
       if (!target) return;
       if (cell.classList.contains("busy")) {
         target.setAttribute("aria-disabled", "true");
+        // The server's words for the day ("Sunday, 10 January 2027, no free times").
         if (cell.dataset.label) target.setAttribute("aria-label", cell.dataset.label);
       }
       target.setAttribute("tabindex", cell === active ? "0" : "-1");
