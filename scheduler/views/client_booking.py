@@ -27,7 +27,7 @@ from ..services.booking_rules import online_change_open
 from .errors import too_many_requests_page
 from .reschedule import reschedule
 from .shared import see_other
-from .slot_picker import tz_form
+from .slot_picker import PICKER_PARTIAL, tz_form, wants_picker_partial
 
 
 def token_page(view):
@@ -188,7 +188,9 @@ def booking_reschedule(request, token):
         "tz_form": tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),
         "detect_tz": False,
     }
-    return render(request, "scheduler/reschedule.html", context, status=rescheduling.status)
+    # static/js/picker.js asks for the picker alone (?partial=picker) to swap it in place.
+    template = PICKER_PARTIAL if picker and wants_picker_partial(request) else "scheduler/reschedule.html"
+    return render(request, template, context, status=rescheduling.status)
 
 
 @token_page

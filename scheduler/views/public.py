@@ -175,7 +175,7 @@ def type_page_for(request, appointment_type, *, link=None):
         detect_tz="tz" not in request.GET,
         **link_context(link, appointment_type),
     )
-    if wants_picker_partial(request):  # static/js/booking.js: the picker alone, swapped in place
+    if wants_picker_partial(request):  # static/js/picker.js: the picker alone, swapped in place
         return render(request, PICKER_PARTIAL, context)
     return render(request, "scheduler/type.html", context)
 

@@ -200,6 +200,13 @@ def test_the_clients_reschedule_page_marks_your_current_time(client, moving):
     assert re.search(rf'aria-label="[^"]*{MONDAY.day} {MONDAY:%B %Y}, your current time"', page)
 
 
+def test_the_clients_reschedule_page_answers_the_picker_alone_too(client, moving):
+    url = f"/b/{moving.token}/reschedule/"
+    response = client.get(url, {"day": MONDAY.isoformat(), "tz": "Europe/Berlin", "partial": "picker"})
+    assert response.status_code == 200 and [t.name for t in response.templates][0] == PICKER_PARTIAL
+    assert "<small>your current time</small>" in text(response) and "<html" not in text(response)
+
+
 def test_the_coachs_move_page_marks_the_bookings_current_time(client, kind, moving):
     client.force_login(kind.coach.user)
     response = client.get(f"/coach/bookings/{moving.uuid}/reschedule/", {"day": MONDAY.isoformat()})
