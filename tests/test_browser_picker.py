@@ -160,6 +160,12 @@ def test_arrow_keys_move_the_focus_in_the_grid_and_enter_picks_a_day(page, live_
     expect(page.locator("#times h3")).to_have_text(f"Free times on {monday:%A}, {monday.day} {monday:%B %Y}")
     assert query(page)["day"] == monday.isoformat()
     assert focused_day() == monday.isoformat()
+    # Space too, on the next day.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    tuesday = monday + timedelta(days=1)
+    expect(page.locator("#times h3")).to_have_text(f"Free times on {tuesday:%A}, {tuesday.day} {tuesday:%B %Y}")
+    assert focused_day() == tuesday.isoformat()
     assert marker(page) == "kept"
 
 
