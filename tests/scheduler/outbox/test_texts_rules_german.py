@@ -60,5 +60,5 @@ def test_past_the_deadline_in_german_sie(booking):
 def test_the_page_past_the_deadline_in_german_sie(client, booking):
     with time_machine.travel(AFTER, tick=False):
         shown = text(client.get(f"/b/{booking.token}/"))
-    assert "So ändern oder sagen Sie diesen Termin ab" in shown
+    assert "So ändern Sie diesen Termin oder sagen ihn ab" in shown
     assert "Online lässt er sich nicht mehr ändern oder absagen" in shown
