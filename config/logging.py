@@ -37,10 +37,11 @@ ACCESS_FIELDS = {
 REQUEST_ID_MAX_LENGTH = 200
 
 # The paths whose next segment is a secret (tests/config/test_log_redaction.py checks this
-# against every URL that takes a token), and the fixed pages beside them (/me/feed/rotate/,
-# /accounts/password/reset/key/done/), which stay readable.
-SECRET_PATH_PREFIXES = ("b", "feeds", "me/feed", "api/bookings", "accounts/password/reset/key")
-NOT_SECRET_SEGMENTS = ("rotate", "done")
+# against every URL that takes a token: a booking's, a booking link's, a feed's), and the fixed
+# pages beside them (/me/feed/rotate/, /accounts/password/reset/key/done/, /coach/links/new/),
+# which stay readable.
+SECRET_PATH_PREFIXES = ("b", "l", "coach/links", "feeds", "me/feed", "api/bookings", "accounts/password/reset/key")
+NOT_SECRET_SEGMENTS = ("rotate", "done", "new")
 SECRET_MARK = "<token>"
 # A prefix counts right after a host (a referrer, a link in a message) or where a path
 # starts: at the beginning, after a space, a quote, "=" (?next=) or another slash (//b/).
