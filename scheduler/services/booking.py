@@ -120,6 +120,9 @@ def booking_create(
     got the slot first. On PostgreSQL the exclusion constraint settles a race between
     two transactions; on SQLite the IMMEDIATE transaction serializes them.
     """
+    if not appointment_type.listed and link is None and not by_coach:
+        # Unlisted: only through a link the coach gave (the public pages and API never offer it).
+        raise ValidationError({"type": [_("This appointment type can be booked only through a booking link.")]})
     asked_by_coach = by_coach or (link is not None and bool(link.proposed_starts))
     cleaned = booking_request_clean(
         appointment_type=appointment_type, request=request, minimum_message=not asked_by_coach

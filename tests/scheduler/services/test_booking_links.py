@@ -254,3 +254,10 @@ def test_a_client_still_needs_the_message_minimum(kind):
     with pytest.raises(ValidationError) as caught:
         book(kind, message="Folgetermin")
     assert "message" in caught.value.message_dict
+
+
+def test_an_unlisted_type_is_refused_without_a_link_by_the_service_itself(unlisted):
+    with pytest.raises(ValidationError) as refused:
+        book(unlisted)
+    assert set(refused.value.message_dict) == {"type"}
+    assert Booking.objects.count() == 0
