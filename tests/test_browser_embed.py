@@ -137,7 +137,7 @@ def test_inline_frame_grows_to_its_content_and_books_inside(page, live_server, h
 
     # No cookie reached the frame (another site), yet the booking is made, and its
     # confirmation shows inside the frame; the booking's own page opens in a new tab.
-    expect(frame.get_by_role("heading", name="Thank you — your booking is in")).to_be_visible()
+    expect(frame.get_by_role("heading", name="Thank you – your booking is in")).to_be_visible()
     booking = Booking.objects.get()
     assert booking.client.email == "erika@example.org"
     expect(frame.get_by_text(booking.get_status_display(), exact=True)).to_be_visible()

@@ -14,7 +14,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -22,8 +22,10 @@ from django.views.decorators.http import require_safe
 from .. import phrases
 from ..forms.booking import zone_or_default
 from ..models import Booking
+from ..outbox.client_lines import change_words
 from ..selectors.bookings import bookings_with_details
 from ..selectors.coaches import appointment_types_bookable, coaches
+from ..services.booking_rules import online_change_open
 from .shared import speak_to_clients_of
 
 BOOKED_SALT = "scheduler.views.embed.booked"
@@ -82,7 +84,9 @@ def embed_snippets(coach) -> list[dict]:
 
 
 def booked_reference(booking: Booking) -> str:
-    return signing.dumps(booking.pk, salt=BOOKED_SALT)
+    # The uuid, not the pk: a signed value is readable (base64), and public URLs carry no
+    # sequential ids.
+    return signing.dumps(str(booking.uuid), salt=BOOKED_SALT)
 
 
 def booked_url(booking: Booking) -> str:
@@ -94,24 +98,28 @@ def booked_url(booking: Booking) -> str:
 def booked(request, coach_slug, type_slug):
     """The framed confirmation of the booking just made (`?ref=` signed, for an hour)."""
     try:
-        pk = signing.loads(request.GET.get("ref", ""), salt=BOOKED_SALT, max_age=BOOKED_MAX_AGE)
+        booking_uuid = signing.loads(request.GET.get("ref", ""), salt=BOOKED_SALT, max_age=BOOKED_MAX_AGE)
     except signing.BadSignature:
         raise Http404 from None
     booking = get_object_or_404(
         bookings_with_details(),
-        pk=pk,
+        uuid=booking_uuid,
         coach__in=coaches(),
         coach__slug=coach_slug,
         appointment_type__slug=type_slug,
     )
     speak_to_clients_of(booking.coach)
     zone, _notice = zone_or_default(booking.time_zone, booking.coach.time_zone)
+    now = timezone.now()
     context = {
         "booking": booking,
         "coach": booking.coach,
         "appointment_type": booking.appointment_type,
         "zone": zone,
         "headline": phrases.BOOKING_STATUS_HEADLINES.get(booking.status, ""),
+        # What the booking's page allows, said as true as there (the type's online deadline).
+        "change_words": change_words(booking, now, zone),
+        "changeable": booking.is_active and online_change_open(booking, now),
         # Opened in a new tab: our own origin, whatever SITE_URL says.
         "booking_url": reverse("scheduler:booking", kwargs={"token": booking.token}),
     }

@@ -3,7 +3,7 @@ anonymous, its POST checked by a signed form token instead of the CSRF cookie, e
 confirmation inside the coach's public path."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import signing
@@ -222,6 +222,19 @@ def test_the_confirmation_needs_its_signed_reference(world):  # noqa: F811
     assert Client().get(base + "?ref=" + str(world.kim.booking.pk)).status_code == 404
     other = signing.dumps(world.lou.booking.pk, salt="scheduler.views.embed.booked")  # Ben's client
     assert Client().get(base + "?ref=" + other).status_code == 404
+
+
+def test_the_framed_confirmation_offers_changes_only_as_the_types_deadline_allows(world):  # noqa: F811
+    page, start = framed_form(world)
+    response = embed_post(world, input_value(page, "embed_token"), start, lang="en", language="en")
+    assert "cancel it there or choose another time" in text(Client().get(response["Location"]))
+
+    kind = world.anna.appointment_type
+    kind.change_notice = timedelta(days=400)  # the booking's start lies inside it
+    kind.save()
+    words = text(Client().get(response["Location"]))
+    assert "cancel it there" not in words
+    assert "It can no longer be changed or cancelled online" in words
 
 
 # --- embed.js ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from scheduler.models import (
     WorkerCheck,
 )
 from scheduler.services.booking_links import booking_link_create
+from scheduler.views.embed import booked_url
 from tests.accounts.passkeys import add_passkey
 from tests.security.world import make_coach
 
@@ -210,6 +211,12 @@ ROWS = {
         + visitors("POST", f"/anna/{w.ben.appointment_type.slug}/", 404, {"start": start_of_anna(w)})
         + visitors("GET", f"/cleo/{inactive_coach().appointment_type.slug}/", 404)
         + [Probe(None, "GET", f"/anna/{w.anna.appointment_type.slug}/", 200, own=True)]
+    ),
+    # The framed confirmation: only with its signed reference, and only under its own coach and type.
+    "scheduler:type_booked": lambda w: (
+        visitors("GET", f"/anna/{w.anna.appointment_type.slug}/booked/?ref={w.kim.booking.uuid}", 404)
+        + visitors("GET", booked_url(w.kim.booking).replace("/anna/", "/ben/", 1), 404)
+        + [Probe(None, "GET", booked_url(w.kim.booking), 200, own=True)]
     ),
     # "Find my key" exists only for a bookable type of that coach.
     "scheduler:type_key": lambda w: (
