@@ -60,7 +60,7 @@ test-services: $(STAMP) node_modules/axe-core
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench
 
-# 10,000 coaches and a million bookings on PostgreSQL + Redis (about 10 minutes; the data is
+# 10,000 coaches and a million bookings on PostgreSQL + Redis (3–4 minutes, bounded to 10; the data is
 # dropped afterwards). Not part of CI.
 bench-scale: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench.scale
