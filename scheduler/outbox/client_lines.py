@@ -7,7 +7,7 @@ page and messages say the same."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from ..models import Booking, Notification
 from ..models.common import Channel
@@ -100,6 +100,32 @@ def change_words(booking: Booking, now: datetime, zone: ZoneInfo | None = None) 
         return ""
     values = {"deadline": moment_words(until, zone or ZoneInfo(booking.time_zone)), "coach": booking.coach.display_name}
     return str((CHANGE_OPEN_UNTIL if online_change_open(booking, now) else CHANGE_CLOSED) % values)
+
+
+def change_rule_words(appointment_type, start: datetime | None, now: datetime) -> str:
+    """The type's online deadline as the booking page says it before booking (Cal.com shows its
+    cancellation policy there too): how long before, and, for a chosen time already inside
+    it, that this booking could not be changed online at all. "" without a deadline."""
+    notice = appointment_type.change_notice
+    if notice is None:
+        return ""
+    hours = round(notice.total_seconds() / 3600)
+    values = {
+        "notice": ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours},
+        "coach": appointment_type.coach.display_name,
+    }
+    if start is not None and start - notice <= now:
+        return str(CHANGE_RULE_INSIDE % values)
+    return str(CHANGE_RULE % values)
+
+
+# Translators: shown on the type page before booking; %(notice)s is e.g. "24 hours".
+CHANGE_RULE = gettext_lazy("You can cancel or move it online up to %(notice)s before it begins.")
+# Translators: the chosen time starts within the type's online deadline.
+CHANGE_RULE_INSIDE = gettext_lazy(
+    "This time begins in less than %(notice)s: once booked, it can no longer be cancelled or moved online; "
+    "please contact %(coach)s for that."
+)
 
 
 def client_body(kind: str, booking: Booking, now: datetime, body):

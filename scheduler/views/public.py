@@ -15,6 +15,7 @@ from .. import phrases, ratelimit
 from ..forms.booking import BookingForm, zone_or_default
 from ..framing import with_embed
 from ..models.common import Channel
+from ..outbox.client_lines import change_rule_words
 from ..reachability_words import next_free_words, reachability_sentences, weekly_window_words
 from ..selectors.coach_reachability import coach_reachability, reply_windows_weekly
 from ..selectors.coaches import appointment_types_bookable, coach_single, coaches
@@ -123,6 +124,9 @@ def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dic
         "coach": appointment_type.coach,
         "appointment_type": appointment_type,
         "approval_note": phrases.APPROVAL_NOTES.get(appointment_type.approval),
+        # The online deadline, said before booking (and for a chosen time inside it).
+        "change_rule": change_rule_words(appointment_type, None, timezone.now()),
+        "change_rule_for_start": change_rule_words(appointment_type, start, timezone.now()) if start else "",
         "zone": zone,
         "picker": picker,
         "tz_form": tz_form(zone, **({"month": f"{picker['month']:%Y-%m}"} if picker else {})),

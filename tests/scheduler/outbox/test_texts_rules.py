@@ -12,6 +12,7 @@ import time_machine
 from scheduler.ics import booking_manage_url
 from scheduler.models import Notification, ReplyWindow
 from scheduler.models.common import Channel
+from scheduler.outbox.client_lines import change_rule_words
 from scheduler.outbox.texts import render
 from scheduler.services.booking import booking_cancel
 from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, NotificationFactory
@@ -118,3 +119,14 @@ def test_dates_of_other_years_are_named_with_the_year(booking):
     booking.save()
     text = message_to(booking, Kind.CONFIRMED, datetime(2026, 6, 5, tzinfo=BERLIN)).text
     assert "online until Monday, 7 June 2027, 04:00 (America/New_York)" in text
+
+
+def test_the_type_page_says_the_deadline_before_booking_and_warns_inside_it(booking):
+    kind = booking.appointment_type
+    assert change_rule_words(kind, None, BEFORE) == "You can cancel or move it online up to 24 hours before it begins."
+    assert change_rule_words(kind, START, BEFORE) == change_rule_words(kind, None, BEFORE)
+    inside = change_rule_words(kind, START, AFTER)
+    assert inside.startswith("This time begins in less than 24 hours: once booked, it can no longer be cancelled")
+    assert "please contact Anna Berg" in inside
+    kind.change_notice = None
+    assert change_rule_words(kind, START, AFTER) == ""

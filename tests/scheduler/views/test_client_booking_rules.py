@@ -140,3 +140,14 @@ def test_an_active_booking_keeps_its_calendar_links_and_offers_no_new_time(clien
     response = get(client, booking, BEFORE)
     assert "event.ics" in response.content.decode()
     assert "Book a new time" not in text(response)
+
+
+def test_the_type_page_says_the_deadline_before_anyone_books(client, booking):
+    with time_machine.travel(BEFORE, tick=False):
+        response = client.get("/anna/coaching/")
+    assert response.status_code == 200
+    assert "You can cancel or move it online up to 24 hours before it begins." in text(response)
+    booking.appointment_type.change_notice = None
+    booking.appointment_type.save()
+    with time_machine.travel(BEFORE, tick=False):
+        assert "cancel or move it online" not in text(client.get("/anna/coaching/"))
