@@ -10,7 +10,6 @@ import re
 import shlex
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from celery.app.utils import find_app
 from django.core.management import get_commands
 
 from config.celery import app as celery_app
-from tests.helpers import BASE_DIR, free_port
+from tests.helpers import BASE_DIR, free_port, wait_for
 
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
 
@@ -204,15 +203,20 @@ def test_make_runs_web_process_really_listens_on_the_port_with_site_url_followin
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        answer = None
-        while answer is None and time.monotonic() < deadline and process.poll() is None:
+        answers = []
+
+        def answered_or_exited():
+            if process.poll() is not None:
+                return True  # nothing more will listen: the assertion below says so
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2))
             except httpx.TransportError:
-                time.sleep(0.5)
-        assert answer is not None, f"nothing listens on {port} (honcho exited with {process.poll()})"
-        assert answer.json()["database"] == "ok"
+                return False
+            return True
+
+        wait_for(answered_or_exited, 60, f"the web process to listen on {port}")
+        assert answers, f"nothing listens on {port} (honcho exited with {process.poll()})"
+        assert answers[0].json()["database"] == "ok"
         web = _descendant_environments(process.pid, "runserver")
         assert web, "no runserver process under honcho"
         assert all(found["SITE_URL"] == f"http://127.0.0.1:{port}" for found in web)
