@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.ceiling import MONTH_PATH, POPULATE, measure
 from bench.server import BASE_DIR
 
-VAR_DIR = BASE_DIR / "var" / "bench-embedded"
+VAR_DIR = Path(os.environ.get("BENCH_VAR_DIR", str(BASE_DIR / "var" / "bench"))) / "embedded"
 
 
 def embedded_env(var_dir: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ def bench_latency() -> dict | None:
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "VAR_DIR": str(BASE_DIR / "var" / "bench"),
+        "VAR_DIR": os.environ.get("BENCH_VAR_DIR", str(BASE_DIR / "var" / "bench")),
         "DEBUG": "false",
         "LOG_LEVEL": "ERROR",
         # The channel backend is called for real; the messages stay in the worker's memory.

@@ -23,20 +23,24 @@ WORKERS = 5
 CLIENTS = 16
 
 
+# Two benchmarks at once on one machine (a developer's runs of single parts) each name their own.
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "sprechzeit_bench")
+
+
 def bench_database_url() -> str | None:
-    """A fresh, empty database `sprechzeit_bench` on the server of BENCH_DATABASE_URL
+    """A fresh, empty database DATABASE_NAME on the server of BENCH_DATABASE_URL
     (default postgres://postgres@127.0.0.1:5432/test); None when no PostgreSQL answers."""
     server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     import psycopg
 
     try:
         with psycopg.connect(server, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS sprechzeit_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE sprechzeit_bench")
+            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
     except psycopg.OperationalError:
         return None
     parts = urlsplit(server)
-    return urlunsplit(parts._replace(path="/sprechzeit_bench"))
+    return urlunsplit(parts._replace(path=f"/{DATABASE_NAME}"))
 
 
 def server_env(database_url: str, **overrides: str) -> dict[str, str]:
@@ -47,7 +51,7 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "VAR_DIR": str(BASE_DIR / "var" / "bench"),
+        "VAR_DIR": os.environ.get("BENCH_VAR_DIR", str(BASE_DIR / "var" / "bench")),
         "DEBUG": "false",
         "LOG_LEVEL": "ERROR",
         **overrides,
