@@ -6,6 +6,12 @@ bookings each (imports, connections, caches): the figure is the steady state. Be
 the rate it reports the workers' CPU per booking, which, unlike the rate, does not
 depend much on what else runs on the machine.
 
+Beside the HTTP run, the same booking in one process (Django's test client on the same
+database and Redis): the PostgreSQL statements and Redis round trips of one booking, counted
+(CaptureQueriesContext; a counter around redis-py's send of packed commands, which every
+command and pipeline goes through, Celery's publish included), and its CPU time without
+gunicorn, the network or the other workers.
+
 Uses its own database `sprechzeit_bench` on the server of BENCH_DATABASE_URL
 (default postgres://postgres@127.0.0.1:5432/test); bounded in count and time.
 """
@@ -18,7 +24,9 @@ import sys
 import threading
 import time as clock
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from bench.server import (
     BASE_DIR,
@@ -35,6 +43,8 @@ from bench.server import (
 BOOKINGS_PER_CLIENT = 50
 WARM_UP = 3  # bookings per client before the clock starts
 RACERS = 50
+IN_PROCESS = 100  # bookings timed in one process, after IN_PROCESS_WARM_UP
+IN_PROCESS_WARM_UP = 5
 MESSAGE = "Ich möchte gern über meinen nächsten beruflichen Schritt sprechen."
 
 
@@ -68,10 +78,8 @@ print(json.dumps([s.start.isoformat() for s in slots]))
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def post(client: http.client.HTTPConnection, path: str, start: str, index: int) -> tuple[int, float]:
-    """One booking over a kept-alive connection (http.client: the load generator shares
-    the two cores with the server, so it should cost little)."""
-    body = {
+def booking_body(start: str, index: int) -> dict:
+    return {
         "type": "talk",
         "start": start,
         "name": f"Client {index}",
@@ -80,8 +88,121 @@ def post(client: http.client.HTTPConnection, path: str, start: str, index: int) 
         "message": MESSAGE,
         "privacy_consent": True,
     }
+
+
+def _resp_commands(packed: bytes) -> list[str]:
+    """The names of the commands in one packed send (RESP arrays of bulk strings)."""
+    names, at = [], 0
+    while at < len(packed) and packed[at : at + 1] == b"*":
+        end = packed.index(b"\r\n", at)
+        count, at = int(packed[at + 1 : end]), end + 2
+        for position in range(count):
+            end = packed.index(b"\r\n", at)
+            length = int(packed[at + 1 : end])
+            if position == 0:
+                names.append(packed[end + 2 : end + 2 + length].decode().upper())
+            at = end + 2 + length + 2
+    return names
+
+
+@contextmanager
+def redis_round_trips() -> Iterator[list[list[str]]]:
+    """Record every send to Redis (one round trip each) as the list of its commands' names."""
+    from redis.connection import AbstractConnection
+
+    trips: list[list[str]] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        parts = [command] if isinstance(command, (bytes, str)) else command
+        trips.append(_resp_commands(b"".join(p.encode() if isinstance(p, str) else bytes(p) for p in parts)))
+        return send(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counted
+    try:
+        yield trips
+    finally:
+        AbstractConnection.send_packed_command = send
+
+
+def _statement(sql: str) -> str:
+    """A statement's first words, enough to tell what it is (the engine's inputs are one UNION)."""
+    words = sql.split()
+    if not words:
+        return ""
+    if words[0] in ("INSERT", "UPDATE", "DELETE") or words[:2] == ["SELECT", "'hours',"]:
+        head = " ".join(words[:3])
+        return "SELECT engine inputs (UNION)" if words[1] == "'hours'," else head.replace('"', "")
+    table = next((words[i + 1] for i, word in enumerate(words[:-1]) if word == "FROM"), "")
+    return f"{words[0]} {table.replace(chr(34), '')}".strip()
+
+
+def booking_cost_in_process(starts: list[str], *, count: int = IN_PROCESS) -> dict:
+    """One booking's PostgreSQL statements and Redis round trips, and the CPU per booking over
+    `count` more, through Django's test client in this process (Django set up, the bench's
+    coach in the database, the rate limit lifted). `starts` must hold count + 6 free slots."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    path = "/api/coaches/bench/bookings"
+    slots = iter(enumerate(starts, start=50_000))
+
+    def book() -> int:
+        index, start = next(slots)
+        body = json.dumps(booking_body(start, index))
+        # Each its own address, as the HTTP clients: the limit counts per address and e-mail.
+        address = f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+        return client.post(path, body, content_type="application/json", REMOTE_ADDR=address).status_code
+
+    for _ in range(IN_PROCESS_WARM_UP):
+        book()
+    with CaptureQueriesContext(connection) as queries, redis_round_trips() as trips:
+        status = book()
+    # Read now: every request clears the connection's log (reset_queries on request_started).
+    statements = [_statement(query["sql"]) for query in queries.captured_queries]
+    began = clock.process_time()
+    statuses = Counter(book() for _ in range(count))
+    cpu_ms = (clock.process_time() - began) * 1000 / count
+    return {
+        "status": status,
+        "statuses": dict(statuses),
+        "queries": len(statements),
+        "statements": statements,
+        "redis_round_trips": len(trips),
+        "redis_commands": ["+".join(trip) for trip in trips],
+        "cpu_ms": cpu_ms,
+    }
+
+
+def in_process(env, starts: list[str]) -> dict:
+    """booking_cost_in_process in a process of its own, with the bench's environment."""
+    script = """
+import django, json, sys
+django.setup()
+from bench.booking import booking_cost_in_process
+print(json.dumps(booking_cost_in_process(json.loads(sys.stdin.read()))))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        input=json.dumps(starts),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def post(client: http.client.HTTPConnection, path: str, start: str, index: int) -> tuple[int, float]:
+    """One booking over a kept-alive connection (http.client: the load generator shares
+    the two cores with the server, so it should cost little)."""
     began = clock.perf_counter()
-    client.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    client.request(
+        "POST", path, body=json.dumps(booking_body(start, index)), headers={"Content-Type": "application/json"}
+    )
     response = client.getresponse()
     response.read()
     return response.status, (clock.perf_counter() - began) * 1000
@@ -137,6 +258,8 @@ def bench_booking(workers: int = WORKERS) -> dict | None:
 
         with ThreadPoolExecutor(RACERS) as pool:
             race = Counter(pool.map(racer, range(RACERS)))
+    used = total + len(warm_up) + 1
+    cost = in_process(env, starts[used : used + IN_PROCESS + IN_PROCESS_WARM_UP + 1])
     return {
         "bookings": len(results),
         "per_second": len(results) / elapsed,
@@ -146,8 +269,17 @@ def bench_booking(workers: int = WORKERS) -> dict | None:
         "cpu_ms": cpu_seconds * 1000 / len(results),
         "race": dict(race),
         "workers": workers,
+        # One booking in one process: its round trips, and its CPU without gunicorn.
+        "queries": cost["queries"],
+        "statements": cost["statements"],
+        "redis_round_trips": cost["redis_round_trips"],
+        "redis_commands": cost["redis_commands"],
+        "in_process_cpu_ms": cost["cpu_ms"],
+        "in_process_statuses": cost["statuses"],
     }
 
 
 if __name__ == "__main__":
-    print(bench_booking())
+    import pprint
+
+    pprint.pprint(bench_booking(), width=110, sort_dicts=False)
