@@ -205,14 +205,17 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
     if (last_day - first_day).days + 1 > MAX_RANGE_DAYS:
         raise InvalidParameters({"end": _("Ask for at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}})
 
+    range_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
     slots = slots_bookable(
         appointment_type=appointment_type,
         range_start=datetime.combine(first_day, time(0), tzinfo=zone),
-        range_end=datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone),
+        range_end=range_end,
         now=timezone.now(),
     )
     body = _slots_json(slots, appointment_type=appointment_type, first_day=first_day, last_day=last_day, zone=zone)
-    slots_answer_keep(key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type)
+    slots_answer_keep(
+        key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type, range_end=range_end
+    )
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

@@ -7,11 +7,18 @@ An answer is kept with the versions of its coach's settings and availability
 every write that could change a slot of that coach replaces one of them, and leaves every
 other coach's answers alone. It is found by the request's own parameters and the coach's
 id (kept per process, selectors/coaches.coach_id_for_slug), so the versions and the answer
-come in one round trip, before anything else is read. Time changes slots too: the first
-slot drops out when it comes within the minimum notice, so the answer is kept at most
-until then. Slots that come within the horizon meanwhile appear within ANSWER_MAX_AGE;
-a booking always checks its slot against the database. Answers are kept only with a cache that every process shares
-(settings.SLOTS_ANSWERS_KEPT).
+come in one round trip, before anything else is read. Answers are kept only with a cache that
+every process shares (settings.SLOTS_ANSWERS_KEPT). A booking always checks its slot against
+the database.
+
+Time changes slots too, in three ways, each handled exactly:
+* the minimum notice: slots drop out from the front as they come within it (it only moves the
+  engine's earliest start later; slot_engine.bookable_slots). A kept answer whose first slot
+  has come within the notice is trimmed when it is read (_trimmed) instead of computed again:
+  the answers of coaches with the same hours would otherwise all go at the same quarter hour;
+* the horizon: slots at its end appear as it moves. An answer whose range the horizon could
+  still reach is kept at most ANSWER_MAX_AGE; one wholly inside it, ANSWER_KEPT_MAX_AGE;
+* for requests, the reply windows (below).
 
 A type whose bookings may be requests offers no slot the coach could not answer in time
 (selectors/slots.request_not_before), and that limit moves with time: when the coach's
@@ -23,8 +30,10 @@ read only when an answer is computed, and only for such types.
 """
 
 import hashlib
+import json
 import logging
 import math
+from bisect import bisect_left
 from datetime import datetime
 from typing import NamedTuple
 
@@ -45,9 +54,12 @@ logger = logging.getLogger("sprechzeit.cache")
 
 # Seconds. Every write changes its coach's version, and the clock's effects are computed
 # exactly (below), so this bounds only what no write announces: a slot that comes within the
-# horizon appears at most this late. Long enough that a coach visited a few times an hour is
-# answered from the cache, at ten thousand coaches too (make bench-scale).
+# horizon appears at most this late.
 ANSWER_MAX_AGE = 300
+# Seconds, for an answer whose range lies wholly inside the horizon: nothing but a write (which
+# changes the versions) changes it, so this only bounds the cache's memory. A coach visited a
+# few times a day is answered from the cache.
+ANSWER_KEPT_MAX_AGE = 6 * 3600
 
 Versions = tuple[str, ...]
 
@@ -73,11 +85,13 @@ def slots_answer_key(
     return SlotsAnswerKey("slots-answer:" + hashlib.sha256(request.encode()).hexdigest(), coach)
 
 
-def slots_answer_cached(*, key: SlotsAnswerKey | None) -> tuple[bytes | list | None, Versions | None]:
-    """The kept answer, if it is still current, and the current versions to keep a new one
-    under: read them before the data, so a write in between makes the new answer stale.
-    (None, None) when the cache cannot be reached or the slug names no coach: then nothing
-    is kept."""
+def slots_answer_cached(
+    *, key: SlotsAnswerKey | None, now: datetime | None = None
+) -> tuple[bytes | list | None, Versions | None]:
+    """The kept answer, if it is still current (trimmed to the minimum notice at `now`), and
+    the current versions to keep a new one under: read them before the data, so a write in
+    between makes the new answer stale. (None, None) when the cache cannot be reached or the
+    slug names no coach: then nothing is kept."""
     if key is None:
         return None, None
     coach_id = key.coach_id if key.coach_id is not None else coach_id_for_slug(key.coach_slug)
@@ -90,8 +104,60 @@ def slots_answer_cached(*, key: SlotsAnswerKey | None) -> tuple[bytes | list | N
     except RedisError:
         logger.warning("slots answer not read: the cache cannot be reached", exc_info=True)
         return None, None
-    kept_versions, body = found.get(key.key, (None, None))
-    return (body if kept_versions == versions else None), versions
+    kept = found.get(key.key)
+    if kept is None or kept[0] != versions:
+        return None, versions
+    # Kept: the versions, the answer, when its first slot comes within the minimum notice
+    # (Unix seconds; None without slots), the notice (seconds) and when it expires.
+    _, body, fresh_until, notice, expires_at = kept
+    moment = (now or timezone.now()).timestamp()
+    if fresh_until is None or moment < fresh_until:
+        return body, versions
+    body, first = _trimmed(body, cutoff=moment + notice)
+    fresh_until = None if first is None else first - notice
+    # Kept trimmed, so that the next reader need not trim again; should a write have come
+    # in between, the versions have changed and this copy is never used.
+    _keep(key.key, (versions, body, fresh_until, notice, expires_at), seconds=expires_at - moment)
+    return body, versions
+
+
+def _trimmed(body: bytes | list, *, cutoff: float) -> tuple[bytes | list, float | None]:
+    """The answer without its slots that start before `cutoff` (Unix seconds), and its new
+    first slot's start (None: no slot is left). The answer is a list of Intervals (the booking
+    pages') or the slots API's JSON (api._slots_json: days in order, their slots in order)."""
+    if isinstance(body, list):
+        left = body[bisect_left([slot.start.timestamp() for slot in body], cutoff) :]
+        return left, (left[0].start.timestamp() if left else None)
+    answer = json.loads(body)
+    days, first = [], None
+    for day in answer["days"]:
+        slots = day["slots"] if first is not None else _slots_from(day["slots"], cutoff)
+        if slots:
+            if first is None:
+                first = datetime.fromisoformat(slots[0]["start"]).timestamp()
+            days.append({**day, "slots": slots})
+    answer["days"] = days
+    # The bytes pydantic writes (compact, UTF-8), so that a trimmed answer reads exactly like
+    # one computed now (tests/scheduler/selectors/test_slots_answers.py compares them).
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode(), first
+
+
+def _slots_from(slots: list[dict], cutoff: float) -> list[dict]:
+    """The slots (in order) from the first that starts at `cutoff` or later."""
+    for index, slot in enumerate(slots):
+        if datetime.fromisoformat(slot["start"]).timestamp() >= cutoff:
+            return slots[index:]
+    return []
+
+
+def _keep(key: str, kept: tuple, *, seconds: float) -> None:
+    """Keep for whole seconds, rounded down: never past its time."""
+    if seconds < 1:
+        return
+    try:
+        cache.set(key, kept, timeout=math.floor(seconds))
+    except RedisError:
+        logger.warning("slots answer not kept: the cache cannot be reached", exc_info=True)
 
 
 def _request_limit_holds_until(*, appointment_type: AppointmentType, slots: list[Interval], now: datetime):
@@ -118,27 +184,24 @@ def slots_answer_keep(
     body: bytes | list,
     slots: list[Interval],
     appointment_type: AppointmentType,
+    range_end: datetime | None = None,
 ) -> None:
-    """Keep `body`, the answer listing `slots` (sorted), until its first slot comes within
-    the type's minimum notice, or (for requests) the limit of the times the coach can still
-    answer in time passes it, and at most ANSWER_MAX_AGE seconds."""
+    """Keep `body`, the answer listing `slots` (sorted) up to `range_end`: at most
+    ANSWER_MAX_AGE while the horizon can still reach into its range (always, without
+    `range_end`), else at most ANSWER_KEPT_MAX_AGE; for requests, at most while the limit of
+    the times the coach can still answer in time has not passed its first slot. Slots that
+    come within the minimum notice meanwhile are trimmed when it is read."""
     if key is None or versions is None:
         return
     now = timezone.now()
-    seconds = float(ANSWER_MAX_AGE)
-    if slots:
-        valid_until = slots[0].start - appointment_type.minimum_notice
-        seconds = min(seconds, (valid_until - now).total_seconds())
-    if seconds >= 1:
-        limit = _request_limit_holds_until(appointment_type=appointment_type, slots=slots, now=now)
-        if limit is not None:
-            seconds = min(seconds, (limit - now).total_seconds())
-    if seconds < 1:
-        return  # whole seconds, rounded down: never kept past its time
-    try:
-        cache.set(key.key, (versions, body), timeout=math.floor(seconds))
-    except RedisError:
-        logger.warning("slots answer not kept: the cache cannot be reached", exc_info=True)
+    within_horizon = range_end is not None and range_end <= now + appointment_type.horizon
+    seconds = float(ANSWER_KEPT_MAX_AGE if within_horizon else ANSWER_MAX_AGE)
+    limit = _request_limit_holds_until(appointment_type=appointment_type, slots=slots, now=now)
+    if limit is not None:
+        seconds = min(seconds, (limit - now).total_seconds())
+    notice = appointment_type.minimum_notice.total_seconds()
+    fresh_until = slots[0].start.timestamp() - notice if slots else None
+    _keep(key.key, (versions, body, fresh_until, notice, now.timestamp() + seconds), seconds=seconds)
 
 
 def slots_bookable_kept(
@@ -155,9 +218,11 @@ def slots_bookable_kept(
         appointment_type.coach.slug,
         appointment_type.coach_id,
     )
-    kept, versions = slots_answer_cached(key=key)
+    kept, versions = slots_answer_cached(key=key, now=now)
     if kept is not None:
         return kept
     slots = slots_bookable(appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now)
-    slots_answer_keep(key=key, versions=versions, body=slots, slots=slots, appointment_type=appointment_type)
+    slots_answer_keep(
+        key=key, versions=versions, body=slots, slots=slots, appointment_type=appointment_type, range_end=range_end
+    )
     return slots

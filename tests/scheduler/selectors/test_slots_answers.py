@@ -1,5 +1,5 @@
 """The slots API keeps its answers in the cache (selectors/slots_answers.py): a kept answer
-must never outlive a write that changes the slots, nor the minimum notice of its first slot."""
+must never outlive a write that changes the slots, nor offer a slot within the minimum notice."""
 
 import json
 import re
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from scheduler.models import AppointmentType, Booking, ExternalBusy, ExternalCalendar, ReplyWindow
 from scheduler.selectors.slots_answers import (
+    ANSWER_KEPT_MAX_AGE,
     ANSWER_MAX_AGE,
     slots_answer_cached,
     slots_answer_keep,
@@ -275,31 +276,60 @@ def clock_driven_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-def test_an_answer_is_kept_until_its_first_slot_comes_within_the_minimum_notice(coaching, clock_driven_cache):
-    now = timezone.now()
+def test_a_kept_answer_loses_its_first_slot_when_it_comes_within_the_minimum_notice(
+    client, coaching, clock_driven_cache, django_assert_num_queries
+):
     coaching.minimum_notice = timedelta(hours=2)
-    first = Interval(now + timedelta(hours=2, seconds=30), now + timedelta(hours=3))
+    coaching.save()
+    with time_machine.travel(at(7) - timedelta(seconds=30), tick=False) as traveller:
+        assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+        traveller.shift(timedelta(seconds=31))  # 09:00 is now less than two hours away
+        with django_assert_num_queries(0):  # trimmed from the kept answer, not computed again
+            trimmed = ask(client)
+        assert starts(trimmed) == ["10:00", "11:00"]
+        assert ask(client) == trimmed
+        cache.clear()
+        assert ask(client) == trimmed  # the same bytes as an answer computed now
+
+
+def test_a_kept_answer_whose_slots_all_came_within_the_notice_has_no_days(client, coaching, clock_driven_cache):
+    coaching.minimum_notice = timedelta(hours=2)
+    coaching.save()
+    with time_machine.travel(at(7), tick=False) as traveller:
+        assert starts(ask(client)) == ["09:00", "10:00", "11:00"]
+        traveller.shift(timedelta(hours=3, seconds=1))
+        status, content = ask(client)
+        assert json.loads(content)["days"] == []
+        cache.clear()
+        assert ask(client) == (status, content)
+
+
+def test_the_booking_page_drops_a_kept_time_that_came_within_the_minimum_notice(client, coaching, clock_driven_cache):
+    coaching.minimum_notice = timedelta(hours=2)
+    coaching.save()
+    with time_machine.travel(at(7) - timedelta(seconds=30), tick=False) as traveller:
+        assert page_times(client) == ["09:00", "10:00", "11:00"]
+        traveller.shift(timedelta(seconds=31))
+        assert page_times(client) == ["10:00", "11:00"]
+
+
+def test_an_answer_inside_the_horizon_is_kept_long_and_one_it_can_reach_briefly(coaching, clock_driven_cache):
     key = slots_answer_key(coach="anna", **PARAMS)
     _, versions = slots_answer_cached(key=key)
+    inside = timezone.now() + coaching.horizon - timedelta(days=1)
+    beyond = timezone.now() + coaching.horizon + timedelta(days=1)
 
-    with time_machine.travel(now, tick=False) as traveller:
-        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[first], appointment_type=coaching)
-        traveller.shift(timedelta(seconds=29))
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching, range_end=inside)
+        traveller.shift(timedelta(seconds=ANSWER_KEPT_MAX_AGE - 1))
         assert slots_answer_cached(key=key)[0] == b"[]"
-        traveller.shift(timedelta(seconds=2))  # 10:00 is now less than two hours away
+        traveller.shift(timedelta(seconds=2))
         assert slots_answer_cached(key=key)[0] is None
 
-
-def test_an_answer_whose_first_slot_is_due_now_is_not_kept(coaching):
-    coaching.minimum_notice = timedelta(hours=2)
-    now = timezone.now()
-    due = Interval(now + timedelta(hours=2), now + timedelta(hours=3))
-    key = slots_answer_key(coach="anna", **PARAMS)
-    _, versions = slots_answer_cached(key=key)
-
-    slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[due], appointment_type=coaching)
-
-    assert slots_answer_cached(key=key)[0] is None
+        _, versions = slots_answer_cached(key=key)
+        slots_answer_keep(key=key, versions=versions, body=b"[]", slots=[], appointment_type=coaching, range_end=beyond)
+        traveller.shift(timedelta(seconds=ANSWER_MAX_AGE + 1))
+        assert slots_answer_cached(key=key)[0] is None
 
 
 def test_an_empty_answer_is_kept_at_most_answer_max_age(coaching, clock_driven_cache):
