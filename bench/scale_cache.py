@@ -1,7 +1,8 @@
 """The product's Redis cache, counting how often a kept slots answer was found current: the
-hit rate of `make bench-scale` (bench/scale_settings.py). The counts go to Redis every
-FLUSH_EVERY lookups (one INCRBY pair), so that the workers' counts add up and the counting
-costs next to nothing."""
+hit rate of `make bench-scale` (bench/scale_settings.py), and of the misses how many found no
+answer at all (a first visit, or one that expired) and how many one made under older versions (a
+change since). The counts go to Redis every FLUSH_EVERY lookups (one pipeline), so that the
+workers' counts add up and the counting costs next to nothing."""
 
 from config.cache import RedisCache
 
@@ -9,6 +10,8 @@ ANSWER_PREFIXES = ("slots-answer:", "slots-kept:")
 FLUSH_EVERY = 20
 LOOKUPS_KEY = "bench-scale:lookups"
 HITS_KEY = "bench-scale:hits"
+ABSENT_KEY = "bench-scale:absent"
+COUNTER_KEYS = (LOOKUPS_KEY, HITS_KEY, ABSENT_KEY)
 
 
 class CountingRedisCache(RedisCache):
@@ -16,6 +19,7 @@ class CountingRedisCache(RedisCache):
         super().__init__(server, params)
         self._lookups = 0
         self._hits = 0
+        self._absent = 0
 
     def get_many(self, keys, version=None):
         found = super().get_many(keys, version)
@@ -25,12 +29,14 @@ class CountingRedisCache(RedisCache):
             versions = tuple(found.get(key) for key in keys if key not in answers)
             self._lookups += len(answers)
             self._hits += sum(1 for key in answers if key in found and found[key][0] == versions)
+            self._absent += sum(1 for key in answers if key not in found)
             if self._lookups >= FLUSH_EVERY:
                 self.counts_flush()
         return found
 
     def counts_flush(self) -> None:
-        client = self._cache.get_client(write=True)
-        client.incrby(LOOKUPS_KEY, self._lookups)
-        client.incrby(HITS_KEY, self._hits)
-        self._lookups = self._hits = 0
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+        for key, count in zip(COUNTER_KEYS, (self._lookups, self._hits, self._absent), strict=True):
+            pipeline.incrby(key, count)
+        pipeline.execute()
+        self._lookups = self._hits = self._absent = 0
