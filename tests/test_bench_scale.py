@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from bench.scale import report, work
+from bench.scale import load_figures, report, work
 from bench.scale_data import BOOKINGS_PER_COACH_DEFAULT, CLIENTS_PER_COACH, generate
 from scheduler.models import AppointmentType, Booking, Coach
 from scheduler.services.booking import booking_create
@@ -37,7 +37,7 @@ def test_the_mixed_load_books_each_time_once_and_reads_the_rest():
 
 def test_the_report_fails_a_figure_beyond_its_ratio():
     figure = {"requests": 10, "errors": 0, "per_second": 10.0, "p50_ms": 5.0, "p95_ms": 10.0}
-    one = {"slots": figure, "type": figure, "book": figure, "hit_rate": 0.95, "lookups": 100}
+    one = {"slots": figure, "type": figure, "book": figure, "hit_rate": 0.95, "lookups": 100, "absent": 3, "stale": 2}
     generated = {"counts": {"coach": 1, "booking": 1, "client": 1, "externalbusy": 1}, "seconds": 1, "bytes": 1}
     constraint = "EXCLUDE USING gist (coach_id WITH =, tstzrange(blocked_start, blocked_end, '[)') WITH &&)"
     notes = [{"label": "exclusion constraint", "sql": "booking_no_overlap", "plan": constraint, "seq_scans": []}]
@@ -82,3 +82,13 @@ def test_generated_coaches_are_bookable_at_the_loads_times(transactional_db, cli
         )
         assert booking_create(appointment_type=kind, request=request).status == Booking.Status.CONFIRMED
     assert timedelta(0) < datetime.fromisoformat(starts[0]) - timezone.now()
+
+
+def test_the_figures_split_the_misses_into_none_kept_and_kept_before_a_change():
+    results = [("slots", 200, 5.0), ("type", 200, 6.0), ("book", 201, 9.0)]
+    rounds = [(results, 1.0, (100, 90, 6)), (results, 1.0, (50, 40, 4))]
+
+    figures = load_figures(rounds)
+
+    assert (figures["lookups"], figures["absent"], figures["stale"]) == (150, 10, 10)
+    assert figures["hit_rate"] == pytest.approx(130 / 150)
