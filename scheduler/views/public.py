@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +19,14 @@ from ..models.common import Channel
 from ..outbox.client_lines import change_rule_words
 from ..reachability_words import next_free_words, reachability_sentences, weekly_window_words
 from ..selectors.coach_reachability import coach_reachability, reply_windows_weekly
-from ..selectors.coaches import appointment_types_bookable, coach_single, coaches
+from ..selectors.coaches import appointment_type_bookable, appointment_types_bookable, coach_single, coaches
 from ..selectors.privacy import user_emails_verified
 from ..services.booking import SlotTaken, booking_create
 from ..services.booking_links import BookingLinkClosed
 from ..services.booking_request import booking_request_parse
 from ..timebounds import parse_start
 from .embed import booked_url
+from .kept_pages import type_page_answer, type_page_keep, type_page_kept
 from .link_pages import link_context, link_form_initial, link_picker_limit, link_picker_params
 from .shared import add_service_errors, see_other, speak_to_clients_of
 from .slot_picker import PICKER_PARTIAL, slot_picker, tz_form, wants_picker_partial
@@ -112,9 +114,13 @@ def _reply_window_lines(*, coach, now, zone) -> list[dict]:
 
 
 def _bookable_type(coach_slug: str, type_slug: str):
-    coach = get_object_or_404(coaches(), slug=coach_slug)
-    speak_to_clients_of(coach)
-    return get_object_or_404(appointment_types_bookable(coach=coach).select_related("coach"), slug=type_slug)
+    """The type with its coach (kept per process while the coach's settings keep their
+    version: read it, never change it), the visitor addressed as its coach does."""
+    appointment_type = appointment_type_bookable(coach_slug=coach_slug, type_slug=type_slug)
+    if appointment_type is None:
+        raise Http404("No such appointment type.")
+    speak_to_clients_of(appointment_type.coach)
+    return appointment_type
 
 
 def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dict:
@@ -140,13 +146,18 @@ def _type_context(appointment_type, zone, picker, *, start=None, **extra) -> dic
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def type_page(request, coach_slug, type_slug):
-    """Slot picker in the visitor's zone and, once a time is chosen, the booking form."""
-    return type_page_for(request, _bookable_type(coach_slug, type_slug))
+    """Slot picker in the visitor's zone and, once a time is chosen, the booking form. The
+    page without a chosen time, for a visitor without a session, is kept (views/kept_pages.py)."""
+    kept = type_page_kept(request, coach_slug=coach_slug, type_slug=type_slug)
+    if kept is not None and kept.body is not None:
+        return type_page_answer(request, kept)
+    return type_page_for(request, _bookable_type(coach_slug, type_slug), kept=kept)
 
 
-def type_page_for(request, appointment_type, *, link=None):
+def type_page_for(request, appointment_type, *, link=None, kept=None):
     """The type page of `appointment_type`. Through a booking link (views/links.py) only the
-    link's dates are offered, its client's details fill in the form, and the booking spends it."""
+    link's dates are offered, its client's details fill in the form, and the booking spends it.
+    `kept`: where this page is kept (type_page_kept), None when it is not."""
     if request.method == "POST":
         return _booking_submit(request, appointment_type, link=link)
     zone, tz_notice = zone_or_default(request.GET.get("tz"), appointment_type.coach.time_zone)
@@ -179,9 +190,11 @@ def type_page_for(request, appointment_type, *, link=None):
         detect_tz="tz" not in request.GET,
         **link_context(link, appointment_type),
     )
-    if wants_picker_partial(request):  # static/js/picker.js: the picker alone, swapped in place
-        return render(request, PICKER_PARTIAL, context)
-    return render(request, "scheduler/type.html", context)
+    # static/js/picker.js: the picker alone, swapped in place
+    response = render(request, PICKER_PARTIAL if wants_picker_partial(request) else "scheduler/type.html", context)
+    if form is None and slot_notice is None and link is None:
+        type_page_keep(kept, response=response, picker=picker, appointment_type=appointment_type, now=now)
+    return response
 
 
 def _signed_in_with(request, email: str) -> bool:

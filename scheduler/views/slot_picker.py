@@ -154,6 +154,7 @@ def slot_picker(
         "weekdays": [(WEEKDAYS[i], WEEKDAYS_ABBR[i]) for i in range(7)],
         "weeks": weeks,
         "has_slots": bool(by_day),
+        "slots": slots,  # the month's, sorted: until when the page is right (views/kept_pages.py)
         "prev_url": _query(month=f"{(month - timedelta(days=1)):%Y-%m}", tz=tz, clock=clock)
         if month > first_month
         else None,

@@ -61,8 +61,9 @@ def test_the_picker_alone_is_computed_from_the_kept_answers(client, kind, monkey
         return kept(**kwargs)
 
     monkeypatch.setattr(picker_module, "slots_bookable_kept", counting)
-    for _ in range(2):
-        client.get(type_url(kind, day=MONDAY.isoformat(), tz="Europe/Berlin", partial="picker"))
+    # Two pages (the same one again would be a kept page: views/kept_pages.py) of one month.
+    for clock in ("12", "24"):
+        client.get(type_url(kind, day=MONDAY.isoformat(), tz="Europe/Berlin", partial="picker", clock=clock))
     assert len(asked) == 2 and asked[0] == asked[1]
 
 
