@@ -1,12 +1,12 @@
 """Reads of the calendar feeds: the coach's private feed and the public busy feed."""
 
 import hmac
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Max, Q, When
+from django.db.models import Case, CharField, Count, F, Max, Min, Q, When
 
 from ..models import AppointmentType, BlockedPeriod, Booking, Coach, ExternalBusy
 from ..models.common import Channel
@@ -147,6 +147,28 @@ FEED_FORMAT = 3
 class FeedFingerprint(NamedTuple):
     key: str  # changes whenever anything the coach's feed shows does
     changed: datetime  # the latest change its rows record: the feed's DTSTAMP
+    # Until when no row can leave the feed by time alone (a booking or blocked period past
+    # FEED_HISTORY, a cancellation past CANCELLED_IN_FEED); no row enters by time. None: no
+    # row can leave.
+    holds_until: datetime | None
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _holds_until(bookings: dict, blocked: dict) -> datetime | None:
+    """The first moment a row of the feed may leave it as time passes (bookings_in_feed and
+    the blocked periods' rule, read backwards), or a little before: a blocked period stays
+    while either its end or its last day is recent, and the earlier of the two is taken."""
+    leaving = [
+        bookings["first_end"] and bookings["first_end"] + FEED_HISTORY,
+        bookings["first_cancelled"] and bookings["first_cancelled"] + CANCELLED_IN_FEED,
+        blocked["first_end"] and blocked["first_end"] + FEED_HISTORY,
+        # last_day >= since.date() holds until `since` reaches the day after it, in UTC.
+        blocked["first_last_day"] and _day_start(blocked["first_last_day"] + timedelta(days=1)) + FEED_HISTORY,
+    ]
+    return min((moment for moment in leaving if moment), default=None)
 
 
 def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
@@ -162,25 +184,26 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
     bookings = (
         Booking.objects.filter(coach=coach)
         .filter(bookings_in_coach_feed(now=now))
-        .aggregate(count=Count("pk"), changed=Max("updated_at"))
+        .aggregate(
+            count=Count("pk"),
+            changed=Max("updated_at"),
+            first_end=Min("end"),
+            first_cancelled=Min("updated_at", filter=Q(status=Booking.Status.CANCELLED)),
+        )
     )
     blocked = (
         BlockedPeriod.objects.filter(coach=coach)
         .filter(Q(end__gte=since) | Q(last_day__gte=since.date()))
-        .aggregate(count=Count("pk"), changed=Max("updated_at"))
+        .aggregate(count=Count("pk"), changed=Max("updated_at"), first_end=Min("end"), first_last_day=Min("last_day"))
     )
     # A coach has a handful of types; their names and addresses are in the feed, and a change leaves no date.
     types = list(AppointmentType.objects.filter(coach=coach).order_by("pk").values_list("pk", "name", "location"))
     parts = [
-        FEED_FORMAT,
+        *feed_settings(),
         coach.pk,
         coach.display_name,
         coach.time_zone,
         coach.language,
-        settings.SITE_URL,  # the events' UIDs name its domain
-        settings.JITSI_URL,  # video bookings' links, and their tokens
-        settings.JITSI_APP_ID,
-        bool(settings.JITSI_APP_SECRET),  # whether links carry a token (the secret stays out of the key)
         types,
         bookings["count"],
         bookings["changed"],
@@ -191,4 +214,16 @@ def coach_feed_fingerprint(*, coach: Coach, now: datetime) -> FeedFingerprint:
     return FeedFingerprint(
         key="\x00".join(repr(part) for part in parts),
         changed=max(change for change in changes if change is not None),
+        holds_until=_holds_until(bookings, blocked),
+    )
+
+
+def feed_settings() -> tuple:
+    """What of the installation's settings and code the feed's text depends on."""
+    return (
+        FEED_FORMAT,
+        settings.SITE_URL,  # the events' UIDs name its domain
+        settings.JITSI_URL,  # video bookings' links, and their tokens
+        settings.JITSI_APP_ID,
+        bool(settings.JITSI_APP_SECRET),  # whether links carry a token (the secret stays out of the key)
     )

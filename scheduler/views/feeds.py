@@ -16,9 +16,14 @@ from redis.exceptions import RedisError
 
 from .. import coach_ics
 from ..selectors.coaches import coaches
+from ..selectors.feed_validators import (
+    FEED_CACHE_SECONDS,
+    coach_feed_validators_keep,
+    coach_feed_validators_kept,
+    feed_modified_key,
+)
 from ..selectors.feeds import coach_busy_intervals, coach_by_feed_token, coach_feed_content, coach_feed_fingerprint
 
-FEED_CACHE_SECONDS = 3600
 # How long the cache remembers since when a coach's feed is as it is; a forgotten date
 # starts again at the next request (a needless full answer, never a wrong 304).
 FEED_DATE_KEPT_SECONDS = 30 * 24 * 3600
@@ -29,12 +34,26 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def not_modified(request, *, etag: str, last_modified: datetime | None, private: bool) -> HttpResponse | None:
+    """The 304 (or 412) these validators answer the request with, or None: the body is needed."""
+    modified = int(last_modified.timestamp()) if last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    return None if response is None else _validated(response, etag=etag, modified=modified, private=private)
+
+
 def calendar_response(
     request, body: bytes, *, etag: str, last_modified: datetime | None, private: bool
 ) -> HttpResponse:
+    answer = not_modified(request, etag=etag, last_modified=last_modified, private=private)
+    if answer is not None:
+        return answer
     modified = int(last_modified.timestamp()) if last_modified else None
-    not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
-    response = not_modified or HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    return _validated(response, etag=etag, modified=modified, private=private)
+
+
+def _validated(response: HttpResponse, *, etag: str, modified: int | None, private: bool) -> HttpResponse:
+    """The validators and the caching rules every answer of a feed carries, 304s too."""
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified)
@@ -90,9 +109,16 @@ def coach_feed(request, token):
     coach = coach_by_feed_token(token)
     if coach is None:
         raise Http404
+    # Calendar apps poll every few minutes: an unchanged feed is answered from its kept
+    # validators alone (selectors/feed_validators.py), without reading or building it.
+    kept, versions = coach_feed_validators_kept(coach_id=coach.pk, now=timezone.now())
+    if kept is not None:
+        answer = not_modified(request, etag=kept.etag, last_modified=strong_last_modified(kept.modified), private=True)
+        if answer is not None:
+            return answer
     now = timezone.now()
-    # Calendar apps poll every few minutes: an unchanged feed comes from the cache, with
-    # its ETag, so a 304 does not hash megabytes again.
+    # Otherwise the fingerprint finds the built feed in the cache, with its ETag, so a
+    # client without validators does not cost a build and megabytes hashed again.
     fingerprint = coach_feed_fingerprint(coach=coach, now=now)
     version = hashlib.sha256(fingerprint.key.encode()).hexdigest()
     cache_key = "coach-feed:" + version
@@ -103,7 +129,16 @@ def coach_feed(request, token):
         cached = (body, etag_of(body))
         _cache_call(cache.set, cache_key, cached, FEED_CACHE_SECONDS)
     body, etag = cached
-    modified = feed_modified(key=f"coach-feed-modified:{coach.pk}", version=version, now=timezone.now())
+    modified = feed_modified(key=feed_modified_key(coach.pk), version=version, now=timezone.now())
+    if modified is not None:  # without a date known to be right, nothing is kept
+        coach_feed_validators_keep(
+            coach_id=coach.pk,
+            versions=versions,
+            fingerprint_version=version,
+            etag=etag,
+            holds_until=fingerprint.holds_until,
+            now=now,
+        )
     return calendar_response(request, body, etag=etag, last_modified=strong_last_modified(modified), private=True)
 
 

@@ -1,6 +1,6 @@
 """Calendar feeds, parsed by a second, independent parser (vobject)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -9,11 +9,12 @@ import vobject
 from django.core.management import call_command
 from django.utils import timezone
 
-from scheduler import ics
-from scheduler.models import Booking
-from scheduler.selectors.feeds import coach_feed_content
-from scheduler.services.booking import booking_cancel, booking_decline
+from scheduler import coach_ics, ics
+from scheduler.models import Booking, Client
+from scheduler.selectors.feeds import CANCELLED_IN_FEED, FEED_HISTORY, coach_feed_content
+from scheduler.services.booking import booking_cancel, booking_decline, booking_expire
 from scheduler.services.coach import coach_feed_rotate
+from scheduler.services.privacy import bookings_anonymise, clients_anonymise
 from tests.factories import BlockedPeriodFactory, BookingFactory, ClientFactory, CoachFactory
 from tests.helpers import BERLIN
 
@@ -153,6 +154,20 @@ def _delete_the_blocked_period(coach, request):
     coach.blocked_periods.all().delete()
 
 
+def _expire_the_request(coach, request):
+    Booking.objects.filter(pk=request.pk).update(respond_by=timezone.now())
+    assert booking_expire(booking=request) is not None
+
+
+def _anonymise_the_client(coach, request):
+    """The client's address is the client row's, not the booking's; a bulk write."""
+    clients_anonymise(clients=Client.objects.filter(pk=request.client_id), now=timezone.now())
+
+
+def _empty_the_messages(coach, request):
+    bookings_anonymise(bookings=coach.bookings.all(), now=timezone.now())
+
+
 def _rename_the_type(coach, request):
     request.appointment_type.name = "Erstgespräch"
     request.appointment_type.save()
@@ -172,6 +187,9 @@ def _change_the_coachs_language(coach, request):
     "change",
     [
         _decline_the_request,
+        _expire_the_request,
+        _anonymise_the_client,
+        _empty_the_messages,
         _delete_the_blocked_period,
         _rename_the_type,
         _rename_the_coach,
@@ -338,8 +356,88 @@ def test_the_booking_file_and_the_invitations_parse_elsewhere_too(client, coach)
 def test_an_unchanged_feed_is_answered_without_building_it(client, coach, django_assert_max_num_queries):
     BookingFactory(appointment_type__coach=coach, start=upcoming())
     etag = client.get(feed_url(coach))["ETag"]
-    with django_assert_max_num_queries(4):  # the coach, two aggregates and the type names; no booking is read
+    # The coach by the token; the validators come from the cache, without the feed's fingerprint.
+    with django_assert_max_num_queries(1):
         assert client.get(feed_url(coach), headers={"if-none-match": etag}).status_code == 304
+
+
+def test_a_write_while_the_feed_is_built_is_not_hidden_by_its_validators(client, coach, monkeypatch):
+    """The validators are kept under the versions read before the feed's data: a write that
+    lands after the data was read (the answer does not show it) makes them stale."""
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming(), message="Vorher")
+    build = coach_ics.coach_feed
+
+    def build_then_write(**kwargs):
+        body = build(**kwargs)
+        booking.message = "Nachher"
+        booking.save()
+        return body
+
+    monkeypatch.setattr(coach_ics, "coach_feed", build_then_write)
+    first = client.get(feed_url(coach))
+    monkeypatch.undo()
+    assert "Vorher" in parse(first).vevent.description.value
+    answer = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+    assert answer.status_code == 200 and "Nachher" in parse(answer).vevent.description.value
+
+
+def test_a_changed_site_url_is_not_answered_from_kept_validators(client, coach, settings):
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming())
+    first = client.get(feed_url(coach))
+    assert client.get(feed_url(coach), headers={"if-none-match": first["ETag"]}).status_code == 304
+    settings.SITE_URL = "https://termine.example.net"
+    answer = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+    assert answer.status_code == 200 and parse(answer).vevent.uid.value == ics.booking_uid(booking)
+    assert "termine.example.net" in parse(answer).vevent.uid.value
+
+
+# Each leaves the feed ten minutes (the days: thirty) after the clock below, by time alone.
+def _a_booking_past_the_history(coach, now):
+    BookingFactory(
+        appointment_type__coach=coach,
+        appointment_type__duration=timedelta(minutes=30),
+        start=now - FEED_HISTORY - timedelta(minutes=20),
+    )
+
+
+def _a_cancellation_past_its_time(coach, now):
+    booking = BookingFactory(appointment_type__coach=coach, start=upcoming(), status=Booking.Status.CANCELLED)
+    Booking.objects.filter(pk=booking.pk).update(updated_at=now - CANCELLED_IN_FEED + timedelta(minutes=10))
+
+
+def _blocked_time_past_the_history(coach, now):
+    BlockedPeriodFactory(
+        coach=coach, start=now - FEED_HISTORY - timedelta(hours=2), end=now - FEED_HISTORY + timedelta(minutes=10)
+    )
+
+
+def _blocked_days_past_the_history(coach, now):
+    day = (now - FEED_HISTORY).date()  # shown until the next midnight (UTC), 30 minutes on
+    BlockedPeriodFactory(coach=coach, first_day=day - timedelta(days=2), last_day=day)
+
+
+@pytest.mark.parametrize(
+    "leaving",
+    [
+        _a_booking_past_the_history,
+        _a_cancellation_past_its_time,
+        _blocked_time_past_the_history,
+        _blocked_days_past_the_history,
+    ],
+)
+def test_a_row_that_leaves_the_feed_with_time_is_not_answered_from_kept_validators(client, coach, leaving):
+    """No write tells of it: the validators are kept only until then (well within the hour
+    they are kept at most)."""
+    with time_machine.travel(datetime(2027, 1, 10, 23, 30, tzinfo=UTC), tick=False) as clock:
+        BookingFactory(appointment_type__coach=coach, start=upcoming())
+        leaving(coach, timezone.now())
+        first = client.get(feed_url(coach))
+        assert len(parse(first).vevent_list) == 2
+        clock.shift(timedelta(minutes=5))
+        assert client.get(feed_url(coach), headers={"if-none-match": first["ETag"]}).status_code == 304
+        clock.shift(timedelta(minutes=35))
+        answer = client.get(feed_url(coach), headers={"if-none-match": first["ETag"]})
+        assert answer.status_code == 200 and len(parse(answer).vevent_list) == 1
 
 
 def test_a_new_blocked_period_shows_at_once(client, coach):
