@@ -62,6 +62,13 @@ CSRF_MARK = b"\0csrf\0"
 _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 ZONE_OPTIONS_PERIOD = timedelta(minutes=30)
 
+# The pages this process read or kept, by key: {key: (versions, expiry in Unix seconds, page,
+# frame origins)}, as in the cache. Used under the same rule (only while its versions are the
+# current ones), so that a page is not read from the cache again and again: it was half of
+# what answering it from the file cache cost. The oldest go first beyond COPIES_KEPT (~50 KiB each).
+_copies: dict[str, tuple] = {}
+COPIES_KEPT = 100
+
 
 class KeptPage(NamedTuple):
     """The page found in the cache (body None: not there, or stale) and what a page rendered
@@ -89,18 +96,31 @@ def type_page_kept(request, *, coach_slug: str, type_slug: str) -> KeptPage | No
     visitor = "\0".join((get_language() or "", framed, request.get_full_path()))
     key = KEY_PREFIX + hashlib.sha256(visitor.encode()).hexdigest()
     # The versions before the page, in one round trip: a write in between makes a page
-    # rendered now stale (as slots_answers.slots_answer_cached reads them).
+    # rendered now stale (as slots_answers.slots_answer_cached reads them). A page this
+    # process has is not read again, only its versions.
     version_keys = [*settings_version_keys(coach_id), *availability_version_keys(coach_id)]
+    moment = timezone.now().timestamp()
+    copy = _copies.get(key)
+    if copy is not None and copy[1] <= moment:
+        copy = None
     try:
-        found = cache.get_many([*version_keys, key])
+        found = cache.get_many(version_keys if copy else [*version_keys, key])
         versions = tuple(versions_current(version_keys, found))
     except RedisError:
         logger.warning("type page not read: the cache cannot be reached", exc_info=True)
         return KeptPage(key, None, None, None)
-    kept_versions, body, ancestors = found.get(key, (None, None, None))
-    if kept_versions != versions:
+    kept = copy or found.get(key)
+    if kept is None or kept[0] != versions:
         return KeptPage(key, versions, None, None)
-    return KeptPage(key, versions, body, ancestors)
+    if copy is None:
+        _copy(key, kept)
+    return KeptPage(key, versions, kept[2], kept[3])
+
+
+def _copy(key: str, kept: tuple) -> None:
+    if len(_copies) >= COPIES_KEPT:
+        del _copies[next(iter(_copies))]  # the oldest
+    _copies[key] = kept
 
 
 def type_page_answer(request, kept: KeptPage) -> HttpResponse:
@@ -142,14 +162,18 @@ def type_page_keep(kept: KeptPage | None, *, response, picker: dict, appointment
     is right, with the origins that may frame it (read after the versions, as the page was)."""
     if kept is None or kept.versions is None or response.status_code != 200 or response.streaming:
         return
-    seconds = (
-        page_keep_until(picker=picker, appointment_type=appointment_type, now=now) - timezone.now()
-    ).total_seconds()
+    moment = timezone.now()
+    seconds = math.floor(
+        (page_keep_until(picker=picker, appointment_type=appointment_type, now=now) - moment).total_seconds()
+    )
     if seconds < 1:
         return  # whole seconds, rounded down: never kept past its time
     body = _CSRF_VALUE.sub(rb"\1" + CSRF_MARK + rb"\2", response.content)
+    # Its expiry, for the copies of the processes: no later than the cache's.
+    kept_page = (kept.versions, moment.timestamp() + seconds, body, frame_ancestors(appointment_type.coach.slug))
     try:
-        ancestors = frame_ancestors(appointment_type.coach.slug)
-        cache.set(kept.key, (kept.versions, body, ancestors), timeout=math.floor(seconds))
+        cache.set(kept.key, kept_page, timeout=seconds)
     except RedisError:
         logger.warning("type page not kept: the cache cannot be reached", exc_info=True)
+        return
+    _copy(kept.key, kept_page)

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from scheduler.cache_versions import availability_version_keys
 from scheduler.services import coach_availability as availability_services
 from scheduler.services.coach_availability import HoursWindow
 from scheduler.views import public
@@ -289,3 +290,22 @@ def test_without_the_cache_every_page_is_rendered(kind, cache_unreachable, rende
     assert times(visitor().get(day_url(kind))) == ["09:00", "09:30", "10:00", "10:30"]
     assert times(visitor().get(day_url(kind))) == ["09:00", "09:30", "10:00", "10:30"]
     assert len(rendered) == 2
+
+
+def test_a_pages_copy_in_this_process_goes_with_a_write_announced_by_another(kind, rendered):
+    # Another process's write reaches this one only through the versions in the cache.
+    visitor().get(day_url(kind))
+    visitor().get(day_url(kind))
+    assert len(rendered) == 1
+    cache.set(availability_version_keys(kind.coach_id)[1], "another process's write")
+    visitor().get(day_url(kind))
+    assert len(rendered) == 2
+
+
+def test_the_page_is_read_from_the_cache_once_a_process(kind, monkeypatch):
+    visitor().get(day_url(kind))
+    asked = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: asked.append(list(keys)) or real(keys))
+    visitor().get(day_url(kind))
+    assert asked and not any(key.startswith("type-page:") for keys in asked for key in keys)
