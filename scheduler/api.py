@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
@@ -22,6 +22,7 @@ from config.middleware import unstorable, unstorable_message
 from . import phrases, ratelimit, timebounds
 from .api_booking_schema import BookingOut, booking_out
 from .api_reachability import router as reachability_router
+from .api_slots_schema import SlotsOut, slots_json
 from .models import Booking
 from .models.common import Channel, time_zone_names
 from .selectors.bookings import bookings_with_details
@@ -108,27 +109,6 @@ class AppointmentTypeOut(Schema):
     needs_approval: str
 
 
-# The slots' schemas are plain pydantic models: ninja's Schema reads every nested object
-# through a Python wrapper, and list_slots serializes them itself (see there).
-class SlotOut(BaseModel):
-    start: datetime
-    end: datetime
-
-
-class DayOut(BaseModel):
-    date: date
-    slots: list[SlotOut]
-
-
-class SlotsOut(BaseModel):
-    coach: str
-    type: str
-    timezone: str
-    start: date
-    end: date
-    days: list[DayOut]
-
-
 @api.get(
     "/coaches/{slug}/types",
     response={200: list[AppointmentTypeOut], 404: NotFoundOut, 503: DetailOut},
@@ -212,33 +192,25 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
         range_end=range_end,
         now=timezone.now(),
     )
-    body = _slots_json(slots, appointment_type=appointment_type, first_day=first_day, last_day=last_day, zone=zone)
+    body = slots_json(slots, appointment_type=appointment_type, first_day=first_day, last_day=last_day, zone=zone)
+    # The question in plain values, for computing it again ahead (services/slots_answers_warm.py).
+    recipe = {
+        "kind": "api",
+        "type": appointment_type.pk,
+        "first_day": f"{first_day}",
+        "last_day": f"{last_day}",
+        "tz": zone.key,
+    }
     slots_answer_keep(
-        key=key, versions=versions, body=body, slots=slots, appointment_type=appointment_type, range_end=range_end
+        key=key,
+        versions=versions,
+        body=body,
+        slots=slots,
+        appointment_type=appointment_type,
+        range_end=range_end,
+        recipe=recipe,
     )
     return HttpResponse(body, content_type="application/json; charset=utf-8")
-
-
-def _slots_json(slots, *, appointment_type, first_day: date, last_day: date, zone: ZoneInfo) -> bytes:
-    """The answer of list_slots: the slots grouped by the visitor's local date.
-
-    pydantic writes the JSON in one go; ninja's model_dump and its Python JSON encoder took
-    a quarter of the request's CPU on a week of slots (two timestamps each)."""
-    days: dict[date, list[dict]] = {}
-    for slot in slots:
-        local_start = slot.start.astimezone(zone)
-        days.setdefault(local_start.date(), []).append({"start": local_start, "end": slot.end.astimezone(zone)})
-    answer = SlotsOut.model_validate(
-        {
-            "coach": appointment_type.coach.slug,
-            "type": appointment_type.slug,
-            "timezone": zone.key,
-            "start": first_day,
-            "end": last_day,
-            "days": [{"date": day, "slots": day_slots} for day, day_slots in days.items()],
-        }
-    )
-    return answer.model_dump_json().encode()
 
 
 class BookingBody(Schema):

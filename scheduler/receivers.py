@@ -5,7 +5,8 @@ or deleted; `connect()` is called once, in SchedulerConfig.ready().
   user's save of fields nothing cached reads (a login's `last_login`).
 * A booking, a blocked period, weekly hours (and their types), a date override or a reply
   window → that coach's availability version (reply windows and away time decide which
-  slots a type that takes requests offers: selectors/slots.request_not_before).
+  slots a type that takes requests offers: selectors/slots.request_not_before). A worker
+  then computes the coach's lately asked slot answers again (services/slots_answers_warm.py).
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .cache_versions import availability_changed, coach_settings_changed
 from .models import AppointmentType, BlockedPeriod, Booking, Coach, DateOverride, ReplyWindow, WeeklyHours
+from .outbox.queue import slots_answers_warm_dispatch
 
 # What a user's save may change without any cached copy going stale: the kept types hold
 # the coach's user, but read only whether they are active and their address. Django saves
@@ -43,6 +45,7 @@ def _user_changed(sender, instance, update_fields=None, **kwargs):
 
 def _availability_changed(sender, instance, **kwargs):
     availability_changed(instance.coach_id)
+    slots_answers_warm_dispatch(coach_id=instance.coach_id)
 
 
 def _hours_types_changed(sender, instance, action, **kwargs):

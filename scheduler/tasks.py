@@ -9,6 +9,7 @@ from .outbox.send import notification_send, notifications_sweep
 from .services.booking import bookings_expire_due
 from .services.external_calendars import external_calendars_import_all
 from .services.retention import retention_purge
+from .services.slots_answers_warm import slots_answers_warm
 from .services.worker_checks import worker_check_answer
 
 
@@ -56,3 +57,10 @@ def import_external_calendars() -> int:
 def purge_expired_data() -> dict:
     """Every day (beat): the retention rules (see services/retention.py)."""
     return asdict(retention_purge())
+
+
+@shared_task
+def warm_slots_answers(coach_id: int) -> int:
+    """After a change of the coach's availability: their lately asked slot answers, computed
+    again before the next visitor asks (services/slots_answers_warm.py)."""
+    return slots_answers_warm(coach_id=coach_id)

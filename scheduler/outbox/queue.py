@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Notification
+from ..selectors.slots_answers import slots_answer_recipes
 
 logger = logging.getLogger("sprechzeit.outbox")
 
@@ -52,3 +53,23 @@ def notifications_dispatch_retry(*, notification_id: int) -> None:
 def worker_check_dispatch(*, check_id: int) -> None:
     """Ask a worker to answer the check once the row is committed."""
     transaction.on_commit(lambda: _task("answer_worker_check").delay(check_id))
+
+
+def slots_answers_warm_dispatch(*, coach_id: int) -> None:
+    """Once the change commits, have a worker compute the coach's lately asked slot answers
+    again (services/slots_answers_warm.py), if visitors asked for any: once per coach and
+    transaction, however many rows of theirs it wrote."""
+    connection = transaction.get_connection()
+    if any(getattr(callback, "warms_coach", None) == coach_id for _, callback, _ in connection.run_on_commit):
+        return
+
+    def queue():
+        if not slots_answer_recipes(coach_id=coach_id):
+            return
+        try:
+            _task("warm_slots_answers").delay(coach_id)
+        except Exception:  # the broker's errors vary by transport; the next visitor computes them
+            logger.warning("could not queue the warming of coach %s's slot answers", coach_id, exc_info=True)
+
+    queue.warms_coach = coach_id
+    transaction.on_commit(queue)

@@ -62,6 +62,9 @@ ANSWER_MAX_AGE = 300
 ANSWER_KEPT_MAX_AGE = 6 * 3600
 
 Versions = tuple[str, ...]
+# How many answers of one coach are noted to be computed again after a change of their
+# availability (services/slots_answers_warm.py): the most recently kept ones.
+RECIPES_KEPT = 16
 
 
 class SlotsAnswerKey(NamedTuple):
@@ -124,7 +127,7 @@ def slots_answer_cached(
 def _trimmed(body: bytes | list, *, cutoff: float) -> tuple[bytes | list, float | None]:
     """The answer without its slots that start before `cutoff` (Unix seconds), and its new
     first slot's start (None: no slot is left). The answer is a list of Intervals (the booking
-    pages') or the slots API's JSON (api._slots_json: days in order, their slots in order)."""
+    pages') or the slots API's JSON (api_slots_schema.slots_json: days in order, their slots in order)."""
     if isinstance(body, list):
         left = body[bisect_left([slot.start.timestamp() for slot in body], cutoff) :]
         return left, (left[0].start.timestamp() if left else None)
@@ -185,12 +188,15 @@ def slots_answer_keep(
     slots: list[Interval],
     appointment_type: AppointmentType,
     range_end: datetime | None = None,
+    recipe: dict | None = None,
 ) -> None:
     """Keep `body`, the answer listing `slots` (sorted) up to `range_end`: at most
     ANSWER_MAX_AGE while the horizon can still reach into its range (always, without
     `range_end`), else at most ANSWER_KEPT_MAX_AGE; for requests, at most while the limit of
     the times the coach can still answer in time has not passed its first slot. Slots that
-    come within the minimum notice meanwhile are trimmed when it is read."""
+    come within the minimum notice meanwhile are trimmed when it is read. `recipe`, the
+    answer's question in plain values, is noted for the coach, so that it is computed again
+    ahead of the next visitor once the coach's availability changes."""
     if key is None or versions is None:
         return
     now = timezone.now()
@@ -202,6 +208,36 @@ def slots_answer_keep(
     notice = appointment_type.minimum_notice.total_seconds()
     fresh_until = slots[0].start.timestamp() - notice if slots else None
     _keep(key.key, (versions, body, fresh_until, notice, now.timestamp() + seconds), seconds=seconds)
+    if recipe is not None:
+        _recipe_note(coach_id=appointment_type.coach_id, key=key.key, recipe=recipe)
+
+
+def _recipes_key(coach_id: int) -> str:
+    return f"slots-recipes:{coach_id}"
+
+
+def _recipe_note(*, coach_id: int, key: str, recipe: dict) -> None:
+    """Note the question of the answer kept under `key` among the coach's RECIPES_KEPT most
+    recent ones. Read, changed and written back: two processes at once may lose one note,
+    which costs that answer's next visitor a computation, nothing more."""
+    try:
+        recipes = cache.get(_recipes_key(coach_id)) or {}
+        recipes.pop(key, None)
+        recipes[key] = recipe
+        while len(recipes) > RECIPES_KEPT:
+            recipes.pop(next(iter(recipes)))
+        cache.set(_recipes_key(coach_id), recipes, timeout=ANSWER_KEPT_MAX_AGE)
+    except RedisError:
+        logger.warning("slots answer's question not noted: the cache cannot be reached", exc_info=True)
+
+
+def slots_answer_recipes(*, coach_id: int) -> dict[str, dict]:
+    """The questions of the coach's recently kept answers, by their keys; {} without the cache."""
+    try:
+        return cache.get(_recipes_key(coach_id)) or {}
+    except RedisError:
+        logger.warning("slots answers' questions not read: the cache cannot be reached", exc_info=True)
+        return {}
 
 
 def slots_bookable_kept(
@@ -212,17 +248,33 @@ def slots_bookable_kept(
     slots are kept, not the page."""
     if not settings.SLOTS_ANSWERS_KEPT:
         return slots_bookable(appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now)
-    request = "\0".join((str(appointment_type.pk), range_start.isoformat(), range_end.isoformat()))
-    key = SlotsAnswerKey(
-        "slots-kept:" + hashlib.sha256(request.encode()).hexdigest(),
-        appointment_type.coach.slug,
-        appointment_type.coach_id,
-    )
+    key = slots_kept_key(appointment_type=appointment_type, range_start=range_start, range_end=range_end)
     kept, versions = slots_answer_cached(key=key, now=now)
     if kept is not None:
         return kept
     slots = slots_bookable(appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now)
     slots_answer_keep(
-        key=key, versions=versions, body=slots, slots=slots, appointment_type=appointment_type, range_end=range_end
+        key=key,
+        versions=versions,
+        body=slots,
+        slots=slots,
+        appointment_type=appointment_type,
+        range_end=range_end,
+        recipe={
+            "kind": "pages",
+            "type": appointment_type.pk,
+            "start": range_start.isoformat(),
+            "end": range_end.isoformat(),
+        },
     )
     return slots
+
+
+def slots_kept_key(*, appointment_type: AppointmentType, range_start: datetime, range_end: datetime) -> SlotsAnswerKey:
+    """Where the booking pages' slots of this type and range are kept."""
+    request = "\0".join((str(appointment_type.pk), range_start.isoformat(), range_end.isoformat()))
+    return SlotsAnswerKey(
+        "slots-kept:" + hashlib.sha256(request.encode()).hexdigest(),
+        appointment_type.coach.slug,
+        appointment_type.coach_id,
+    )
