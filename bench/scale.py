@@ -31,7 +31,7 @@ import redis
 from bench.booking import MESSAGE, wait_until_booted
 from bench.scale_cache import COUNTER_KEYS
 from bench.scale_data import BOOKINGS_PER_COACH_DEFAULT, LOAD_HOURS, TYPE_SLUGS, generate
-from bench.server import BASE_DIR, CLIENTS, WORKERS, gunicorn, p95, run_clients, server_env
+from bench.server import BASE_DIR, CLIENTS, WORKERS, celery_worker, gunicorn, p95, run_clients, server_env
 
 SCALE_COACHES = 10_000
 BOOKINGS_PER_COACH = BOOKINGS_PER_COACH_DEFAULT
@@ -157,7 +157,9 @@ def load_round(
     between rounds: it is Redis), then the measured requests. Their results, the seconds
     they took, and the kept answers' lookups, hits and misses that found nothing."""
     counters = redis.Redis.from_url(env["REDIS_URL"])
-    with gunicorn(env, WORKERS) as server:
+    # The worker sends the bookings' messages and computes kept answers again after a change
+    # (services/slots_answers_warm.py); its own lookups are not counted (config.settings' cache).
+    with celery_worker({**env, "DJANGO_SETTINGS_MODULE": "config.settings"}), gunicorn(env, WORKERS) as server:
         wait_until_booted(server)
         run_clients(server.port, work(coaches, warm_up, rng), send, seconds=WARM_UP_SECONDS)
         counters.delete(*COUNTER_KEYS)

@@ -97,6 +97,27 @@ def gunicorn(env: dict[str, str], workers: int = WORKERS) -> Iterator[subprocess
         server.wait(timeout=30)
 
 
+@contextmanager
+def celery_worker(env: dict[str, str], concurrency: int = 1) -> Iterator[subprocess.Popen]:
+    """A real Celery worker on the broker of `env` (its REDIS_URL), as production runs one
+    beside the web processes; e-mail stays in the worker's memory. Stopped on leaving."""
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", f"--concurrency={concurrency}"),
+            *("--loglevel=ERROR", "--without-mingle", "--without-gossip"),
+        ],
+        cwd=BASE_DIR,
+        env={**env, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 def workers_cpu_seconds(server: subprocess.Popen) -> float:
     """CPU time (user + system) spent so far by the gunicorn workers of `server`: on a
     machine shared with other work this says what a request costs, wall time does not."""
