@@ -35,15 +35,21 @@ def bookings_anonymise(*, bookings: QuerySet[Booking], now: datetime) -> int:
     """Empty the personal message, the note and the contact details of these bookings;
     returns how many changed."""
     emptied = {field: "" for field in BOOKING_PERSONAL_FIELDS}
-    changed = bookings.exclude(**emptied).update(**emptied, updated_at=now)
+    changing = bookings.exclude(**emptied)
+    # Their coaches' kept copies (the feeds show the bookings) only: every coach's would go
+    # with each anonymisation of a hosted installation.
+    coach_ids = set(changing.values_list("coach_id", flat=True).distinct())
+    changed = changing.update(**emptied, updated_at=now)
     if changed:
-        availability_changed()  # bulk writes send no signal
+        for coach_id in coach_ids:
+            availability_changed(coach_id)  # bulk writes send no signal
     return changed
 
 
 def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
     """Remove who each of these clients is, and the addresses of messages to them."""
     count = 0
+    coach_ids = set()
     for client in clients.exclude(email__endswith="@" + ANONYMISED_DOMAIN).select_related("coach"):
         with translation.override(client.coach.language):
             client.name = str(DELETED_CLIENT)
@@ -65,8 +71,9 @@ def clients_anonymise(*, clients: QuerySet[Client], now: datetime) -> int:
             model=Notification, pks=Notification.objects.filter(booking__client=client).values_list("pk", flat=True)
         )
         count += 1
-    if count:
-        availability_changed()  # the bookings' bulk writes send no signal
+        coach_ids.add(client.coach_id)
+    for coach_id in coach_ids:
+        availability_changed(coach_id)  # the bookings' bulk writes send no signal
     return count
 
 

@@ -31,13 +31,15 @@ def test_replacing_weekly_hours_changes_the_availability_version(coach):
 
 
 @pytest.mark.parametrize("anonymise", ["bookings", "clients"])
-def test_anonymising_changes_the_availability_version(coach, anonymise):
+def test_anonymising_changes_the_availability_version_of_that_coach_only(coach, anonymise):
     booking = BookingFactory(
         appointment_type__coach=coach, start=timezone.now() - timedelta(days=3), phone="+491701234567"
     )
-    before = availability_version(coach.pk)
+    other = BookingFactory(start=timezone.now() - timedelta(days=3), phone="+491701234568").coach
+    before, other_before = availability_version(coach.pk), availability_version(other.pk)
     if anonymise == "bookings":
         bookings_anonymise(bookings=Booking.objects.filter(pk=booking.pk), now=timezone.now())
     else:
         clients_anonymise(clients=Client.objects.filter(pk=booking.client_id), now=timezone.now())
     assert availability_version(coach.pk) != before
+    assert availability_version(other.pk) == other_before
