@@ -16,9 +16,11 @@ from ..models.booking_link import BookingLink
 from ..models.common import CLIENT_CONTACT_FIELDS, Channel
 from ..outbox.write import booking_notify
 from ..places import video_room_new
+from ..rows import row_create
 from ..selectors.reachability import request_answer_deadline
 from ..selectors.slots import availability_inputs
 from ..slot_engine import is_bookable
+from .booking_clients import client_details_update, client_for
 from .booking_links import booking_link_check, booking_link_spend
 from .booking_request import BookingRequest, booking_request_clean
 from .booking_rules import change_deadline_check, open_bookings_check
@@ -127,20 +129,48 @@ def booking_create(
     cleaned = booking_request_clean(
         appointment_type=appointment_type, request=request, minimum_message=not asked_by_coach
     )
-    coach = appointment_type.coach
     now = now or timezone.now()
+    write = dict(
+        appointment_type=appointment_type,
+        cleaned=cleaned,
+        now=now,
+        address_proved=address_proved,
+        link=link,
+        by_coach=by_coach,
+    )
+    try:
+        return _booking_write(**write)
+    except SlotTaken:
+        # Unconfirmed bookings past their hold still hold their slots until they are expired
+        # (beat does it every minute). Doing it before every booking cost a query each time,
+        # so it is done when a slot is refused: then the booking is tried once more. Even
+        # when this expires nothing, another booking may just have expired the hold that
+        # stood in the way, in a transaction that this one's check did not see yet.
+        bookings_unconfirmed_expire(coach=appointment_type.coach, now=now)
+        return _booking_write(**write)
+
+
+def _booking_write(
+    *,
+    appointment_type: AppointmentType,
+    cleaned: dict,
+    now: datetime,
+    address_proved: bool,
+    link: BookingLink | None,
+    by_coach: bool,
+) -> Booking:
+    """booking_create's transaction: the slot re-checked, the client, the booking, its messages."""
+    coach = appointment_type.coach
     start = cleaned["start"]
     try:
         with transaction.atomic():
-            # Unconfirmed bookings past their hold give their slots back before the check.
-            bookings_unconfirmed_expire(coach=coach, now=now)
             terms = None
             if link is not None:  # before the slot: a used link says so, whatever became of its time
                 terms = booking_link_check(
                     link=link, appointment_type=appointment_type, start=start, email=cleaned["email"]
                 )
             _slot_check(appointment_type=appointment_type, start=start, now=now)
-            client = _client_for(coach=coach, cleaned=cleaned, proved=address_proved)
+            client = client_for(coach=coach, cleaned=cleaned, proved=address_proved)
             if not by_coach:  # the coach may book a client more than the type's limit
                 open_bookings_check(appointment_type=appointment_type, client=client, now=now)
             invited = by_coach or (terms is not None and terms.skips_approval)
@@ -156,30 +186,34 @@ def booking_create(
             else:
                 status = Booking.Status.REQUESTED if needs_approval else Booking.Status.CONFIRMED
             end = start + appointment_type.duration
-            booking = Booking.objects.create(
-                coach=coach,
-                appointment_type=appointment_type,
-                client=client,
-                start=start,
-                end=end,
-                blocked_start=start - appointment_type.buffer_before,
-                blocked_end=end + appointment_type.buffer_after,
-                status=status,
-                booked_by_coach=by_coach,
-                respond_by=_respond_by(appointment_type, start, now) if needs_approval and not unconfirmed else None,
-                hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
-                address_confirmed_at=now if address_proved else None,
-                channel=cleaned["channel"],
-                # A video booking's own room from the start (a move keeps it); its link is
-                # given only once the booking is confirmed (places.video_url).
-                video_room=video_room_new() if cleaned["channel"] == Channel.VIDEO else "",
-                message=cleaned["message"],
-                client_name=cleaned["name"],
-                **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
-                language=cleaned["language"],
-                time_zone=cleaned["time_zone"],
-                privacy_consent_at=now,  # booking_request_clean requires the consent
-                privacy_consent_version=coach.privacy_version(),
+            respond_by = _respond_by(appointment_type, start, now) if needs_approval and not unconfirmed else None
+            # One plain statement, with the signals of a save (rows.py): the ORM's INSERT cost 1 ms more.
+            booking = row_create(
+                Booking(
+                    coach=coach,
+                    appointment_type=appointment_type,
+                    client=client,
+                    start=start,
+                    end=end,
+                    blocked_start=start - appointment_type.buffer_before,
+                    blocked_end=end + appointment_type.buffer_after,
+                    status=status,
+                    booked_by_coach=by_coach,
+                    respond_by=respond_by,
+                    hold_until=now + settings.ADDRESS_CONFIRMATION_HOLD if unconfirmed else None,
+                    address_confirmed_at=now if address_proved else None,
+                    channel=cleaned["channel"],
+                    # A video booking's own room from the start (a move keeps it); its link is
+                    # given only once the booking is confirmed (places.video_url).
+                    video_room=video_room_new() if cleaned["channel"] == Channel.VIDEO else "",
+                    message=cleaned["message"],
+                    client_name=cleaned["name"],
+                    **{field: cleaned[field] for field in CLIENT_CONTACT_FIELDS},
+                    language=cleaned["language"],
+                    time_zone=cleaned["time_zone"],
+                    privacy_consent_at=now,  # booking_request_clean requires the consent
+                    privacy_consent_version=coach.privacy_version(),
+                )
             )
             if terms is not None:
                 booking_link_spend(terms=terms, booking=booking, now=now)
@@ -193,39 +227,6 @@ def booking_create(
             raise SlotTaken from exc
         raise
     return booking
-
-
-def _client_for(*, coach: Coach, cleaned: dict, proved: bool) -> Client:
-    """The coach's client with this e-mail address.
-
-    Its stored details change only from a proved source: a booker whose address is proved
-    brings them up to date (one upsert; details given before are kept unless new ones are
-    given). Anyone else can type any address, so an unproved booking creates a client with
-    its name only and never changes an existing one: the booking keeps its own snapshot."""
-    if proved:
-        return client_details_update(coach=coach, email=cleaned["email"], details=cleaned)
-    Client.objects.bulk_create(
-        [Client(coach=coach, email=cleaned["email"], name=cleaned["name"], language=cleaned["language"])],
-        ignore_conflicts=True,
-    )
-    return Client.objects.get(coach=coach, email=cleaned["email"])
-
-
-def client_details_update(*, coach: Coach, email: str, details: dict) -> Client:
-    """Write a proved source's details (name, language, contact fields) into the coach's
-    client with this address, creating it if need be."""
-    given = [field for field in CLIENT_CONTACT_FIELDS if details.get(field)]
-    client = Client(
-        coach=coach,
-        email=email,
-        name=details["name"],
-        language=details["language"],
-        **{field: details.get(field, "") for field in CLIENT_CONTACT_FIELDS},
-    )
-    (client,) = Client.objects.bulk_create(
-        [client], update_conflicts=True, unique_fields=["coach", "email"], update_fields=["name", "language", *given]
-    )
-    return client
 
 
 def booking_address_confirm(*, booking: Booking, now: datetime | None = None) -> Booking:

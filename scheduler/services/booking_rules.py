@@ -67,9 +67,14 @@ def open_bookings_check(*, appointment_type: AppointmentType, client: Client, no
     if limit is None:
         return
     Client.objects.select_for_update().filter(pk=client.pk).first()
-    held = Booking.objects.filter(
-        client=client, appointment_type=appointment_type, status__in=Booking.ACTIVE_STATUSES, start__gt=now
-    ).count()
+    held = (
+        Booking.objects.filter(
+            client=client, appointment_type=appointment_type, status__in=Booking.ACTIVE_STATUSES, start__gt=now
+        )
+        # An unconfirmed booking past its hold is over, even before it is marked expired.
+        .exclude(status=Booking.Status.UNCONFIRMED, hold_until__lte=now)
+        .count()
+    )
     if held < limit:
         return
     message = ngettext(

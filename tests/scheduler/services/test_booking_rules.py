@@ -167,6 +167,31 @@ def test_a_limit_of_one_says_it_in_the_singular(limited):
     assert caught.value.message_dict["email"][0].startswith("This e-mail address already has an open booking")
 
 
+def test_an_unconfirmed_booking_past_its_hold_does_not_count_before_it_is_expired(limited):
+    """Holds are expired only when a slot is refused: one past its hold must not count
+    against the client's limit while it still says unconfirmed."""
+    client = ClientFactory(coach=limited.coach, email="eva@example.org")
+    for hour in (9, 10):
+        BookingFactory(
+            appointment_type=limited,
+            client=client,
+            start=at(hour),
+            status=Booking.Status.UNCONFIRMED,
+            hold_until=NOW - timedelta(minutes=1),
+        )
+    BookingFactory(
+        appointment_type=limited,
+        client=client,
+        start=at(11),
+        status=Booking.Status.UNCONFIRMED,
+        hold_until=NOW + timedelta(minutes=1),
+    )
+    create(limited, start=at(9, 30))
+    with pytest.raises(ValidationError) as caught:  # the held one and the new one: two
+        create(limited, start=at(11, 30))
+    assert "email" in caught.value.message_dict
+
+
 def test_cancelled_past_and_other_clients_bookings_do_not_count(limited):
     client = ClientFactory(coach=limited.coach, email="eva@example.org")
     BookingFactory(appointment_type=limited, client=client, start=at(9, day=MONDAY - timedelta(days=14)))  # past

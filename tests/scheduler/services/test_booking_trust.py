@@ -268,6 +268,59 @@ def test_a_booking_after_the_hold_takes_the_slot_even_before_the_sweep(request_k
     assert booking.status == Booking.Status.EXPIRED and other.status == Booking.Status.UNCONFIRMED
 
 
+def test_a_hold_another_booking_expired_meanwhile_still_frees_the_slot(request_kind, monkeypatch):
+    """Holds are expired only once a slot is refused (booking_create). Another booking may
+    expire the hold in the way while this one's check still saw it: this one expires nothing
+    itself, and takes the slot all the same."""
+    from scheduler.services import booking as booking_service
+
+    booking = create(request_kind)
+    later = booking.hold_until + timedelta(seconds=1)
+    expire = booking_service.bookings_unconfirmed_expire
+    seen = []
+
+    def expired_by_another(**kwargs):
+        seen.append(expire(**kwargs))  # as the other booking's transaction did
+        return 0  # nothing left to expire for this one
+
+    monkeypatch.setattr(booking_service, "bookings_unconfirmed_expire", expired_by_another)
+    other = booking_create(
+        appointment_type=request_kind, request=request_for(email="other@example.org", name="Other"), now=later
+    )
+    assert seen == [1] and other.start == booking.start
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.EXPIRED
+
+
+def test_an_expired_hold_next_to_the_slot_does_not_block_it_either(request_kind):
+    request_kind.buffer_after = timedelta(minutes=30)
+    request_kind.save()
+    booking = create(request_kind)  # 9:00-9:30, and its buffer blocks 9:30
+    later = booking.hold_until + timedelta(seconds=1)
+    with pytest.raises(SlotTaken):
+        booking_create(appointment_type=request_kind, request=request_for(start=at(9, 30), email="o@example.org"))
+    other = booking_create(
+        appointment_type=request_kind, request=request_for(start=at(9, 30), email="o@example.org"), now=later
+    )
+    assert other.start == at(9, 30)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.EXPIRED
+
+
+def test_a_free_slot_is_booked_without_looking_for_expired_holds(request_kind):
+    """The holds are looked at only when a slot is refused: a booking of a free slot reads
+    and changes nothing about them (it used to cost a query every time)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    create(request_kind, start=at(10), email="first@example.org")
+    with CaptureQueriesContext(connection) as queries:
+        create(request_kind)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if sql.startswith(("SELECT", "UPDATE")) and "hold_until" in sql]
+    assert Booking.objects.filter(status=Booking.Status.UNCONFIRMED).count() == 2
+
+
 def test_cancelling_an_unconfirmed_booking_tells_nobody(request_kind):
     booking = create(request_kind)
     booking_cancel(booking=booking)
