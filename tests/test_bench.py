@@ -41,3 +41,53 @@ def test_only_the_benchs_urlconf_routes_to_the_hello_world_view():
     assert resolve("/bench/hello", urlconf="bench.hello").func is hello
     with pytest.raises(Resolver404):
         resolve("/bench/hello")
+
+
+def test_the_commands_of_one_send_to_redis_are_named():
+    from bench.booking import _resp_commands
+
+    packed = b"*3\r\n$6\r\nINCRBY\r\n$1\r\nk\r\n$1\r\n1\r\n*3\r\n$6\r\nEXPIRE\r\n$1\r\nk\r\n$2\r\n61\r\n"
+    assert _resp_commands(packed) == ["INCRBY", "EXPIRE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_booking_in_process_is_counted_and_asks_nothing_it_need_not(settings):
+    """bench/booking.py's in-process part: bookings through the test client, each 201, and the
+    statements of one: no search for expired holds and no second read of the client."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bench.booking import booking_cost_in_process
+    from scheduler.models import AppointmentType, Coach, WeeklyHours
+    from scheduler.models.common import Channel
+    from scheduler.selectors.slots import slots_bookable
+
+    settings.BOOKING_RATE_LIMIT = "1000/m"
+    coach = Coach.objects.create(
+        user=User.objects.create_user(email="bench@example.org"), slug="bench", display_name="Bench"
+    )
+    kind = AppointmentType.objects.create(
+        coach=coach,
+        slug="talk",
+        name="Talk",
+        duration=timedelta(minutes=15),
+        slot_step=timedelta(minutes=15),
+        minimum_notice=timedelta(0),
+        horizon=timedelta(days=400),
+        allowed_channels=list(Channel.values),
+    )
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(coach=coach, weekday=d, start=time(0), end=time(23, 45)) for d in range(7)
+    )
+    now = timezone.now()
+    slots = slots_bookable(
+        appointment_type=kind, range_start=now + timedelta(days=1), range_end=now + timedelta(days=3), now=now
+    )
+    cost = booking_cost_in_process([slot.start.isoformat() for slot in slots[:10]], count=3)
+    assert cost["status"] == 201 and cost["statuses"] == {201: 3}
+    assert "INSERT INTO scheduler_booking" in cost["statements"]
+    assert "SELECT scheduler_booking" not in cost["statements"]  # expired holds: only when a slot is refused
+    assert "SELECT scheduler_client" not in cost["statements"]  # a new client's insert returns it
+    assert cost["queries"] == len(cost["statements"]) <= 7 and cost["cpu_ms"] > 0
