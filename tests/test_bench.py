@@ -1,13 +1,17 @@
 """`make bench`'s HTTP ceiling (bench/ceiling.py) on a tiny load, so that it cannot rot:
 gunicorn with the bench's settings serves the hello-world view and the slots API on the
-test database, every request is answered 200, and the week it measures has slots."""
+test database, every request is answered 200, and the week it measures has slots. And the
+confirmation latency (bench/latency.py) on a few bookings: paced as it says, every
+confirmation timed from its commit."""
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.urls import Resolver404, resolve
 
+from bench import latency
 from bench.api import populate
+from bench.booking import prepare
 from bench.ceiling import MONTH, SLOTS_PATH, measure
 from bench.hello import hello
 from bench.server import server_env
@@ -91,3 +95,29 @@ def test_one_booking_in_process_is_counted_and_asks_nothing_it_need_not(settings
     assert "SELECT scheduler_booking" not in cost["statements"]  # expired holds: only when a slot is refused
     assert "SELECT scheduler_client" not in cost["statements"]  # a new client's insert returns it
     assert cost["queries"] == len(cost["statements"]) <= 7 and cost["cpu_ms"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_latency_paces_below_the_workers_throughput_and_times_every_confirmation(transactional_db, tmp_path):
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("needs DATABASE_URL=postgres://… and REDIS_URL=redis://…")
+    env = server_env(
+        database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        VAR_DIR=str(tmp_path / "var"),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    starts = prepare(env)[: latency.WARM_UP + 4 + 10]
+
+    figures = latency.measure(env, starts, bookings=10, calibration=4)
+
+    assert figures["sent"] == figures["bookings"] == 10
+    assert 0 < figures["p50_ms"] <= figures["p95_ms"]
+    # One booking every service time / UTILISATION, within the bounds.
+    service_ms = 1000 / figures["worker_per_second"]
+    expected = min(max(service_ms / latency.UTILISATION, latency.MIN_INTERVAL * 1000), latency.MAX_INTERVAL * 1000)
+    assert figures["pace_ms"] == pytest.approx(expected)
+    assert figures["worker_cpu_ms"] > 0
+    # The clock starts at the commit, after the booking's own write (created_at is its start).
+    assert figures["created_to_commit_ms"] > 0
