@@ -111,6 +111,26 @@ def notification_overtaken(notification: Notification) -> bool:
     return notification.sequence != booking.sequence or booking.status not in TRUE_WHILE.get(notification.kind, ())
 
 
+# What a row is about, joined in the query that reads it. A row is about a booking, or is an
+# automatic answer to an inbound message, or a proposal with a booking link (models/notification.py).
+# Nearly all are about a booking: they are read with its relations only, as one join of all
+# seven cost more to compile than rendering the message. The others are read again with theirs.
+BOOKING_RELATIONS = ("booking__coach__user", "booking__client", "booking__appointment_type")
+OTHER_RELATIONS = (
+    "inbound_message__coach",
+    "booking_link__coach__user",
+    "booking_link__client",
+    "booking_link__appointment_type",
+)
+
+
+def _claimed_row(notification_id: int) -> Notification:
+    notification = Notification.objects.select_related(*BOOKING_RELATIONS).get(pk=notification_id)
+    if notification.booking_id is None:
+        notification = Notification.objects.select_related(*OTHER_RELATIONS).get(pk=notification_id)
+    return notification
+
+
 def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
     """Send one notification if it is due and nobody else is sending it.
 
@@ -122,15 +142,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     )
     if not claimed:
         return "skipped"
-    notification = Notification.objects.select_related(
-        "booking__coach__user",
-        "booking__client",
-        "booking__appointment_type",
-        "inbound_message__coach",
-        "booking_link__coach__user",
-        "booking_link__client",
-        "booking_link__appointment_type",
-    ).get(pk=notification_id)
+    notification = _claimed_row(notification_id)
     # This attempt's row: what a slow attempt learns late changes nothing that a later
     # attempt (the coach's "send again") has claimed since.
     mine = Notification.objects.filter(

@@ -299,3 +299,20 @@ def test_gateway_answering_503_twice_then_200_sends_once(kind, settings, httpser
     row.refresh_from_db()
     assert outcomes == ["retry", "retry", "sent"]
     assert (row.attempts, row.provider_message_id, received) == (3, "0123456789abcdef", ["ABCD1234"] * 3)
+
+
+def test_a_bookings_message_is_read_with_its_booking_in_one_query(kind):
+    """The booking, its coach, client and type come joined with the row; nothing is read
+    again one by one while the message is checked and rendered."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    booking = book(kind)
+    confirmation = booking.notifications.get(kind=Kind.CONFIRMED)
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_send(notification_id=confirmation.pk, now=NOW) == "sent"
+    reads = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT")]
+    rows_read = [sql for sql in reads if sql.split(" FROM ", 1)[1].startswith('"scheduler_notification"')]
+    assert len(rows_read) == 1 and 'JOIN "scheduler_booking"' in rows_read[0]
+    for table in ("scheduler_booking", "scheduler_coach", "scheduler_client", "scheduler_appointmenttype"):
+        assert not any(sql.split(" FROM ", 1)[1].startswith(f'"{table}"') for sql in reads), table
