@@ -115,10 +115,13 @@ for turn in range(given["bookings"]):
     paced.append(book())
 wait_sent(paced, 120)
 cpu_seconds = tree_cpu_seconds(worker_pid) - cpu_before
-rows = confirmations(paced).filter(status="sent").values_list("pk", "sent_at", "booking__created_at")
+rows = confirmations(paced).filter(status="sent").values_list("pk", "sent_at", "booking__created_at", "claimed_at")
 print(json.dumps({
-    "latencies_ms": [(sent.timestamp() - committed[pk]) * 1000 for pk, sent, _ in rows],
-    "created_to_commit_ms": [(committed[pk] - created.timestamp()) * 1000 for pk, _, created in rows],
+    "latencies_ms": [(sent.timestamp() - committed[pk]) * 1000 for pk, sent, _, _ in rows],
+    "created_to_commit_ms": [(committed[pk] - created.timestamp()) * 1000 for pk, _, created, _ in rows],
+    # Where the time goes: until a worker claimed the row, then until it was sent.
+    "pickup_ms": [(claimed.timestamp() - committed[pk]) * 1000 for pk, _, _, claimed in rows],
+    "work_ms": [(sent - claimed).total_seconds() * 1000 for _, sent, _, claimed in rows],
     "service_ms": service * 1000,
     "interval_ms": interval * 1000,
     "worker_cpu_ms": cpu_seconds * 1000 / len(paced),
@@ -194,6 +197,8 @@ def measure(env: dict[str, str], starts: list[str], *, bookings: int, calibratio
         "worker_per_second": 1000 / figures["service_ms"],
         "worker_cpu_ms": figures["worker_cpu_ms"],
         "created_to_commit_ms": statistics.median(figures["created_to_commit_ms"] or [float("nan")]),
+        "pickup_p50_ms": statistics.median(figures["pickup_ms"] or [float("nan")]),
+        "work_p50_ms": statistics.median(figures["work_ms"] or [float("nan")]),
     }
 
 
