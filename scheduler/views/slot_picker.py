@@ -9,14 +9,15 @@ forms; static/js/booking.js asks the same URLs with ?partial=picker for the pick
 import calendar
 import functools
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from ..forms.booking import time_zone_groups
@@ -44,6 +45,13 @@ def _parse_date(value: str | None, pattern: str) -> date | None:
 
 def _query(**params) -> str:
     return "?" + urlencode({key: value for key, value in params.items() if value is not None})
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(day: date, language: str) -> str:
+    """The day written out in `language` (the active one) as the templates' `long_date`
+    does: per cell of every month grid, the template's date filter was a tenth of its page."""
+    return date_format(day, pgettext("long date format", "l, j F Y"))
 
 
 def clock_chosen(params) -> str | None:
@@ -112,14 +120,18 @@ def slot_picker(
         local = slot.start.astimezone(zone)
         by_day.setdefault(local.date(), []).append(local)
     month_param = f"{month:%Y-%m}"
+    # What every day's link has besides its day (as _query writes it, once for the month).
+    day_rest = _query(tz=tz, month=month_param, clock=clock)[1:] + "#times"
+    language = get_language() or ""
     weeks = [
         [
             {
                 "date": d,
+                "iso": d.isoformat(),
+                "label": _long_date(d, language),
+                "number": d.day,
                 "in_month": d.month == month.month,
-                "url": _query(day=d.isoformat(), tz=tz, month=month_param, clock=clock) + "#times"
-                if d in by_day
-                else None,
+                "url": f"?day={d.isoformat()}&{day_rest}" if d in by_day else None,
                 "chosen": d == day,
                 "current": current is not None and d == current.date(),
             }
@@ -132,12 +144,13 @@ def slot_picker(
     if current is not None and current.date() == day and current not in day_starts:
         # Shown where it is even when the type's steps have moved since it was booked.
         day_starts = sorted([*day_starts, current])
+    slot_rest = _query(tz=tz, clock=clock)[1:] + "#book"
     day_slots = [
         {
             "start": local,
             "end": local + duration,
             "value": local.isoformat(),
-            "url": _query(start=local.isoformat(), tz=tz, clock=clock) + "#book",
+            "url": f"?start={quote_plus(local.isoformat())}&{slot_rest}",
             "chosen": start is not None and local == start and local != current,
             "current": local == current,
         }
