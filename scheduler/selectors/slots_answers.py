@@ -62,6 +62,10 @@ ANSWER_MAX_AGE = 300
 ANSWER_KEPT_MAX_AGE = 6 * 3600
 
 Versions = tuple[str, ...]
+# The keys' prefixes name the format of what is kept (Kept, in slots_answer_cached): processes
+# of an older release, still running during a deploy, never read an entry they cannot unpack.
+ANSWER_PREFIX = "slots-answer:v2:"
+KEPT_PREFIX = "slots-kept:v2:"
 # How many answers of one coach are noted to be computed again after a change of their
 # availability (services/slots_answers_warm.py): the most recently kept ones.
 RECIPES_KEPT = 16
@@ -85,7 +89,7 @@ def slots_answer_key(
     if start is None or not settings.SLOTS_ANSWERS_KEPT:
         return None
     request = "\0".join((coach, type, start, end or "", tz or ""))
-    return SlotsAnswerKey("slots-answer:" + hashlib.sha256(request.encode()).hexdigest(), coach)
+    return SlotsAnswerKey(ANSWER_PREFIX + hashlib.sha256(request.encode()).hexdigest(), coach)
 
 
 def slots_answer_cached(
@@ -108,7 +112,7 @@ def slots_answer_cached(
         logger.warning("slots answer not read: the cache cannot be reached", exc_info=True)
         return None, None
     kept = found.get(key.key)
-    if kept is None or kept[0] != versions:
+    if not isinstance(kept, tuple) or len(kept) != 5 or kept[0] != versions:  # none, another format, stale
         return None, versions
     # Kept: the versions, the answer, when its first slot comes within the minimum notice
     # (Unix seconds; None without slots), the notice (seconds) and when it expires.
@@ -274,7 +278,7 @@ def slots_kept_key(*, appointment_type: AppointmentType, range_start: datetime, 
     """Where the booking pages' slots of this type and range are kept."""
     request = "\0".join((str(appointment_type.pk), range_start.isoformat(), range_end.isoformat()))
     return SlotsAnswerKey(
-        "slots-kept:" + hashlib.sha256(request.encode()).hexdigest(),
+        KEPT_PREFIX + hashlib.sha256(request.encode()).hexdigest(),
         appointment_type.coach.slug,
         appointment_type.coach_id,
     )
