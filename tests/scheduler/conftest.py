@@ -59,3 +59,20 @@ def answering_coach(db):
         ReplyWindow.objects.create(coach=coach, weekday=weekday, start=time(8), end=time(9))
     WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(11))
     return coach
+
+
+@pytest.fixture
+def slots_answers_kept(settings):
+    """Kept slot answers as with Redis; make test's cache is this process's own, which is all
+    the tests that ask for this use."""
+    settings.SLOTS_ANSWERS_KEPT = True
+
+
+@pytest.fixture
+def anna_coaching(db):
+    """Anna's hour-long "coaching", bookable on Mondays 09:00–12:00 Berlin time."""
+    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
+    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
+    return AppointmentTypeFactory(
+        coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60)
+    )

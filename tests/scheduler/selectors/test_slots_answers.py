@@ -34,25 +34,15 @@ from tests.factories import (
 )
 from tests.helpers import BERLIN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("slots_answers_kept")]
 
 MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 PARAMS = {"type": "coaching", "start": MONDAY.isoformat(), "end": MONDAY.isoformat(), "tz": "Europe/Berlin"}
 
 
-@pytest.fixture(autouse=True)
-def answers_kept(settings):
-    """As with Redis; make test's cache is this process's own, which is all these tests use."""
-    settings.SLOTS_ANSWERS_KEPT = True
-
-
 @pytest.fixture
-def coaching():
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
-    return AppointmentTypeFactory(
-        coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60)
-    )
+def coaching(anna_coaching):
+    return anna_coaching
 
 
 def ask(client, **params):

@@ -14,27 +14,18 @@ from scheduler.outbox import queue
 from scheduler.selectors import slots_answers
 from scheduler.services import slots_answers_warm as warm
 from scheduler.services.slots_answers_warm import slots_answers_warm
-from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from tests.factories import BookingFactory, CoachFactory
 from tests.helpers import BERLIN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("slots_answers_kept")]
 
 MONDAY = date.today() + timedelta(days=14 - date.today().weekday())
 API = {"type": "coaching", "start": MONDAY.isoformat(), "end": MONDAY.isoformat(), "tz": "Europe/Berlin"}
 
 
-@pytest.fixture(autouse=True)
-def answers_kept(settings):
-    settings.SLOTS_ANSWERS_KEPT = True
-
-
 @pytest.fixture
-def coaching():
-    coach = CoachFactory(slug="anna", time_zone="Europe/Berlin")
-    WeeklyHoursFactory(coach=coach, weekday=0, start=time(9), end=time(12))
-    return AppointmentTypeFactory(
-        coach=coach, slug="coaching", duration=timedelta(minutes=60), slot_step=timedelta(minutes=60)
-    )
+def coaching(anna_coaching):
+    return anna_coaching
 
 
 def at(hour: int) -> datetime:
