@@ -133,6 +133,21 @@ class Coach(models.Model):
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
+    # Beside each type's own caps: the slot engine offers a slot only if both allow it.
+    daily_cap = models.PositiveSmallIntegerField(
+        _("at most per day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Appointments of all your types together. Empty: no limit."),
+    )
+    weekly_cap = models.PositiveSmallIntegerField(
+        _("at most per week"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Appointments of all your types together, Monday to Sunday. Empty: no limit."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -216,6 +231,8 @@ class Coach(models.Model):
             errors["channel_notes"] = ValidationError(
                 _("Give each note as text of at most %(max)s characters."), params={"max": MAX_NOTE_LENGTH}
             )
+        if self.daily_cap and self.weekly_cap and self.weekly_cap < self.daily_cap:
+            errors["weekly_cap"] = _("The weekly limit cannot be lower than the daily limit.")
         if errors:
             raise ValidationError(errors)
 
