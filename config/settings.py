@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",
     "accounts",
     "scheduler",
+    "coach_api",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "expire-requests": {"task": "scheduler.tasks.expire_requests", "schedule": 60.0},
     "sweep-notifications": {"task": "scheduler.tasks.sweep_notifications", "schedule": 60.0},
+    "finish-client-erasures": {"task": "scheduler.tasks.finish_client_erasures", "schedule": 60.0},
     "import-external-calendars": {"task": "scheduler.tasks.import_external_calendars", "schedule": 15 * 60.0},
     "purge-expired-data": {"task": "scheduler.tasks.purge_expired_data", "schedule": 24 * 60 * 60.0},
 }
@@ -326,6 +328,8 @@ for _proxy in TRUSTED_PROXIES:
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 # Requests to bookings' private links (/b/<token>/…, /api/bookings/<token>…) per IP address.
 BOOKING_LINK_RATE_LIMIT = env("BOOKING_LINK_RATE_LIMIT", default="60/m")
+# Requests of one personal access token to the coach's API (/api/coach/…).
+COACH_API_RATE_LIMIT = env("COACH_API_RATE_LIMIT", default="120/m")
 # How long a booking that waits for its client's address confirmation holds its slot.
 ADDRESS_CONFIRMATION_HOLD = timedelta(minutes=env.int("ADDRESS_CONFIRMATION_MINUTES", default=30))
 

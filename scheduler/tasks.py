@@ -3,10 +3,12 @@
 from dataclasses import asdict
 
 from celery import shared_task
+from django.utils import timezone
 
 from .outbox.queue import notifications_dispatch_retry
 from .outbox.send import notification_send, notifications_sweep
 from .services.booking import bookings_expire_due
+from .services.client_data_requests import client_erasures_finish
 from .services.external_calendars import external_calendars_import_all
 from .services.retention import retention_purge
 from .services.slots_answers_warm import slots_answers_warm
@@ -44,6 +46,12 @@ def sweep_notifications() -> int:
     """Every minute (beat): reminders and retries that are due; rows a dead worker left
     "sending" become "may not have arrived" (never sent again by themselves)."""
     return notifications_sweep()
+
+
+@shared_task
+def finish_client_erasures() -> int:
+    """Every minute (beat): erasures whose cancellation messages have gone out are finished."""
+    return client_erasures_finish(now=timezone.now())
 
 
 @shared_task

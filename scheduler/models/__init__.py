@@ -5,6 +5,7 @@ services/, reads in selectors/. Django finds the models through this package."""
 
 from .booking import Booking, Client
 from .booking_link import BookingLink
+from .client_data_request import ClientDataRequest
 from .coach import AppointmentType, Coach
 from .coach_availability import BlockedPeriod, DateOverride, ReplyWindow, WeeklyHours
 from .external_calendar import CalendarEntry, ExternalBusy, ExternalCalendar
@@ -19,6 +20,7 @@ __all__ = [
     "BookingLink",
     "CalendarEntry",
     "Client",
+    "ClientDataRequest",
     "Coach",
     "DateOverride",
     "ExternalBusy",

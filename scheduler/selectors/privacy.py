@@ -43,8 +43,7 @@ def user_data_export(*, user) -> dict:
     contact details, each coach's record of them, and each booking with the messages
     sent to them."""
     profile = getattr(user, "client_profile", None)
-    to_client = Notification.objects.filter(audience=Notification.Audience.CLIENT).order_by("scheduled_for", "pk")
-    bookings = user_bookings(user=user).prefetch_related(Prefetch("notifications", queryset=to_client))
+    bookings = with_client_messages(user_bookings(user=user))
     return {
         "account": {
             "email": user.email,
@@ -66,51 +65,64 @@ def user_data_export(*, user) -> dict:
         if profile
         else None,
         "coaches_records": [
-            {
-                "coach": client.coach.display_name,
-                "name": client.name,
-                "email": client.email,
-                "phone": client.phone,
-                "threema_id": client.threema_id,
-                "whatsapp": client.whatsapp,
-                "pgp_public_key": client.pgp_public_key,
-                "language": client.language,
-                "created_at": _iso(client.created_at),
-            }
-            for client in user_clients(user=user).order_by("coach__display_name")
+            client_record_data(client) for client in user_clients(user=user).order_by("coach__display_name")
         ],
-        "bookings": [
+        "bookings": [booking_data(booking) for booking in bookings],
+    }
+
+
+def with_client_messages(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """The bookings with the messages to their client, for booking_data()."""
+    to_client = Notification.objects.filter(audience=Notification.Audience.CLIENT).order_by("scheduled_for", "pk")
+    return bookings.prefetch_related(Prefetch("notifications", queryset=to_client))
+
+
+def client_record_data(client: Client) -> dict:
+    """A coach's record of a client, as the exports show it."""
+    return {
+        "coach": client.coach.display_name,
+        "name": client.name,
+        "email": client.email,
+        "phone": client.phone,
+        "threema_id": client.threema_id,
+        "whatsapp": client.whatsapp,
+        "pgp_public_key": client.pgp_public_key,
+        "language": client.language,
+        "created_at": _iso(client.created_at),
+    }
+
+
+def booking_data(booking: Booking) -> dict:
+    """A booking with the messages sent to its client (prefetched as `notifications`), as
+    the exports show it."""
+    return {
+        "coach": booking.coach.display_name,
+        "appointment_type": booking.appointment_type.local_name,
+        "start": _iso(booking.start),
+        "end": _iso(booking.end),
+        "status": booking.status,
+        "name": booking.client_name,
+        "channel": booking.channel,
+        "contact": booking.contact,
+        "email": booking.client.email,
+        "message": booking.message,
+        "language": booking.language,
+        "time_zone": booking.time_zone,
+        "note": booking.status_note,
+        "privacy_consent_at": _iso(booking.privacy_consent_at),
+        "privacy_consent_version": booking.privacy_consent_version,
+        "created_at": _iso(booking.created_at),
+        "manage_url": booking_manage_url(booking),
+        "messages_sent_to_you": [
             {
-                "coach": booking.coach.display_name,
-                "appointment_type": booking.appointment_type.local_name,
-                "start": _iso(booking.start),
-                "end": _iso(booking.end),
-                "status": booking.status,
-                "name": booking.client_name,
-                "channel": booking.channel,
-                "contact": booking.contact,
-                "email": booking.client.email,
-                "message": booking.message,
-                "language": booking.language,
-                "time_zone": booking.time_zone,
-                "note": booking.status_note,
-                "privacy_consent_at": _iso(booking.privacy_consent_at),
-                "privacy_consent_version": booking.privacy_consent_version,
-                "created_at": _iso(booking.created_at),
-                "manage_url": booking_manage_url(booking),
-                "messages_sent_to_you": [
-                    {
-                        "kind": notification.kind,
-                        "channel": notification.channel,
-                        "recipient": notification.recipient,
-                        "status": notification.status,
-                        "scheduled_for": _iso(notification.scheduled_for),
-                        "sent_at": _iso(notification.sent_at),
-                        "delivery": notification.delivery_status,
-                    }
-                    for notification in booking.notifications.all()
-                ],
+                "kind": notification.kind,
+                "channel": notification.channel,
+                "recipient": notification.recipient,
+                "status": notification.status,
+                "scheduled_for": _iso(notification.scheduled_for),
+                "sent_at": _iso(notification.sent_at),
+                "delivery": notification.delivery_status,
             }
-            for booking in bookings
+            for notification in booking.notifications.all()
         ],
     }
