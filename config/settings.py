@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",
     "accounts",
     "scheduler",
+    "coach_api",
 ]
 
 MIDDLEWARE = [
@@ -327,6 +328,8 @@ for _proxy in TRUSTED_PROXIES:
 BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", default="10/m")
 # Requests to bookings' private links (/b/<token>/…, /api/bookings/<token>…) per IP address.
 BOOKING_LINK_RATE_LIMIT = env("BOOKING_LINK_RATE_LIMIT", default="60/m")
+# Requests of one personal access token to the coach's API (/api/coach/…).
+COACH_API_RATE_LIMIT = env("COACH_API_RATE_LIMIT", default="120/m")
 # How long a booking that waits for its client's address confirmation holds its slot.
 ADDRESS_CONFIRMATION_HOLD = timedelta(minutes=env.int("ADDRESS_CONFIRMATION_MINUTES", default=30))
 

@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
+from coach_api.api import router as coach_router
 from config.middleware import unstorable, unstorable_message
 
 from . import phrases, ratelimit, timebounds
@@ -39,6 +40,7 @@ MAX_RANGE_DAYS = 62
 api = NinjaAPI(title="Sprechzeit API", version="1", urls_namespace="api")
 # GET /coaches/<slug>/reachability lives in its own module (this one is near its size limit).
 api.add_router("", reachability_router)
+api.add_router("/coach/", coach_router)
 
 
 class InvalidParameters(Exception):

@@ -1,0 +1,1 @@
+"""The coach's own API under /api/coach/…, reached with personal access tokens."""
