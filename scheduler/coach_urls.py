@@ -14,4 +14,5 @@ urlpatterns = [
     path("messages/", include("scheduler.views.coach.messages")),
     path("links/", include("scheduler.views.coach.links")),
     path("clients/", include("scheduler.views.coach.clients")),
+    path("data-requests/", include("scheduler.views.coach.data_requests")),
 ]
