@@ -4,7 +4,9 @@ erasure the note the client gets with each cancelled appointment and the confirm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-NOTE_MAX_LENGTH = 2000
+from .coach_bookings import BookingNoteForm
+
+ERASE_NOTE = _("Your data has been erased at your request, so this appointment is cancelled.")
 
 
 class ClientEmailForm(forms.Form):
@@ -17,14 +19,14 @@ class ClientEmailForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
 
-class ClientEraseForm(ClientEmailForm):
-    note = forms.CharField(
-        label=_("Note to the client with each cancelled appointment"),
-        max_length=NOTE_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        initial=_("Your data has been erased at your request, so this appointment is cancelled."),
-    )
+class ClientEraseForm(ClientEmailForm, BookingNoteForm):
+    """The address, the coach's note with each cancellation (as when the coach cancels one)
+    and the confirmation."""
+
     confirm = forms.BooleanField(
         label=_("Yes, erase everything I keep about this address. This cannot be undone."), required=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].initial = ERASE_NOTE

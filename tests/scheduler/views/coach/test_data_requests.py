@@ -57,6 +57,7 @@ def test_erasing_asks_first_then_erases(coach_client, coach, bookings):
     over, ahead = bookings
     step = coach_client.post(URL + "erase/", {"email": EMAIL})
     assert step.status_code == 200 and 'name="confirm"' in step.content.decode()
+    assert "Your data has been erased at your request" in step.content.decode()  # the note, ready to send
     assert Booking.objects.get(pk=ahead.pk).status == "confirmed"  # nothing happened yet
     unticked = coach_client.post(URL + "erase/", {"email": EMAIL, "step": "erase", "note": "Gelöscht."})
     assert unticked.status_code == 400
