@@ -2,6 +2,7 @@
 erasure the note the client gets with each cancelled appointment and the confirmation."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .coach_bookings import BookingNoteForm
@@ -27,6 +28,8 @@ class ClientEraseForm(ClientEmailForm, BookingNoteForm):
         label=_("Yes, erase everything I keep about this address. This cannot be undone."), required=True
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, language: str | None = None, **kwargs):
+        """`language`: the one the coach addresses clients in (with du or Sie), for the note."""
         super().__init__(*args, **kwargs)
-        self.fields["note"].initial = ERASE_NOTE
+        with translation.override(language or translation.get_language()):
+            self.fields["note"].initial = str(ERASE_NOTE)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -57,6 +57,12 @@ def _found(coach, email: str) -> dict:
     }
 
 
+def _clients_language(coach) -> str:
+    """The note to the client: in the language of the page, as the coach addresses clients
+    (du or Sie)."""
+    return coach.language_for_clients(translation.get_language() or coach.language)
+
+
 @coach_required
 @require_safe
 def data_requests(request):
@@ -96,7 +102,11 @@ def data_request_erase(request):
         return _page(request, form=email_form, status=400)
     email = email_form.cleaned_data["email"]
     confirming = request.POST.get("step") == "erase"
-    form = ClientEraseForm(request.POST) if confirming else ClientEraseForm(initial={"email": email})
+    form = (
+        ClientEraseForm(request.POST)
+        if confirming
+        else ClientEraseForm(initial={"email": email}, language=_clients_language(request.coach))
+    )
     if not confirming or not form.is_valid():
         context = {"section": "data_requests", "form": form, "found": _found(request.coach, email)}
         return _private(render(request, "coach/data_requests/erase.html", context, status=400 if confirming else 200))

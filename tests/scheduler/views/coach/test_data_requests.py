@@ -111,3 +111,13 @@ def test_the_erasure_needs_the_csrf_token(client, coach, bookings):
     assert response.status_code == 403
     assert Booking.objects.get(pk=bookings[1].pk).status == "confirmed"
     assert strict.post(URL + "export.json", {"email": EMAIL}).status_code == 403
+
+
+def test_the_page_speaks_german_and_the_note_says_du_where_the_coach_does(coach_client, coach, bookings):
+    coach.address_form = "du"
+    coach.save()
+    headers = {"Accept-Language": "de"}
+    assert "Datenanfragen" in coach_client.get(URL, headers=headers).content.decode()
+    step = coach_client.post(URL + "erase/", {"email": EMAIL}, headers=headers).content.decode()
+    assert "Löschen, was Sie zu eva.gast@example.org gespeichert haben" in step
+    assert "Deine Daten wurden auf deinen Wunsch gelöscht" in step
