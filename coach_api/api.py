@@ -25,15 +25,23 @@ from scheduler.services.booking import SlotTaken
 from . import auth
 from .api_availability import router as availability_router
 from .errors import InvalidParameters, parse_day, service_errors
-from .schemas import BookingPageOut, CoachBookingOut, DetailOut, ErrorOut, MoveIn, NoteIn, coach_booking_out
+from .schemas import (
+    CoachBookingOut,
+    CoachBookingPageOut,
+    CoachDetailOut,
+    CoachErrorOut,
+    CoachMoveIn,
+    CoachNoteIn,
+    coach_booking_out,
+)
 from .selectors import api_bookings
 
 router = Router(auth=auth.read, throttle=auth.throttle, tags=["coach"])
 router.add_router("/availability/", availability_router)
 
 # The answers every operation may give besides its own.
-ANSWERS = {401: DetailOut, 404: DetailOut, 429: DetailOut, 503: DetailOut}
-WRITE_ANSWERS = {**ANSWERS, 400: ErrorOut, 403: DetailOut}
+ANSWERS = {401: CoachDetailOut, 404: CoachDetailOut, 429: CoachDetailOut, 503: CoachDetailOut}
+WRITE_ANSWERS = {**ANSWERS, 400: CoachErrorOut, 403: CoachDetailOut}
 # Slots asked for at once when moving a booking (days).
 MAX_SLOT_DAYS = 62
 STATUSES = [status for status in Booking.Status.values if status != Booking.Status.UNCONFIRMED]
@@ -64,7 +72,9 @@ def _out(request, booking: Booking) -> CoachBookingOut:
     return coach_booking_out(booking, zone=request.coach.zone)
 
 
-@router.get("/bookings", response={200: BookingPageOut, 400: ErrorOut, **ANSWERS}, summary="The coach's bookings")
+@router.get(
+    "/bookings", response={200: CoachBookingPageOut, 400: CoachErrorOut, **ANSWERS}, summary="The coach's bookings"
+)
 def list_bookings(request, filters: Query[BookingFilters]):
     """By their start. Unconfirmed bookings (the client has not confirmed their address yet) are not listed."""
     errors: dict[str, str] = {}
@@ -80,7 +90,7 @@ def list_bookings(request, filters: Query[BookingFilters]):
     count = bookings.count()
     offset = (filters.page - 1) * filters.page_size
     rows = bookings[offset : offset + filters.page_size] if offset < count else []
-    return BookingPageOut(
+    return CoachBookingPageOut(
         count=count,
         page=filters.page,
         pages=max(1, -(-count // filters.page_size)),
@@ -104,7 +114,9 @@ def _act(request, booking_id: str, write):
 
 
 @router.post(
-    "/bookings/{booking_id}/confirm", response={200: CoachBookingOut, 409: DetailOut, **WRITE_ANSWERS}, auth=auth.write
+    "/bookings/{booking_id}/confirm",
+    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    auth=auth.write,
 )
 def confirm_booking(request, booking_id: str):
     """Confirm a request; the client is told through their channel. 409 for anything but a request."""
@@ -112,27 +124,31 @@ def confirm_booking(request, booking_id: str):
 
 
 @router.post(
-    "/bookings/{booking_id}/decline", response={200: CoachBookingOut, 409: DetailOut, **WRITE_ANSWERS}, auth=auth.write
+    "/bookings/{booking_id}/decline",
+    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    auth=auth.write,
 )
-def decline_booking(request, booking_id: str, payload: NoteIn):
+def decline_booking(request, booking_id: str, payload: CoachNoteIn):
     """Decline a request with an optional note to the client; the time is free again."""
     return _act(request, booking_id, functools.partial(booking_services.booking_decline, note=payload.note))
 
 
 @router.post(
-    "/bookings/{booking_id}/cancel", response={200: CoachBookingOut, 409: DetailOut, **WRITE_ANSWERS}, auth=auth.write
+    "/bookings/{booking_id}/cancel",
+    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    auth=auth.write,
 )
-def cancel_booking(request, booking_id: str, payload: NoteIn):
+def cancel_booking(request, booking_id: str, payload: CoachNoteIn):
     """Cancel a booking that has not begun, with an optional note; the client is told, the time is free again."""
     cancel = functools.partial(booking_services.booking_cancel, note=payload.note, by_coach=True)
     return _act(request, booking_id, cancel)
 
 
-class MoveSlotsOut(Schema):
+class CoachMoveSlotsOut(Schema):
     starts: list[datetime]
 
 
-@router.get("/bookings/{booking_id}/slots", response={200: MoveSlotsOut, 400: ErrorOut, **ANSWERS})
+@router.get("/bookings/{booking_id}/slots", response={200: CoachMoveSlotsOut, 400: CoachErrorOut, **ANSWERS})
 def booking_slots(request, booking_id: str, start: str = "", end: str = ""):
     """The starts the booking can be moved to (its own time free to it), in the coach's zone;
     `start` and `end` are local dates (both included; default the next 14 days), at most 62 days."""
@@ -150,7 +166,7 @@ def booking_slots(request, booking_id: str, start: str = "", end: str = ""):
     if (last_day - first_day).days + 1 > MAX_SLOT_DAYS:
         raise InvalidParameters({"end": _("Ask for at most %(days)d days at once.") % {"days": MAX_SLOT_DAYS}})
     if not (booking.is_active and booking.start > timezone.now()):
-        return MoveSlotsOut(starts=[])
+        return CoachMoveSlotsOut(starts=[])
     slots = slots_bookable(
         appointment_type=booking.appointment_type,
         range_start=_midnight(first_day, zone),
@@ -158,7 +174,7 @@ def booking_slots(request, booking_id: str, start: str = "", end: str = ""):
         now=timezone.now(),
         exclude_booking=booking,
     )
-    return MoveSlotsOut(starts=[slot.start.astimezone(zone) for slot in slots])
+    return CoachMoveSlotsOut(starts=[slot.start.astimezone(zone) for slot in slots])
 
 
 def _midnight(day: date, zone) -> datetime:
@@ -166,9 +182,11 @@ def _midnight(day: date, zone) -> datetime:
 
 
 @router.post(
-    "/bookings/{booking_id}/move", response={200: CoachBookingOut, 409: DetailOut, **WRITE_ANSWERS}, auth=auth.write
+    "/bookings/{booking_id}/move",
+    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    auth=auth.write,
 )
-def move_booking(request, booking_id: str, payload: MoveIn):
+def move_booking(request, booking_id: str, payload: CoachMoveIn):
     """Move the booking to one of the starts `…/slots` offers; the client is told the new time.
     400 when the time is not offered (or the booking cannot move), 409 when it was just taken."""
     booking = _booking(request, booking_id)
@@ -184,7 +202,7 @@ def move_booking(request, booking_id: str, payload: MoveIn):
     return _out(request, booking)
 
 
-class TypeOut(Schema):
+class CoachTypeOut(Schema):
     slug: str
     name: str
     name_en: str
@@ -195,11 +213,11 @@ class TypeOut(Schema):
     listed: bool
 
 
-@router.get("/types", response={200: list[TypeOut], **ANSWERS})
+@router.get("/types", response={200: list[CoachTypeOut], **ANSWERS})
 def list_types(request):
     """The coach's bookable appointment types, listed or not."""
     return [
-        TypeOut(
+        CoachTypeOut(
             slug=t.slug,
             name=t.name,
             name_en=t.name_en,

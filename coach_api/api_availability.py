@@ -4,7 +4,7 @@ scheduler/services/coach_availability.py as the workspace's editor does. Times a
 coach's local times; a row is named by its id, and another coach's is a 404."""
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -25,13 +25,13 @@ from scheduler.services import coach_availability as services
 
 from . import auth
 from .errors import InvalidParameters, service_errors
-from .schemas import CoachBookingOut, DetailOut, ErrorOut, StorableIn, coach_booking_out
+from .schemas import CoachBookingOut, CoachDetailOut, CoachErrorOut, LocalTime, StorableIn, coach_booking_out
 from .selectors import api_bookings
 
 router = Router()
 
-ANSWERS = {401: DetailOut, 404: DetailOut, 429: DetailOut, 503: DetailOut}
-WRITE_ANSWERS = {**ANSWERS, 400: ErrorOut, 403: DetailOut}
+ANSWERS = {401: CoachDetailOut, 404: CoachDetailOut, 429: CoachDetailOut, 503: CoachDetailOut}
+WRITE_ANSWERS = {**ANSWERS, 400: CoachErrorOut, 403: CoachDetailOut}
 WEEKDAY = Field(ge=0, le=6, description="0 is Monday.")
 
 
@@ -43,27 +43,29 @@ def _saved(write):
         raise InvalidParameters(service_errors(exc)) from None
 
 
-class HoursIn(Schema):
+class CoachHoursIn(Schema):
     weekday: int = WEEKDAY
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
     types: list[str] = Field(default_factory=list, description="Slugs of the types it is for; none: every type.")
 
 
-class HoursOut(HoursIn):
+class CoachHoursOut(CoachHoursIn):
     pass
 
 
-@router.get("/weekly-hours", response={200: list[HoursOut], **ANSWERS})
+@router.get("/weekly-hours", response={200: list[CoachHoursOut], **ANSWERS})
 def get_weekly_hours(request):
     return [
-        HoursOut(weekday=row.weekday, start=row.start, end=row.end, types=[t.slug for t in row.appointment_types.all()])
+        CoachHoursOut(
+            weekday=row.weekday, start=row.start, end=row.end, types=[t.slug for t in row.appointment_types.all()]
+        )
         for row in weekly_hours_of(coach=request.coach)
     ]
 
 
-@router.put("/weekly-hours", response={200: list[HoursOut], **WRITE_ANSWERS}, auth=auth.write)
-def put_weekly_hours(request, payload: list[HoursIn]):
+@router.put("/weekly-hours", response={200: list[CoachHoursOut], **WRITE_ANSWERS}, auth=auth.write)
+def put_weekly_hours(request, payload: list[CoachHoursIn]):
     """Replace all weekly hours with these windows (all or nothing)."""
     types = {t.slug: t for t in appointment_types_of(coach=request.coach)}
     unknown = sorted({slug for window in payload for slug in window.types} - set(types))
@@ -79,38 +81,38 @@ def put_weekly_hours(request, payload: list[HoursIn]):
     return get_weekly_hours(request)
 
 
-class ReplyWindowIn(Schema):
+class CoachReplyWindowIn(Schema):
     weekday: int = WEEKDAY
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
     channels: list[str] = Field(
         default_factory=list, json_schema_extra={"items": {"enum": list(REPLY_CHANNELS)}}, description="None: all."
     )
 
 
-class ReplyWindowOut(ReplyWindowIn):
+class CoachReplyWindowOut(CoachReplyWindowIn):
     id: int
 
 
-def _reply_window_out(window) -> ReplyWindowOut:
-    return ReplyWindowOut(
+def _reply_window_out(window) -> CoachReplyWindowOut:
+    return CoachReplyWindowOut(
         id=window.pk, weekday=window.weekday, start=window.start, end=window.end, channels=window.channels
     )
 
 
-@router.get("/reply-windows", response={200: list[ReplyWindowOut], **ANSWERS})
+@router.get("/reply-windows", response={200: list[CoachReplyWindowOut], **ANSWERS})
 def list_reply_windows(request):
     return [_reply_window_out(w) for w in request.coach.reply_windows.order_by("weekday", "start")]
 
 
-@router.post("/reply-windows", response={201: ReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
-def create_reply_window(request, payload: ReplyWindowIn):
+@router.post("/reply-windows", response={201: CoachReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
+def create_reply_window(request, payload: CoachReplyWindowIn):
     window = _saved(lambda: services.reply_window_create(coach=request.coach, **payload.dict()))
     return Status(201, _reply_window_out(window))
 
 
-@router.put("/reply-windows/{window_id}", response={200: ReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
-def update_reply_window(request, window_id: int, payload: ReplyWindowIn):
+@router.put("/reply-windows/{window_id}", response={200: CoachReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
+def update_reply_window(request, window_id: int, payload: CoachReplyWindowIn):
     window = get_object_or_404(request.coach.reply_windows, pk=window_id)
     return _reply_window_out(_saved(lambda: services.reply_window_update(window=window, **payload.dict())))
 
@@ -121,25 +123,25 @@ def delete_reply_window(request, window_id: int):
     return Status(204, None)
 
 
-class DateOverrideIn(Schema):
+class CoachDateOverrideIn(Schema):
     date: date
-    start: time | None = Field(None, description="With `end`: the day's own hours; neither: the day is closed.")
-    end: time | None = None
+    start: LocalTime | None = Field(None, description="With `end`: the day's own hours; neither: the day is closed.")
+    end: LocalTime | None = None
 
 
-class DateOverrideOut(DateOverrideIn):
+class CoachDateOverrideOut(CoachDateOverrideIn):
     id: int
 
 
-@router.get("/date-overrides", response={200: list[DateOverrideOut], **ANSWERS})
+@router.get("/date-overrides", response={200: list[CoachDateOverrideOut], **ANSWERS})
 def list_date_overrides(request):
     """From today on."""
     overrides = date_overrides_upcoming(coach=request.coach, now=timezone.now())
-    return [DateOverrideOut(id=o.pk, date=o.date, start=o.start, end=o.end) for o in overrides]
+    return [CoachDateOverrideOut(id=o.pk, date=o.date, start=o.start, end=o.end) for o in overrides]
 
 
-@router.post("/date-overrides", response={201: DateOverrideOut, **WRITE_ANSWERS}, auth=auth.write)
-def create_date_override(request, payload: DateOverrideIn):
+@router.post("/date-overrides", response={201: CoachDateOverrideOut, **WRITE_ANSWERS}, auth=auth.write)
+def create_date_override(request, payload: CoachDateOverrideIn):
     if not timebounds.date_in_bounds(payload.date):
         raise InvalidParameters({"date": _("Choose today or a later date.")})
     override = _saved(
@@ -147,7 +149,7 @@ def create_date_override(request, payload: DateOverrideIn):
             coach=request.coach, day=payload.date, start=payload.start, end=payload.end
         )
     )
-    return Status(201, DateOverrideOut(id=override.pk, date=override.date, start=override.start, end=override.end))
+    return Status(201, CoachDateOverrideOut(id=override.pk, date=override.date, start=override.start, end=override.end))
 
 
 @router.delete("/date-overrides/{override_id}", response={204: None, **WRITE_ANSWERS}, auth=auth.write)
@@ -156,7 +158,7 @@ def delete_date_override(request, override_id: int):
     return Status(204, None)
 
 
-class BlockedPeriodIn(StorableIn):
+class CoachBlockedPeriodIn(StorableIn):
     """Whole days (`first_day`, `last_day`) or an exact span (`start`, `end`, ISO 8601 with offset)."""
 
     title: str = Field(max_length=200)
@@ -173,7 +175,7 @@ class BlockedPeriodIn(StorableIn):
     note: str = Field("", max_length=2000, description="The note to the clients of cancelled bookings.")
 
 
-class BlockedPeriodOut(Schema):
+class CoachBlockedPeriodOut(Schema):
     id: int
     title: str
     public_note: str
@@ -184,13 +186,13 @@ class BlockedPeriodOut(Schema):
     end: datetime | None
 
 
-class CollisionsOut(Schema):
+class CoachCollisionsOut(Schema):
     detail: str
     bookings: list[CoachBookingOut]
 
 
-def _period_out(period, zone) -> BlockedPeriodOut:
-    return BlockedPeriodOut(
+def _period_out(period, zone) -> CoachBlockedPeriodOut:
+    return CoachBlockedPeriodOut(
         id=period.pk,
         title=period.title,
         public_note=period.public_note,
@@ -202,14 +204,14 @@ def _period_out(period, zone) -> BlockedPeriodOut:
     )
 
 
-@router.get("/blocked-periods", response={200: list[BlockedPeriodOut], **ANSWERS})
+@router.get("/blocked-periods", response={200: list[CoachBlockedPeriodOut], **ANSWERS})
 def list_blocked_periods(request):
     """Those that have not ended, current ones first."""
     zone = request.coach.zone
     return [_period_out(p, zone) for p in blocked_periods_upcoming(coach=request.coach, now=timezone.now())]
 
 
-def _period_save(request, period, payload: BlockedPeriodIn, status: int):
+def _period_save(request, period, payload: CoachBlockedPeriodIn, status: int):
     """Save a period; bookings in it that the coach has not decided about are a 409 naming them."""
     coach = request.coach
     errors = {}
@@ -255,17 +257,19 @@ def _uuids(values: list[str]) -> list[str]:
     return found
 
 
-@router.post("/blocked-periods", response={201: BlockedPeriodOut, 409: CollisionsOut, **WRITE_ANSWERS}, auth=auth.write)
-def create_blocked_period(request, payload: BlockedPeriodIn):
+@router.post(
+    "/blocked-periods", response={201: CoachBlockedPeriodOut, 409: CoachCollisionsOut, **WRITE_ANSWERS}, auth=auth.write
+)
+def create_blocked_period(request, payload: CoachBlockedPeriodIn):
     return _period_save(request, None, payload, 201)
 
 
 @router.put(
     "/blocked-periods/{period_id}",
-    response={200: BlockedPeriodOut, 409: CollisionsOut, **WRITE_ANSWERS},
+    response={200: CoachBlockedPeriodOut, 409: CoachCollisionsOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
-def update_blocked_period(request, period_id: int, payload: BlockedPeriodIn):
+def update_blocked_period(request, period_id: int, payload: CoachBlockedPeriodIn):
     return _period_save(request, get_object_or_404(request.coach.blocked_periods, pk=period_id), payload, 200)
 
 

@@ -1,11 +1,13 @@
 """What the coach's API reads and answers: bookings as the coach sees them (times in the
 coach's zone, the booking's opaque `id` its uuid, never the sequential pk), errors, notes."""
 
-from datetime import datetime
+from datetime import datetime, time
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from config.middleware import unstorable, unstorable_message
@@ -13,11 +15,26 @@ from scheduler.forms.coach_bookings import NOTE_MAX_LENGTH
 from scheduler.models import Booking
 
 
-class DetailOut(Schema):
+def _local(value: time) -> time:
+    # A wall-clock time in the coach's zone: an offset would be meaningless (and the database
+    # stores none), seconds' fractions are not kept.
+    if value.tzinfo is not None:
+        raise PydanticCustomError("local_time", _("Give a local time without an offset, e.g. 09:00."))
+    return value.replace(microsecond=0)
+
+
+LocalTime = Annotated[
+    time,
+    AfterValidator(_local),
+    WithJsonSchema({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$", "examples": ["09:00"]}),
+]
+
+
+class CoachDetailOut(Schema):
     detail: str
 
 
-class ErrorOut(Schema):
+class CoachErrorOut(Schema):
     errors: dict[str, str]
 
 
@@ -31,15 +48,15 @@ class StorableIn(Schema):
         return value
 
 
-class NoteIn(StorableIn):
+class CoachNoteIn(StorableIn):
     note: str = Field("", max_length=NOTE_MAX_LENGTH, description="Part of the message the client receives.")
 
 
-class MoveIn(StorableIn):
+class CoachMoveIn(StorableIn):
     start: str = Field(description="One of the starts `GET …/slots` offers (ISO 8601 with offset).")
 
 
-class ClientOut(Schema):
+class CoachClientOut(Schema):
     name: str
     email: str
 
@@ -53,7 +70,7 @@ class CoachBookingOut(Schema):
     channel: str
     # How the client is reached on the channel, as this booking gave it.
     contact: str
-    client: ClientOut
+    client: CoachClientOut
     message: str
     # A request's deadline for the coach's answer.
     reply_by: datetime | None
@@ -64,7 +81,7 @@ class CoachBookingOut(Schema):
     created_at: datetime
 
 
-class BookingPageOut(Schema):
+class CoachBookingPageOut(Schema):
     count: int
     page: int
     pages: int
@@ -81,7 +98,7 @@ def coach_booking_out(booking: Booking, *, zone: ZoneInfo) -> CoachBookingOut:
         end=booking.end.astimezone(zone),
         channel=booking.channel,
         contact=booking.contact,
-        client=ClientOut(name=booking.client_name or booking.client.name, email=booking.client.email),
+        client=CoachClientOut(name=booking.client_name or booking.client.name, email=booking.client.email),
         message=booking.message,
         reply_by=booking.respond_by.astimezone(zone) if booking.respond_by else None,
         note=booking.status_note,

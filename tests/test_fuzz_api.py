@@ -7,6 +7,7 @@ schema documents.
 The schema is loaded at import and parametrized per operation: schemathesis'
 `pytest.from_fixture` reads `Node._nodeid`, which pytest 9.2 no longer has."""
 
+import itertools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from coach_api.models import CoachToken, secret_hash
 from config.wsgi import application
-from scheduler.models import Booking
-from tests.factories import AppointmentTypeFactory, BookingFactory, CoachFactory, WeeklyHoursFactory
+from scheduler.models import Booking, DateOverride, ReplyWindow
+from tests.factories import (
+    AppointmentTypeFactory,
+    BlockedPeriodFactory,
+    BookingFactory,
+    CoachFactory,
+    WeeklyHoursFactory,
+)
 from tests.helpers import BERLIN
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -42,6 +50,22 @@ STARTS = [
     for minute in (0, 30)
 ]
 TEXT = st.text(max_size=30)
+# The coach's API (/api/coach/…): anna's bookings by their opaque ids (one per status) and one
+# of another coach's; the ids of her reply window, date override and blocked period; her
+# tokens, read-write, read-only and revoked, and none, taken in turn by the cases.
+BOOKING_IDS = {status: f"00000000-0000-4000-8000-{n:012d}" for n, status in enumerate(Booking.Status.values)}
+OTHER_BOOKING_ID = "00000000-0000-4000-8000-999999999999"
+ROW_ID = 9001
+COACH_SECRETS = {"rw": "fuzz-coach-read-write-0123456789abcdef", "ro": "fuzz-coach-read-only-0123456789abcdef"}
+REVOKED_SECRET = "fuzz-coach-revoked-0123456789abcdef"
+AUTH_HEADERS = itertools.cycle(
+    [
+        {"Authorization": f"Bearer {secret}"}
+        for secret in (COACH_SECRETS["rw"], COACH_SECRETS["rw"], COACH_SECRETS["ro"])
+    ]
+    + [{"Authorization": f"Bearer {REVOKED_SECRET}"}, {}]
+)
+CLOCK = st.sampled_from(["09:00", "10:30:00", "12:00", "23:59", "00:00"])
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
@@ -65,20 +89,73 @@ def blend(generated, realistic: dict[str, st.SearchStrategy]) -> st.SearchStrate
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    realistic = {"slug": st.just("anna"), "token": st.sampled_from(list(TOKENS.values()))}
-    return blend(path_parameters, {name: realistic[name] for name in path_parameters})
+    realistic = {
+        "slug": st.just("anna"),
+        "token": st.sampled_from(list(TOKENS.values())),
+        "booking_id": st.sampled_from([*BOOKING_IDS.values(), OTHER_BOOKING_ID]),
+        "window_id": st.just(ROW_ID),
+        "override_id": st.just(ROW_ID),
+        "period_id": st.just(ROW_ID),
+    }
+    # The coach's list operations have no path parameters (None).
+    return blend(path_parameters, {name: realistic[name] for name in path_parameters or ()})
 
 
 @schema.hook
 def flatmap_query(context, query):
     days = st.sampled_from([day.isoformat() for day in DAYS])
-    return blend(query, {"type": st.sampled_from(TYPES), "start": days, "end": days, "tz": st.sampled_from(ZONES)})
+    return blend(
+        query,
+        {
+            "type": st.sampled_from(TYPES),
+            "start": days,
+            "end": days,
+            "tz": st.sampled_from(ZONES),
+            "status": st.sampled_from(Booking.Status.values),
+        },
+    )
+
+
+def coach_bodies(path: str) -> dict[str, st.SearchStrategy] | None:
+    """Realistic bodies of the coach's API's writes, by path."""
+    days = st.sampled_from([day.isoformat() for day in DAYS])
+    if path.endswith("/move"):
+        return {"start": st.sampled_from(STARTS).map(datetime.isoformat)}
+    if "/reply-windows" in path:
+        return {
+            "weekday": st.integers(0, 6),
+            "start": CLOCK,
+            "end": CLOCK,
+            "channels": st.lists(st.sampled_from(["email", "threema", "whatsapp", "phone"])),
+        }
+    if "/date-overrides" in path:
+        return {"date": days, "start": st.one_of(st.none(), CLOCK), "end": st.one_of(st.none(), CLOCK)}
+    if "/blocked-periods" in path:
+        moments = st.sampled_from(STARTS).map(datetime.isoformat)
+        return {
+            "title": TEXT,
+            "first_day": st.one_of(st.none(), days),
+            "last_day": st.one_of(st.none(), days),
+            "start": st.one_of(st.none(), moments),
+            "end": st.one_of(st.none(), moments),
+            "decided": st.lists(st.sampled_from(list(BOOKING_IDS.values()))),
+            "cancel_bookings": st.booleans(),
+            "note": TEXT,
+        }
+    return None
 
 
 @schema.hook
 def flatmap_body(context, body):
-    if context.operation.path.endswith("/cancel"):
+    if context.operation.path.endswith(("/cancel", "/decline")):
         return blend(body, {"note": TEXT})
+    if (realistic := coach_bodies(context.operation.path)) is not None:
+        return blend(body, realistic)
+    if context.operation.path.endswith("/weekly-hours"):
+        window = st.fixed_dictionaries(
+            {"weekday": st.integers(0, 6), "start": CLOCK, "end": CLOCK, "types": st.lists(st.sampled_from(TYPES))}
+        )
+        return st.one_of(st.just(body), st.lists(window, max_size=3))
     return blend(
         body,
         {
@@ -115,9 +192,19 @@ def coach_with_bookings(db, settings):
     AppointmentTypeFactory(coach=coach, slug="kennenlernen", approval="always", minimum_notice=timedelta(hours=2))
     mornings = [start for start in STARTS if start.date() > TODAY and start.weekday() < 5 and start.time() == time(9)]
     for start, (status, token) in zip(mornings[: len(TOKENS)], TOKENS.items(), strict=True):
-        BookingFactory(appointment_type=coaching, start=start, status=status, token=token)
+        BookingFactory(appointment_type=coaching, start=start, status=status, token=token, uuid=BOOKING_IDS[status])
+    BookingFactory(start=mornings[0], status="requested", uuid=OTHER_BOOKING_ID)
+    for kind, secret in COACH_SECRETS.items():
+        CoachToken.objects.create(coach=coach, name=kind, read_only=kind == "ro", token_hash=secret_hash(secret))
+    CoachToken.objects.create(
+        coach=coach, name="revoked", token_hash=secret_hash(REVOKED_SECRET), revoked_at=datetime.now(BERLIN)
+    )
+    ReplyWindow.objects.create(pk=ROW_ID, coach=coach, weekday=0, start=time(8), end=time(9))
+    DateOverride.objects.create(pk=ROW_ID, coach=coach, date=DAYS[-1], start=None, end=None)
+    BlockedPeriodFactory(pk=ROW_ID, coach=coach, first_day=DAYS[-2], last_day=DAYS[-2])
     # Rate limiting (429, documented) would answer most cases after the tenth booking attempt.
     settings.BOOKING_RATE_LIMIT = "100000/m"
+    settings.COACH_API_RATE_LIMIT = "100000/m"
     # As Django's test client does: a request must not close the test's database connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -135,7 +222,7 @@ def coach_with_bookings(db, settings):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_answers_as_its_schema_says(case):
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=next(AUTH_HEADERS))
 
 
 def test_a_body_that_is_not_json_is_400_with_field_errors(client):
