@@ -165,3 +165,17 @@ def test_the_record_keeps_no_personal_data(coach, eva):
     client_erasures_finish(now=eva["now"])
     for record in ClientDataRequest.objects.values():
         assert EMAIL not in str(record) and "Eva" not in str(record)
+
+
+def test_beat_finishes_the_waiting_erasures_every_minute(coach, eva):
+    from config.celery import app as celery_app
+    from scheduler import tasks
+
+    entry = celery_app.conf.beat_schedule["finish-client-erasures"]
+    assert (entry["task"], entry["schedule"]) == ("scheduler.tasks.finish_client_erasures", 60.0)
+    assert entry["task"] in celery_app.tasks
+    client_data_erase(coach=coach, email=EMAIL, now=eva["now"])
+    assert tasks.finish_client_erasures() == 0
+    Notification.objects.update(status="sent")
+    assert tasks.finish_client_erasures() == 1
+    assert rows_naming(EMAIL, NAME) == []
