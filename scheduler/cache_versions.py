@@ -22,6 +22,11 @@ signal (QuerySet.update, bulk_create, bulk_update, and the calendar import, whic
 receiver) call availability_changed / coach_settings_changed themselves; what one misses
 expires with the cached copy. A version is a random string, never a counter: a cleared
 cache starts a new one, never an old one again.
+
+A change inside a transaction is written to the cache once, after commit: before it, other
+processes read the rows of before, and a copy they make is stale at once. The transaction
+itself reads its own new version (kept with its commit callback, so a rolled-back savepoint
+takes it back), so that it never answers from a copy made before its own write.
 """
 
 import logging
@@ -46,10 +51,23 @@ def availability_version_keys(coach_id: int) -> list[str]:
     return [AVAILABILITY_VERSION_KEY, f"{AVAILABILITY_VERSION_KEY}:{coach_id}"]
 
 
+def _pending(keys: list[str]) -> dict[str, str]:
+    """The versions that this transaction's writes gave keys among `keys`, not written yet
+    (the last change of a key counts; a callback of a rolled-back savepoint is gone)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return {}
+    return {
+        callback.version_key: callback.version
+        for _, callback, _ in connection.run_on_commit
+        if getattr(callback, "version_key", None) in keys
+    }
+
+
 def versions_current(keys: list[str], found: dict | None = None) -> list[str]:
-    """The current version under each key; `found` holds those already read. Raises
-    RedisError when the cache cannot be reached."""
-    found = dict(found or {})
+    """The current version under each key, as this transaction sees it; `found` holds those
+    already read. Raises RedisError when the cache cannot be reached."""
+    found = {**(found or {}), **_pending(keys)}
     for key in keys:
         if key not in found:
             found[key] = cache.get(key)
@@ -60,17 +78,17 @@ def versions_current(keys: list[str], found: dict | None = None) -> list[str]:
 
 
 def _change(key: str, name: str) -> None:
-    """Change the version now, so that this transaction sees its own write, and again after
-    commit: a process that read the old rows in between may have cached them under the
-    version of now."""
+    """Give `key` a new version: at once outside a transaction, else once it commits; the
+    transaction sees it meanwhile (versions_current)."""
+    version = uuid.uuid4().hex
 
     def change():
         try:
-            cache.set(key, uuid.uuid4().hex, timeout=None)
+            cache.set(key, version, timeout=None)
         except RedisError:  # the write stands; the processes' copies expire
             logger.warning("%s not changed: the cache cannot be reached", name, exc_info=True)
 
-    change()
+    change.version_key, change.version = key, version
     transaction.on_commit(change)
 
 

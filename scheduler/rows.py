@@ -8,6 +8,11 @@ The statement is made from the model's own fields (every concrete field but the 
 key, each value prepared by its field as Django's save would: defaults are applied when the
 instance is made, auto_now_add by pre_save), so a field added to the model is written here
 too. rows_insert sends no signals, as bulk_create; row_create sends those of a save.
+
+Several rows go, on PostgreSQL, as one array per column (INSERT ... SELECT * FROM UNNEST, as
+Django's own bulk_create does): psycopg keeps the parsed form of a statement of at most 50
+parameters only, and parsing the four outbox rows' 76 placeholders again cost 0.17 ms each
+time; the columns' arrays are 19 parameters, whatever the number of rows.
 """
 
 from collections.abc import Sequence
@@ -23,14 +28,40 @@ def _fields(model: type[Model]) -> tuple:
     return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
 
 
+def _by_columns(model: type[Model], count: int) -> bool:
+    """Whether `count` rows go as one array per column (UNNEST)."""
+    return count > 1 and _unnestable(model)
+
+
+@cache
+def _unnestable(model: type[Model]) -> bool:
+    """Only plain column types go in arrays (as Django's bulk_create decides)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    return (
+        connection.vendor == "postgresql"
+        and not any(hasattr(field, "get_placeholder") for field in _fields(model))
+        and all(
+            (field.target_field if field.is_relation else field).get_internal_type() in connection.data_types
+            for field in _fields(model)
+        )
+    )
+
+
 @cache
 def _statement(model: type[Model], count: int, conflict: tuple[str, ...]) -> str:
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
     fields = _fields(model)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if _by_columns(model, count):
+        # Without the types' lengths (varchar[], not varchar(20)[]), as Django: nothing is cut.
+        arrays = ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+        values = f"SELECT * FROM UNNEST({arrays})"
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        values = f"VALUES {', '.join([row] * count)}"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES {', '.join([row] * count)}"
+        f"{values}"
     )
     if conflict:
         columns = ", ".join(quote(model._meta.get_field(name).column) for name in conflict)
@@ -54,6 +85,8 @@ def rows_insert(objs: Sequence[Model], *, unless_conflict: tuple[str, ...] = ())
     for obj in objs:
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    if _by_columns(model, len(objs)):
+        params = [params[column :: len(fields)] for column in range(len(fields))]
     with connection.cursor() as cursor:
         cursor.execute(_statement(model, len(objs), tuple(unless_conflict)), params)
         ids = [row[0] for row in cursor.fetchall()]

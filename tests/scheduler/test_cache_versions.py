@@ -43,3 +43,40 @@ def test_anonymising_changes_the_availability_version_of_that_coach_only(coach, 
         clients_anonymise(clients=Client.objects.filter(pk=booking.client_id), now=timezone.now())
     assert availability_version(coach.pk) != before
     assert availability_version(other.pk) == other_before
+
+
+def test_a_change_in_a_transaction_is_seen_by_it_at_once_and_by_the_cache_after_commit(
+    coach, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from scheduler.cache_versions import availability_changed, availability_version_keys
+
+    key = availability_version_keys(coach.pk)[1]
+    before = availability_version(coach.pk)
+    stored = cache.get(key)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            availability_changed(coach.pk)
+            inside = availability_version(coach.pk)
+            assert inside != before
+            assert cache.get(key) == stored  # other processes still read the rows of before
+    assert availability_version(coach.pk) == inside  # the version it saw is the one written
+    assert cache.get(key) != stored
+
+
+def test_a_rolled_back_savepoint_takes_its_version_change_back(coach):
+    from django.db import transaction
+
+    from scheduler.cache_versions import availability_changed
+
+    before = availability_version(coach.pk)
+    try:
+        with transaction.atomic():
+            availability_changed(coach.pk)
+            assert availability_version(coach.pk) != before
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert availability_version(coach.pk) == before

@@ -86,3 +86,24 @@ def test_row_create_sends_the_signals_of_a_save():
         post_save.disconnect(dispatch_uid="test-rows-post", sender=Client)
     assert heard == [("pre", None, False, None), ("post", client.pk, True, False)]
     assert Client.objects.get(pk=client.pk).email == "eva@example.org"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_several_rows_go_as_one_array_per_column_and_keep_their_order():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL=postgres://…")
+    booking = BookingFactory(start=timezone.now() + timedelta(days=1))
+    rows = [
+        Notification(booking=booking, kind=Kind.REMINDER, channel="email", recipient=f"{n}@example.org", sequence=n)
+        for n in range(5)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        rows_insert(rows)
+    (statement,) = queries.captured_queries
+    assert "SELECT * FROM UNNEST(" in statement["sql"]
+    for n, row in enumerate(rows):
+        stored = Notification.objects.get(pk=row.pk)
+        assert (stored.recipient, stored.sequence, stored.uuid) == (f"{n}@example.org", n, row.uuid)
