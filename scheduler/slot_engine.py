@@ -25,6 +25,8 @@ Rules (each is restated where it is enforced):
   answer, see reachability.answerable_from); ``NO_SLOTS`` there offers none at all.
 * Daily cap: a coach-local date with ``daily_cap`` or more booked starts offers
   no slots.  Weekly cap: the same per ISO week (Mon-Sun) in the coach's zone.
+  The coach-wide caps (``coach_daily_cap``, ``coach_weekly_cap``) do the same
+  with the starts of all the coach's types; a date must pass both.
 * Output is sorted by start without duplicates.  Busy intervals are filtered,
   sorted and merged once per call, then swept with a moving pointer.
 * Bad input raises ``ValueError``: naive datetimes, a non-positive step or
@@ -128,7 +130,7 @@ class WeeklyWindow:
 
 @dataclass(frozen=True, slots=True)
 class SlotRules:
-    """Booking rules of one appointment type.
+    """Booking rules of one appointment type, with the coach's caps over all types.
 
     ``duration`` and ``step`` must be positive; buffers and notice must not be
     negative; ``horizon`` must be positive; caps are ``None`` (no cap) or >= 0.
@@ -142,6 +144,8 @@ class SlotRules:
     horizon: timedelta = timedelta(days=180)
     daily_cap: int | None = None
     weekly_cap: int | None = None
+    coach_daily_cap: int | None = None
+    coach_weekly_cap: int | None = None
 
     def __post_init__(self) -> None:
         if self.duration <= _ZERO:
@@ -153,7 +157,7 @@ class SlotRules:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.horizon <= _ZERO:
             raise ValueError(f"horizon must be positive, got {self.horizon}")
-        for name in ("daily_cap", "weekly_cap"):
+        for name in ("daily_cap", "weekly_cap", "coach_daily_cap", "coach_weekly_cap"):
             cap = getattr(self, name)
             if cap is not None and cap < 0:
                 raise ValueError(f"{name} must be None or >= 0, got {cap}")
@@ -232,14 +236,15 @@ def _day_spans(
 
 
 def _cap_counts(
-    booked_starts: Iterable[datetime], zone: ZoneInfo, rules: SlotRules, lo: datetime, hi: datetime
+    booked_starts: Iterable[datetime], zone: ZoneInfo, caps: tuple[int | None, int | None], lo: datetime, hi: datetime
 ) -> tuple[Counter, Counter]:
     """Booked starts per coach-local date and per coach-local ISO week (keyed
     by the week's Monday), counting only starts that can share a date or a
-    week with a slot starting in ``[lo, hi)``."""
+    week with a slot starting in ``[lo, hi)``; nothing without ``caps``
+    (daily, weekly)."""
     per_day: Counter = Counter()
     per_week: Counter = Counter()
-    counting = rules.daily_cap is not None or rules.weekly_cap is not None
+    counting = caps != (None, None)
     # Skipping far-away starts saves converting them to local dates.
     near_lo, near_hi = lo - _CAP_REACH, hi + _CAP_REACH
     for start in booked_starts:
@@ -251,12 +256,13 @@ def _cap_counts(
     return per_day, per_week
 
 
-def _is_capped(day: date, rules: SlotRules, per_day: Counter, per_week: Counter) -> bool:
+def _is_capped(day: date, caps: tuple[int | None, int | None], per_day: Counter, per_week: Counter) -> bool:
     """A date offers no slots once its day or ISO week has reached its cap."""
-    if rules.daily_cap is not None and per_day[day] >= rules.daily_cap:
+    daily_cap, weekly_cap = caps
+    if daily_cap is not None and per_day[day] >= daily_cap:
         return True
     monday = day - timedelta(days=day.weekday())
-    return rules.weekly_cap is not None and per_week[monday] >= rules.weekly_cap
+    return weekly_cap is not None and per_week[monday] >= weekly_cap
 
 
 def bookable_slots(
@@ -271,6 +277,7 @@ def bookable_slots(
     range_start: datetime,
     range_end: datetime,
     not_before: datetime | None = None,
+    coach_booked_starts: Iterable[datetime] = (),
 ) -> list[Interval]:
     """Bookable slots (UTC intervals) whose start lies in ``[range_start, range_end)``.
 
@@ -282,6 +289,8 @@ def bookable_slots(
       appointment type, counted for ``daily_cap`` / ``weekly_cap`` per
       coach-local date / ISO week.  A date whose day or week is full offers
       no slots.
+    * ``coach_booked_starts``: the same for all the coach's types (this one
+      included), counted for ``coach_daily_cap`` / ``coach_weekly_cap``.
     * Slots start at ``window start + k * step`` and end inside the window.
     * ``now + minimum_notice <= start < now + horizon``.
     * ``not_before`` (optional): ``start >= not_before``; ``NO_SLOTS`` offers nothing.
@@ -298,7 +307,12 @@ def bookable_slots(
     if not_before is not None:
         lo = max(lo, not_before.astimezone(UTC))
     hi = min(range_end.astimezone(UTC), now + rules.horizon)
-    per_day, per_week = _cap_counts(booked_starts, zone, rules, lo, hi)
+    # Each pair of caps with its counts per date and per week: the type's, then the coach's.
+    caps = [(rules.daily_cap, rules.weekly_cap), (rules.coach_daily_cap, rules.coach_weekly_cap)]
+    counted = [
+        (limits, *_cap_counts(starts, zone, limits, lo, hi))
+        for starts, limits in zip((booked_starts, coach_booked_starts), caps, strict=True)
+    ]
     if lo >= hi:
         return []
 
@@ -321,7 +335,7 @@ def bookable_slots(
     day = lo.astimezone(zone).date() - _ONE_DAY
     last_day = hi.astimezone(zone).date()
     while day <= last_day:
-        if _is_capped(day, rules, per_day, per_week):
+        if any(_is_capped(day, *counts) for counts in counted):
             day += _ONE_DAY
             continue
         for w_start, w_end in _day_spans(day, by_weekday, date_overrides, zone):
@@ -357,8 +371,8 @@ def is_bookable(*, start: datetime, **inputs) -> bool:
 
     Use it to reject forged start times when a booking is written.  Only the
     coach-local day(s) around ``start`` are computed.  When re-checking a
-    booking that already exists, leave it out of ``busy`` and
-    ``booked_starts``, or it blocks itself.
+    booking that already exists, leave it out of ``busy``, ``booked_starts``
+    and ``coach_booked_starts``, or it blocks itself.
     """
     _require_aware(start, "start")
     # A one-microsecond range can only contain a slot that starts exactly at `start`.

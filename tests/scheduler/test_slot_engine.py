@@ -794,6 +794,8 @@ def scenarios(draw):
         zone_ = draw(st.sampled_from(ZONES))  # busy times may come in any zone
         busy.append(Interval(start.astimezone(zone_), end.astimezone(zone_)))
     booked = [anchor + timedelta(minutes=draw(BOOKED_OFFSET)) for _ in range(draw(st.sampled_from([3, 0, 8])))]
+    # The coach's bookings of other types: they count only toward the coach-wide caps.
+    others = [anchor + timedelta(minutes=draw(BOOKED_OFFSET)) for _ in range(draw(st.sampled_from([0, 4, 10])))]
     slot_rules = SlotRules(
         duration=timedelta(minutes=draw(st.sampled_from([5, 15, 25, 30, 45, 60, 90, 120]))),
         step=timedelta(minutes=draw(st.sampled_from([5, 10, 15, 20, 30, 45, 60, 7]))),
@@ -803,6 +805,8 @@ def scenarios(draw):
         horizon=timedelta(minutes=draw(HORIZON)),
         daily_cap=draw(st.sampled_from([None, None, None, 0, 1, 2, 3])),
         weekly_cap=draw(st.sampled_from([None, None, None, 1, 3, 5])),
+        coach_daily_cap=draw(st.sampled_from([None, None, None, 0, 2, 4])),
+        coach_weekly_cap=draw(st.sampled_from([None, None, None, 3, 6, 12])),
     )
     now = anchor - timedelta(minutes=draw(NOW_BEFORE_RANGE))
     now += timedelta(minutes=draw(st.sampled_from([0, 600, 0, 1440])))  # sometimes inside the range
@@ -811,6 +815,7 @@ def scenarios(draw):
         date_overrides=overrides,
         busy=busy,
         booked_starts=booked,
+        coach_booked_starts=booked + others,
         rules=slot_rules,
         zone=zone,
         now=now,
@@ -847,18 +852,25 @@ def reference_windows(day: date, kwargs) -> list[Interval]:
     )
 
 
+def reference_capped(day: date, booked_days: list[date], daily_cap: int | None, weekly_cap: int | None) -> bool:
+    """Brute force: whether coach-local ``day`` is full, counting the booked coach-local dates."""
+    if daily_cap is not None and sum(d == day for d in booked_days) >= daily_cap:
+        return True
+    return (
+        weekly_cap is not None and sum(d.isocalendar()[:2] == day.isocalendar()[:2] for d in booked_days) >= weekly_cap
+    )
+
+
 def reference_slots(kwargs) -> list[Interval]:
     """Brute force: every grid point of every window, checked against every rule."""
     r, zone, now = kwargs["rules"], kwargs["zone"], kwargs["now"]
     local_days = [s.astimezone(zone).date() for s in kwargs["booked_starts"]]
+    coach_days = [s.astimezone(zone).date() for s in kwargs.get("coach_booked_starts", ())]
     result = []
     for day in local_dates(kwargs):
-        if r.daily_cap is not None and sum(d == day for d in local_days) >= r.daily_cap:
+        if reference_capped(day, local_days, r.daily_cap, r.weekly_cap):
             continue
-        if (
-            r.weekly_cap is not None
-            and sum(d.isocalendar()[:2] == day.isocalendar()[:2] for d in local_days) >= r.weekly_cap
-        ):
+        if reference_capped(day, coach_days, r.coach_daily_cap, r.coach_weekly_cap):
             continue
         for w in reference_windows(day, kwargs):
             start = w.start
