@@ -36,9 +36,14 @@ def send_notification(notification_id: int) -> str:
 
 
 @shared_task
-def send_notifications(notification_ids: list[int]) -> list[str]:
-    """The messages of one change, each claimed and sent on its own (see send_notification)."""
-    return [send_notification(notification_id) for notification_id in notification_ids]
+def send_notifications(notification_ids: list[int], warm_coach_id: int | None = None) -> list[str]:
+    """The messages of one change, each claimed and sent on its own (see send_notification);
+    then, if the change asked for it, the coach's slot answers computed again (after the
+    messages: they are what the client waits for)."""
+    outcomes = [send_notification(notification_id) for notification_id in notification_ids]
+    if warm_coach_id is not None:
+        slots_answers_warm(coach_id=warm_coach_id)
+    return outcomes
 
 
 @shared_task

@@ -11,7 +11,7 @@ from ..models import Booking, InboundMessage, Notification
 from ..models.common import Channel
 from ..rows import rows_insert
 from .calendar_entries import calendar_entry_row
-from .queue import notifications_dispatch
+from .queue import notifications_dispatch, notifications_dispatch_on_commit
 
 Kind = Notification.Kind
 Audience = Notification.Audience
@@ -96,7 +96,7 @@ def booking_notify(*, booking: Booking, event: str, now: datetime | None = None)
             row.dispatched_at = now
     created = rows_insert(rows)  # as bulk_create would, in a quarter of its CPU (rows.py)
     due = [row.pk for row in created if row.scheduled_for <= now]
-    transaction.on_commit(lambda: notifications_dispatch(ids=due, mark=False))
+    notifications_dispatch_on_commit(ids=due, coach_id=booking.coach_id)
     return created
 
 

@@ -166,3 +166,64 @@ def test_nothing_is_queued_for_a_coach_nobody_asked_about(coaching, queued):
     BookingFactory(appointment_type=coaching, start=at(10))
 
     assert queued == []
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every task queued through outbox/queue.py: (name, args, kwargs)."""
+    sent: list[tuple] = []
+
+    class Task:
+        def __init__(self, name):
+            self.name = name
+
+        def delay(self, *args, **kwargs):
+            sent.append((self.name, args, kwargs))
+
+    monkeypatch.setattr(queue, "_task", Task)
+    return sent
+
+
+BOOKING = {
+    "type": "coaching",
+    "name": "Eva Muster",
+    "email": "eva@example.org",
+    "channel": "email",
+    "message": "Ich möchte über meinen nächsten beruflichen Schritt sprechen.",
+    "privacy_consent": True,
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_asks_for_its_messages_and_the_warming_in_one_task(client, coaching, published):
+    api_answer(client)  # a visitor asked
+    published.clear()
+    response = client.post(
+        "/api/coaches/anna/bookings", {**BOOKING, "start": at(10).isoformat()}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+
+    ((name, (ids,), kwargs),) = published
+    assert name == "send_notifications" and ids and kwargs == {"warm_coach_id": coaching.coach_id}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_without_messages_still_queues_the_warming_alone(client, coaching, published):
+    api_answer(client)
+    published.clear()
+    with transaction.atomic():
+        booking = BookingFactory(appointment_type=coaching, start=at(10))  # the factory writes no messages
+        booking.save()
+
+    assert published == [("warm_slots_answers", (coaching.coach_id,), {})]
+
+
+def test_the_messages_task_computes_the_answers_again_after_sending(client, coaching, django_assert_num_queries):
+    from scheduler.tasks import send_notifications
+
+    api_answer(client)
+    BookingFactory(appointment_type=coaching, start=at(10))
+    assert send_notifications([], warm_coach_id=coaching.coach_id) == []
+
+    with django_assert_num_queries(0):
+        assert api_starts(api_answer(client)) == ["09:00", "11:00"]
