@@ -21,6 +21,8 @@ def slot_rules(appointment_type: AppointmentType) -> SlotRules:
         horizon=appointment_type.horizon,
         daily_cap=appointment_type.daily_cap,
         weekly_cap=appointment_type.weekly_cap,
+        coach_daily_cap=appointment_type.coach.daily_cap,
+        coach_weekly_cap=appointment_type.coach.weekly_cap,
     )
 
 
@@ -38,6 +40,7 @@ def _monday_before(moment: datetime, zone: ZoneInfo) -> datetime:
 #   busy      a blocked period (exact span, or whole days), a booking widened by its
 #             buffers, an imported busy time
 #   booked    the start of an active booking of this type (only for daily/weekly caps)
+#   booked_other  …of another type of the coach (only for the coach-wide caps)
 # The first SELECT names every column's type: PostgreSQL types a column of NULLs as text.
 _INPUTS_SQL = """
 SELECT 'hours', h.weekday, CAST(NULL AS date), CAST(NULL AS date), h."start", h."end",
@@ -69,11 +72,15 @@ SELECT 'busy', NULL, NULL, NULL, NULL, NULL, e."start", e."end"
 """
 _BOOKED_STARTS_SQL = """
 UNION ALL
-SELECT 'booked', NULL, NULL, NULL, NULL, NULL, b."start", NULL
+SELECT CASE WHEN b.appointment_type_id = %(type)s THEN 'booked' ELSE 'booked_other' END,
+       NULL, NULL, NULL, NULL, NULL, b."start", NULL
   FROM scheduler_booking b
  WHERE b.coach_id = %(coach)s AND b.status IN (%(unconfirmed)s, %(requested)s, %(confirmed)s) AND b.id <> %(exclude)s
-   AND b.appointment_type_id = %(type)s AND b."start" >= %(read_start)s AND b."start" < %(read_end)s
+   AND b."start" >= %(read_start)s AND b."start" < %(read_end)s{of_type}
 """
+# Only the type's starts when only the type has caps; every type's when the coach has.
+_TYPE_STARTS_SQL = _BOOKED_STARTS_SQL.format(of_type=" AND b.appointment_type_id = %(type)s")
+_COACH_STARTS_SQL = _BOOKED_STARTS_SQL.format(of_type="")
 
 
 def _moment(value) -> datetime:
@@ -127,9 +134,10 @@ def availability_inputs(
     One query (see _INPUTS_SQL): the working hours, the range's date overrides and
     everything busy; with a daily or weekly cap also the type's booking starts from the
     Monday before the range to the Monday after it, so that weekly caps count whole
-    weeks. `exclude_booking` leaves one booking out (a booking being moved must not
-    block its own new time). For a type whose bookings may be requests, also the
-    coach's reply windows and away time as of `now` (request_not_before).
+    weeks, and with a coach-wide cap the starts of all the coach's types. `exclude_booking`
+    leaves one booking out (a booking being moved must not block its own new time). For a
+    type whose bookings may be requests, also the coach's reply windows and away time as
+    of `now` (request_not_before).
     """
     coach = appointment_type.coach
     zone = coach.zone
@@ -160,15 +168,20 @@ def availability_inputs(
         "read_start": ops.adapt_datetimefield_value(read_start),
         "read_end": ops.adapt_datetimefield_value(read_end),
     }
-    caps = bool(rules.daily_cap or rules.weekly_cap)
+    sql = _INPUTS_SQL
+    if rules.coach_daily_cap or rules.coach_weekly_cap:
+        sql += _COACH_STARTS_SQL
+    elif rules.daily_cap or rules.weekly_cap:
+        sql += _TYPE_STARTS_SQL
     with connection.cursor() as cursor:
-        cursor.execute(_INPUTS_SQL + _BOOKED_STARTS_SQL if caps else _INPUTS_SQL, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
 
     weekly_hours: list[WeeklyWindow] = []
     date_overrides: dict[date, list[Window]] = {}
     busy: list[Interval] = []
     booked_starts: list[datetime] = []
+    other_starts: list[datetime] = []
     for kind, weekday, first, last, start_time, end_time, start, end in rows:
         if kind == "hours":
             weekly_hours.append(WeeklyWindow(weekday=weekday, start=_clock(start_time), end=_clock(end_time)))
@@ -180,13 +193,16 @@ def availability_inputs(
             busy.append(Interval(*BlockedPeriod(first_day=_day(first), last_day=_day(last)).span(zone)))
         elif kind == "busy":
             busy.append(Interval(_moment(start), _moment(end)))
-        else:
+        elif kind == "booked":
             booked_starts.append(_moment(start))
+        else:
+            other_starts.append(_moment(start))
     return {
         "weekly_hours": weekly_hours,
         "date_overrides": date_overrides,
         "busy": busy,
         "booked_starts": booked_starts,
+        "coach_booked_starts": booked_starts + other_starts,
         "rules": rules,
         "zone": zone,
         "not_before": request_not_before(appointment_type, now=now, exclude_booking=exclude_booking),

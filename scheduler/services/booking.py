@@ -46,7 +46,7 @@ def _slot_check(*, appointment_type: AppointmentType, start: datetime, now: date
     )
     if is_bookable(start=start, now=now, **inputs):
         return
-    free = {**inputs, "busy": [], "booked_starts": []}
+    free = {**inputs, "busy": [], "booked_starts": [], "coach_booked_starts": []}
     if is_bookable(start=start, now=now, **free):
         raise SlotTaken
     if inputs["not_before"] is not None and is_bookable(start=start, now=now, **{**free, "not_before": None}):
