@@ -102,6 +102,23 @@ class CoachProfileForm(forms.Form):
             "After that, a past booking is anonymised: the client's name, contact details and message are removed."
         ),
     )
+    # Beside each type's own limits; the model checks that the week allows the day's.
+    daily_cap = forms.IntegerField(
+        label=_("At most per day"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Appointments of all your types together on one day. Leave empty for no limit."),
+    )
+    weekly_cap = forms.IntegerField(
+        label=_("At most per week"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text=_(
+            "Appointments of all your types together in one week (Monday to Sunday). Leave empty for no limit."
+        ),
+    )
 
     def __init__(self, *args, coach: Coach, **kwargs):
         kwargs.setdefault("initial", {name: getattr(coach, name) for name in self.base_fields})

@@ -96,9 +96,12 @@ def coach_profile_update(
     contact_answer_days: int,
     retention_months: int,
     privacy_text: str,
+    daily_cap: int | None,
+    weekly_cap: int | None,
 ) -> Coach:
     """Change the coach's own settings; returns the changed coach. The policy and the note
     on the reply windows come in German (the fallback every reader gets) and English.
+    `daily_cap` / `weekly_cap`: the coach's appointments of all types together (None: no limit).
 
     Raises ValidationError per field (a taken or reserved address, an unknown zone, …)
     and changes nothing then."""
@@ -116,6 +119,8 @@ def coach_profile_update(
         "contact_answer_days": contact_answer_days,
         "retention_months": retention_months,
         "privacy_text": privacy_text.strip(),
+        "daily_cap": daily_cap,
+        "weekly_cap": weekly_cap,
     }
     changed = _checked_copy(coach, **fields)
     changed.save(update_fields=list(fields))

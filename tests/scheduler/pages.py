@@ -75,6 +75,8 @@ def profile_data(coach, **overrides) -> dict:
         "minimum_message_length": str(coach.minimum_message_length),
         "contact_answer_days": str(coach.contact_answer_days),
         "retention_months": str(coach.retention_months),
+        "daily_cap": "" if coach.daily_cap is None else str(coach.daily_cap),
+        "weekly_cap": "" if coach.weekly_cap is None else str(coach.weekly_cap),
     }
     data.update(overrides)
     return data
