@@ -73,7 +73,10 @@ def _out(request, booking: Booking) -> CoachBookingOut:
 
 
 @router.get(
-    "/bookings", response={200: CoachBookingPageOut, 400: CoachErrorOut, **ANSWERS}, summary="The coach's bookings"
+    "/bookings",
+    url_name="coach_bookings",
+    response={200: CoachBookingPageOut, 400: CoachErrorOut, **ANSWERS},
+    summary="The coach's bookings",
 )
 def list_bookings(request, filters: Query[BookingFilters]):
     """By their start. Unconfirmed bookings (the client has not confirmed their address yet) are not listed."""
@@ -98,7 +101,7 @@ def list_bookings(request, filters: Query[BookingFilters]):
     )
 
 
-@router.get("/bookings/{booking_id}", response={200: CoachBookingOut, **ANSWERS})
+@router.get("/bookings/{booking_id}", url_name="coach_booking", response={200: CoachBookingOut, **ANSWERS})
 def get_booking(request, booking_id: str):
     return _out(request, _booking(request, booking_id))
 
@@ -115,6 +118,7 @@ def _act(request, booking_id: str, write):
 
 @router.post(
     "/bookings/{booking_id}/confirm",
+    url_name="coach_booking_confirm",
     response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
@@ -125,6 +129,7 @@ def confirm_booking(request, booking_id: str):
 
 @router.post(
     "/bookings/{booking_id}/decline",
+    url_name="coach_booking_decline",
     response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
@@ -135,6 +140,7 @@ def decline_booking(request, booking_id: str, payload: CoachNoteIn):
 
 @router.post(
     "/bookings/{booking_id}/cancel",
+    url_name="coach_booking_cancel",
     response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
@@ -148,7 +154,11 @@ class CoachMoveSlotsOut(Schema):
     starts: list[datetime]
 
 
-@router.get("/bookings/{booking_id}/slots", response={200: CoachMoveSlotsOut, 400: CoachErrorOut, **ANSWERS})
+@router.get(
+    "/bookings/{booking_id}/slots",
+    url_name="coach_booking_slots",
+    response={200: CoachMoveSlotsOut, 400: CoachErrorOut, **ANSWERS},
+)
 def booking_slots(request, booking_id: str, start: str = "", end: str = ""):
     """The starts the booking can be moved to (its own time free to it), in the coach's zone;
     `start` and `end` are local dates (both included; default the next 14 days), at most 62 days."""
@@ -183,6 +193,7 @@ def _midnight(day: date, zone) -> datetime:
 
 @router.post(
     "/bookings/{booking_id}/move",
+    url_name="coach_booking_move",
     response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
@@ -213,7 +224,7 @@ class CoachTypeOut(Schema):
     listed: bool
 
 
-@router.get("/types", response={200: list[CoachTypeOut], **ANSWERS})
+@router.get("/types", url_name="coach_types", response={200: list[CoachTypeOut], **ANSWERS})
 def list_types(request):
     """The coach's bookable appointment types, listed or not."""
     return [

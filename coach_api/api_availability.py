@@ -54,7 +54,7 @@ class CoachHoursOut(CoachHoursIn):
     pass
 
 
-@router.get("/weekly-hours", response={200: list[CoachHoursOut], **ANSWERS})
+@router.get("/weekly-hours", url_name="coach_weekly_hours", response={200: list[CoachHoursOut], **ANSWERS})
 def get_weekly_hours(request):
     return [
         CoachHoursOut(
@@ -64,7 +64,12 @@ def get_weekly_hours(request):
     ]
 
 
-@router.put("/weekly-hours", response={200: list[CoachHoursOut], **WRITE_ANSWERS}, auth=auth.write)
+@router.put(
+    "/weekly-hours",
+    url_name="coach_weekly_hours",
+    response={200: list[CoachHoursOut], **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def put_weekly_hours(request, payload: list[CoachHoursIn]):
     """Replace all weekly hours with these windows (all or nothing)."""
     types = {t.slug: t for t in appointment_types_of(coach=request.coach)}
@@ -100,24 +105,39 @@ def _reply_window_out(window) -> CoachReplyWindowOut:
     )
 
 
-@router.get("/reply-windows", response={200: list[CoachReplyWindowOut], **ANSWERS})
+@router.get("/reply-windows", url_name="coach_reply_windows", response={200: list[CoachReplyWindowOut], **ANSWERS})
 def list_reply_windows(request):
     return [_reply_window_out(w) for w in request.coach.reply_windows.order_by("weekday", "start")]
 
 
-@router.post("/reply-windows", response={201: CoachReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
+@router.post(
+    "/reply-windows",
+    url_name="coach_reply_windows",
+    response={201: CoachReplyWindowOut, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def create_reply_window(request, payload: CoachReplyWindowIn):
     window = _saved(lambda: services.reply_window_create(coach=request.coach, **payload.dict()))
     return Status(201, _reply_window_out(window))
 
 
-@router.put("/reply-windows/{window_id}", response={200: CoachReplyWindowOut, **WRITE_ANSWERS}, auth=auth.write)
+@router.put(
+    "/reply-windows/{window_id}",
+    url_name="coach_reply_window",
+    response={200: CoachReplyWindowOut, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def update_reply_window(request, window_id: int, payload: CoachReplyWindowIn):
     window = get_object_or_404(request.coach.reply_windows, pk=window_id)
     return _reply_window_out(_saved(lambda: services.reply_window_update(window=window, **payload.dict())))
 
 
-@router.delete("/reply-windows/{window_id}", response={204: None, **WRITE_ANSWERS}, auth=auth.write)
+@router.delete(
+    "/reply-windows/{window_id}",
+    url_name="coach_reply_window",
+    response={204: None, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def delete_reply_window(request, window_id: int):
     services.reply_window_delete(window=get_object_or_404(request.coach.reply_windows, pk=window_id))
     return Status(204, None)
@@ -133,14 +153,21 @@ class CoachDateOverrideOut(CoachDateOverrideIn):
     id: int
 
 
-@router.get("/date-overrides", response={200: list[CoachDateOverrideOut], **ANSWERS})
+@router.get(
+    "/date-overrides", url_name="coach_date_overrides", response={200: list[CoachDateOverrideOut], **ANSWERS}
+)
 def list_date_overrides(request):
     """From today on."""
     overrides = date_overrides_upcoming(coach=request.coach, now=timezone.now())
     return [CoachDateOverrideOut(id=o.pk, date=o.date, start=o.start, end=o.end) for o in overrides]
 
 
-@router.post("/date-overrides", response={201: CoachDateOverrideOut, **WRITE_ANSWERS}, auth=auth.write)
+@router.post(
+    "/date-overrides",
+    url_name="coach_date_overrides",
+    response={201: CoachDateOverrideOut, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def create_date_override(request, payload: CoachDateOverrideIn):
     if not timebounds.date_in_bounds(payload.date):
         raise InvalidParameters({"date": _("Choose today or a later date.")})
@@ -152,7 +179,12 @@ def create_date_override(request, payload: CoachDateOverrideIn):
     return Status(201, CoachDateOverrideOut(id=override.pk, date=override.date, start=override.start, end=override.end))
 
 
-@router.delete("/date-overrides/{override_id}", response={204: None, **WRITE_ANSWERS}, auth=auth.write)
+@router.delete(
+    "/date-overrides/{override_id}",
+    url_name="coach_date_override",
+    response={204: None, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def delete_date_override(request, override_id: int):
     services.date_override_delete(override=get_object_or_404(request.coach.date_overrides, pk=override_id))
     return Status(204, None)
@@ -204,7 +236,9 @@ def _period_out(period, zone) -> CoachBlockedPeriodOut:
     )
 
 
-@router.get("/blocked-periods", response={200: list[CoachBlockedPeriodOut], **ANSWERS})
+@router.get(
+    "/blocked-periods", url_name="coach_blocked_periods", response={200: list[CoachBlockedPeriodOut], **ANSWERS}
+)
 def list_blocked_periods(request):
     """Those that have not ended, current ones first."""
     zone = request.coach.zone
@@ -258,7 +292,10 @@ def _uuids(values: list[str]) -> list[str]:
 
 
 @router.post(
-    "/blocked-periods", response={201: CoachBlockedPeriodOut, 409: CoachCollisionsOut, **WRITE_ANSWERS}, auth=auth.write
+    "/blocked-periods",
+    url_name="coach_blocked_periods",
+    response={201: CoachBlockedPeriodOut, 409: CoachCollisionsOut, **WRITE_ANSWERS},
+    auth=auth.write,
 )
 def create_blocked_period(request, payload: CoachBlockedPeriodIn):
     return _period_save(request, None, payload, 201)
@@ -266,6 +303,7 @@ def create_blocked_period(request, payload: CoachBlockedPeriodIn):
 
 @router.put(
     "/blocked-periods/{period_id}",
+    url_name="coach_blocked_period",
     response={200: CoachBlockedPeriodOut, 409: CoachCollisionsOut, **WRITE_ANSWERS},
     auth=auth.write,
 )
@@ -273,7 +311,12 @@ def update_blocked_period(request, period_id: int, payload: CoachBlockedPeriodIn
     return _period_save(request, get_object_or_404(request.coach.blocked_periods, pk=period_id), payload, 200)
 
 
-@router.delete("/blocked-periods/{period_id}", response={204: None, **WRITE_ANSWERS}, auth=auth.write)
+@router.delete(
+    "/blocked-periods/{period_id}",
+    url_name="coach_blocked_period",
+    response={204: None, **WRITE_ANSWERS},
+    auth=auth.write,
+)
 def delete_blocked_period(request, period_id: int):
     services.blocked_period_delete(period=get_object_or_404(request.coach.blocked_periods, pk=period_id))
     return Status(204, None)

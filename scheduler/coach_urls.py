@@ -15,4 +15,5 @@ urlpatterns = [
     path("links/", include("scheduler.views.coach.links")),
     path("clients/", include("scheduler.views.coach.clients")),
     path("data-requests/", include("scheduler.views.coach.data_requests")),
+    path("api-tokens/", include("coach_api.views")),
 ]

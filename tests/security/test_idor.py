@@ -6,6 +6,7 @@ Anna and Kim (her client) own the objects; Ben (another coach), Lou (another cli
 and anonymous visitors try them. Every URL pattern with a parameter must have a row in
 ROWS (the admin's are all tried by one rule), so a new one cannot go untested."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -17,6 +18,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from coach_api.services import coach_token_create
 from scheduler.models import (
     BlockedPeriod,
     Booking,
@@ -42,6 +44,7 @@ class Probe:
     expect: int | str  # a status, or "login" / "admin login" (a redirect there)
     data: dict = field(default_factory=dict)
     own: bool = False  # the owner's own request: shows that the URL is the right one
+    headers: dict = field(default_factory=dict)  # the coach's API: its token
 
 
 def strangers(method, url, data=None, coach_page=True):
@@ -71,6 +74,21 @@ def coach_actions(url, method="POST", data=None, own_status=None):
     probes = strangers(method, url, data)
     if own_status:
         probes.append(Probe("anna", "GET", url, own_status, own=True))
+    return probes
+
+
+def coach_api_probes(w, method, url, data=None):
+    """The coach's API (/api/coach/…): Ben's token finds nothing of Anna's (404); without a
+    token, Anna signed in or not, it is a 401; Anna's own token reads it."""
+    ben = {"Authorization": f"Bearer {coach_token_create(coach=w.ben.coach, name='ben')[1]}"}
+    anna = {"Authorization": f"Bearer {coach_token_create(coach=w.anna.coach, name='anna')[1]}"}
+    probes = [
+        Probe("ben", method, url, 404, data or {}, headers=ben),
+        Probe(None, method, url, 401, data or {}),
+        Probe("anna", method, url, 401, data or {}),
+    ]
+    if method == "GET":
+        probes.append(Probe(None, "GET", url, 200, own=True, headers=anna))
     return probes
 
 
@@ -152,6 +170,44 @@ ROWS = {
     "scheduler:link": link_probes,
     "scheduler:link_type": lambda w: link_probes(w, any_type=True),
     "coach:link_revoke": coach_link_probes,
+    "coach:api_token_revoke": lambda w: coach_actions(
+        f"/coach/api-tokens/{coach_token_create(coach=w.anna.coach, name='x')[0].uuid}/revoke/"
+    ),
+    "api:coach_booking": lambda w: coach_api_probes(w, "GET", f"/api/coach/bookings/{w.anna.booking.uuid}"),
+    "api:coach_booking_slots": lambda w: coach_api_probes(w, "GET", f"/api/coach/bookings/{w.anna.booking.uuid}/slots"),
+    "api:coach_booking_confirm": lambda w: coach_api_probes(
+        w, "POST", f"/api/coach/bookings/{w.anna.booking.uuid}/confirm"
+    ),
+    "api:coach_booking_decline": lambda w: coach_api_probes(
+        w, "POST", f"/api/coach/bookings/{w.anna.booking.uuid}/decline", {"note": "x"}
+    ),
+    "api:coach_booking_cancel": lambda w: coach_api_probes(
+        w, "POST", f"/api/coach/bookings/{w.anna.booking.uuid}/cancel", {"note": "x"}
+    ),
+    "api:coach_booking_move": lambda w: coach_api_probes(
+        w, "POST", f"/api/coach/bookings/{w.anna.booking.uuid}/move", {"start": start_of_anna(w)}
+    ),
+    "api:coach_reply_window": lambda w: (
+        coach_api_probes(
+            w,
+            "PUT",
+            f"/api/coach/availability/reply-windows/{w.anna.reply_window.pk}",
+            {"weekday": 3, "start": "07:00", "end": "08:00"},
+        )
+        + coach_api_probes(w, "DELETE", f"/api/coach/availability/reply-windows/{w.anna.reply_window.pk}")
+    ),
+    "api:coach_date_override": lambda w: coach_api_probes(
+        w, "DELETE", f"/api/coach/availability/date-overrides/{w.anna.date_override.pk}"
+    ),
+    "api:coach_blocked_period": lambda w: (
+        coach_api_probes(
+            w,
+            "PUT",
+            f"/api/coach/availability/blocked-periods/{w.anna.blocked_period.pk}",
+            {"title": "Mine now", "first_day": "2030-01-01", "last_day": "2030-01-01"},
+        )
+        + coach_api_probes(w, "DELETE", f"/api/coach/availability/blocked-periods/{w.anna.blocked_period.pk}")
+    ),
     "coach:client_book_types": lambda w: coach_actions(
         f"/coach/clients/{w.anna.booking.uuid}/book/", "GET", own_status=200
     ),
@@ -376,9 +432,10 @@ def send(client, w, probe: Probe):
     if probe.who:
         client.force_login(user[probe.who])
     if probe.method == "GET":
-        return client.get(probe.url)
+        return client.get(probe.url, headers=probe.headers)
     if probe.url.startswith("/api/"):
-        return client.post(probe.url, probe.data, content_type="application/json")
+        body = json.dumps(probe.data)
+        return client.generic(probe.method, probe.url, body, content_type="application/json", headers=probe.headers)
     return client.post(probe.url, probe.data)
 
 
