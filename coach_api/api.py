@@ -42,6 +42,8 @@ router.add_router("/availability/", availability_router)
 # The answers every operation may give besides its own.
 ANSWERS = {401: CoachDetailOut, 404: CoachDetailOut, 429: CoachDetailOut, 503: CoachDetailOut}
 WRITE_ANSWERS = {**ANSWERS, 400: CoachErrorOut, 403: CoachDetailOut}
+# A booking's confirm, decline, cancel and move: the booking as it is after, 409 when it cannot.
+ACTION_ANSWERS = {200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS}
 # Slots asked for at once when moving a booking (days).
 MAX_SLOT_DAYS = 62
 STATUSES = [status for status in Booking.Status.values if status != Booking.Status.UNCONFIRMED]
@@ -119,7 +121,7 @@ def _act(request, booking_id: str, write):
 @router.post(
     "/bookings/{booking_id}/confirm",
     url_name="coach_booking_confirm",
-    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    response=ACTION_ANSWERS,
     auth=auth.write,
 )
 def confirm_booking(request, booking_id: str):
@@ -130,7 +132,7 @@ def confirm_booking(request, booking_id: str):
 @router.post(
     "/bookings/{booking_id}/decline",
     url_name="coach_booking_decline",
-    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    response=ACTION_ANSWERS,
     auth=auth.write,
 )
 def decline_booking(request, booking_id: str, payload: CoachNoteIn):
@@ -141,7 +143,7 @@ def decline_booking(request, booking_id: str, payload: CoachNoteIn):
 @router.post(
     "/bookings/{booking_id}/cancel",
     url_name="coach_booking_cancel",
-    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    response=ACTION_ANSWERS,
     auth=auth.write,
 )
 def cancel_booking(request, booking_id: str, payload: CoachNoteIn):
@@ -194,7 +196,7 @@ def _midnight(day: date, zone) -> datetime:
 @router.post(
     "/bookings/{booking_id}/move",
     url_name="coach_booking_move",
-    response={200: CoachBookingOut, 409: CoachDetailOut, **WRITE_ANSWERS},
+    response=ACTION_ANSWERS,
     auth=auth.write,
 )
 def move_booking(request, booking_id: str, payload: CoachMoveIn):
