@@ -37,3 +37,14 @@ def test_last_use_is_written_at_most_once_a_minute(anna, django_assert_num_queri
     with django_assert_num_queries(0):
         coach_token_used(token=token)
     assert CoachToken.objects.get(pk=token.pk).last_used_at is not None
+
+
+def test_the_secret_comes_from_secrets_with_at_least_128_bits(anna, monkeypatch):
+    from coach_api import services
+
+    asked = []
+    token_urlsafe = services.secrets.token_urlsafe
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda nbytes: asked.append(nbytes) or token_urlsafe(nbytes))
+    secrets_made = {coach_token_create(coach=anna, name=f"t{n}")[1] for n in range(20)}
+    assert len(asked) == 20 and min(asked) * 8 >= 128
+    assert len(secrets_made) == 20
