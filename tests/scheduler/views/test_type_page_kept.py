@@ -292,6 +292,7 @@ def test_without_the_cache_every_page_is_rendered(kind, cache_unreachable, rende
     assert len(rendered) == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the fixtures' writes committed: their versions are in the cache
 def test_a_pages_copy_in_this_process_goes_with_a_write_announced_by_another(kind, rendered):
     # Another process's write reaches this one only through the versions in the cache.
     visitor().get(day_url(kind))
