@@ -40,7 +40,7 @@ def test_a_use_is_recorded(api, anna):
 
 
 def test_each_token_is_limited_on_its_own(client, anna, settings):
-    settings.COACH_API_RATE_LIMIT = "2/m"
+    settings.COACH_API_RATE_LIMIT = "2/h"
     first = Api(client, coach_token_create(coach=anna, name="a")[1])
     second = Api(client, coach_token_create(coach=anna, name="b")[1])
     assert [first.get("/types").status_code for _ in range(2)] == [200, 200]
@@ -49,3 +49,13 @@ def test_each_token_is_limited_on_its_own(client, anna, settings):
     assert int(limited["Retry-After"]) > 0
     assert limited.json()["detail"]
     assert second.get("/types").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/bookings", "/availability/weekly-hours", "/availability/blocked-periods"])
+def test_every_part_of_the_api_counts_against_the_token(client, anna, settings, path):
+    settings.COACH_API_RATE_LIMIT = "1/h"  # an hour: no window ends between the two requests
+    api = Api(client, coach_token_create(coach=anna, name="x")[1])
+    assert api.get(path).status_code == 200
+    response = api.get(path)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
