@@ -120,6 +120,17 @@ def main() -> None:
                 verdict(ok),
             )
         )
+        lines.append(
+            row(
+                "one booking's round trips, in one process",
+                f"{booking['in_process_cpu_ms']:.1f} ms",
+                "-",
+                f"{booking['queries']} PostgreSQL statements, {booking['redis_round_trips']} Redis round trips; "
+                "CPU without gunicorn",
+                "",
+                "",
+            )
+        )
         race = booking["race"]
         ok = race.get(201) == 1 and race.get(409) == RACERS - 1 and len(race) == 2
         lines.append(
@@ -252,10 +263,16 @@ def main() -> None:
             )
         )
     print("\n".join(lines))
+    one_booking = (
+        f"\none booking: {', '.join(booking['statements'])}; Redis: {', '.join(booking['redis_commands'])}."
+        if booking
+        else ""
+    )
     print(
         "\nengine input: 300 bookings, 50 blocked periods, 500 imported busy intervals, daily/weekly caps."
         f"\nbookings: gunicorn with {booking['workers'] if booking else '-'} sync workers on PostgreSQL, "
         "load generator on loopback in the same machine."
+        f"{one_booking}"
         "\nceiling: one gunicorn like the bookings' serves a hello-world view (bench/hello.py) and the slots API;"
         f" a month (Europe/Berlin) of {ceiling['slots'] if ceiling else '-'} slots"
         f" in a month with {MONTH['bookings']} bookings, {MONTH['blocked']} blocked periods,"

@@ -54,16 +54,14 @@ def test_the_commands_of_one_send_to_redis_are_named():
     assert _resp_commands(packed) == ["INCRBY", "EXPIRE"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_one_booking_in_process_is_counted_and_asks_nothing_it_need_not(settings):
-    """bench/booking.py's in-process part: bookings through the test client, each 201, and the
-    statements of one: no search for expired holds and no second read of the client."""
+@pytest.fixture
+def bench_starts(settings, transactional_db):
+    """bench/booking.py's coach, open around the clock, and ten free starts (ISO)."""
     from datetime import time, timedelta
 
     from django.utils import timezone
 
     from accounts.models import User
-    from bench.booking import booking_cost_in_process
     from scheduler.models import AppointmentType, Coach, WeeklyHours
     from scheduler.models.common import Channel
     from scheduler.selectors.slots import slots_bookable
@@ -89,12 +87,33 @@ def test_one_booking_in_process_is_counted_and_asks_nothing_it_need_not(settings
     slots = slots_bookable(
         appointment_type=kind, range_start=now + timedelta(days=1), range_end=now + timedelta(days=3), now=now
     )
-    cost = booking_cost_in_process([slot.start.isoformat() for slot in slots[:10]], count=3)
+    return [slot.start.isoformat() for slot in slots[:10]]
+
+
+def test_one_booking_in_process_is_counted_and_asks_nothing_it_need_not(bench_starts):
+    """bench/booking.py's in-process part: bookings through the test client, each 201, and the
+    statements of one: no search for expired holds and no second read of the client."""
+    from bench.booking import booking_cost_in_process
+
+    cost = booking_cost_in_process(bench_starts, count=3)
     assert cost["status"] == 201 and cost["statuses"] == {201: 3}
     assert "INSERT INTO scheduler_booking" in cost["statements"]
     assert "SELECT scheduler_booking" not in cost["statements"]  # expired holds: only when a slot is refused
     assert "SELECT scheduler_client" not in cost["statements"]  # a new client's insert returns it
     assert cost["queries"] == len(cost["statements"]) <= 7 and cost["cpu_ms"] > 0
+
+
+@pytest.mark.redis
+def test_one_booking_makes_four_trips_to_redis(bench_starts, settings):
+    """The type's versions, the rate limit, the availability version once after commit, and the
+    one task for its messages (which carries the warming of the slot answers)."""
+    from bench.booking import booking_cost_in_process
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL=redis://… (make test-services)")
+    cost = booking_cost_in_process(bench_starts, count=1)
+    assert cost["status"] == 201
+    assert cost["redis_commands"] == ["MGET", "INCRBY+EXPIRE+INCRBY+EXPIRE", "SET", "LPUSH"]
 
 
 @pytest.mark.postgres
