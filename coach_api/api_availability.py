@@ -153,9 +153,7 @@ class CoachDateOverrideOut(CoachDateOverrideIn):
     id: int
 
 
-@router.get(
-    "/date-overrides", url_name="coach_date_overrides", response={200: list[CoachDateOverrideOut], **ANSWERS}
-)
+@router.get("/date-overrides", url_name="coach_date_overrides", response={200: list[CoachDateOverrideOut], **ANSWERS})
 def list_date_overrides(request):
     """From today on."""
     overrides = date_overrides_upcoming(coach=request.coach, now=timezone.now())
@@ -170,7 +168,7 @@ def list_date_overrides(request):
 )
 def create_date_override(request, payload: CoachDateOverrideIn):
     if not timebounds.date_in_bounds(payload.date):
-        raise InvalidParameters({"date": _("Choose today or a later date.")})
+        raise InvalidParameters({"date": _("Give a date between 1900 and 2999.")})
     override = _saved(
         lambda: services.date_override_create(
             coach=request.coach, day=payload.date, start=payload.start, end=payload.end

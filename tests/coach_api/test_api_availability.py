@@ -65,7 +65,12 @@ def test_date_overrides_made_listed_and_deleted(api, anna, weekday_ahead):
     made = api.post("/availability/date-overrides", {"date": weekday_ahead.isoformat()})
     assert made.status_code == 201
     assert made.json()["start"] is None  # the day is closed
-    assert api.post("/availability/date-overrides", {"date": "2001-01-01"}).status_code == 400
+    assert api.post("/availability/date-overrides", {"date": "2001-01-01"}).json()["errors"] == {
+        "date": "Choose today or a later date."
+    }
+    assert api.post("/availability/date-overrides", {"date": "3000-01-01"}).json()["errors"] == {
+        "date": "Give a date between 1900 and 2999."
+    }
     assert [o["date"] for o in api.get("/availability/date-overrides").json()] == [weekday_ahead.isoformat()]
     assert api.send("delete", f"/availability/date-overrides/{made.json()['id']}").status_code == 204
     assert not anna.date_overrides.exists()
