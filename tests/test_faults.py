@@ -220,9 +220,12 @@ def test_a_without_redis_the_rate_limit_lets_bookings_through(kind, client, cach
     assert "rate limit not checked: the cache cannot be reached" in caplog.text
 
 
-def test_a_without_redis_a_coach_still_saves_changes(kind, cache_unreachable, caplog):
+def test_a_without_redis_a_coach_still_saves_changes(
+    kind, cache_unreachable, caplog, django_capture_on_commit_callbacks
+):
     kind.name = "Erstgespräch"
-    kind.save()  # changes the coaches' settings version, which lives in the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        kind.save()  # changes the coaches' settings version, which lives in the cache, after commit
 
     assert AppointmentType.objects.get(pk=kind.pk).name == "Erstgespräch"
     assert "coach settings version not changed: the cache cannot be reached" in caplog.text
