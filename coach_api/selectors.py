@@ -25,9 +25,9 @@ def coach_tokens(*, coach: Coach) -> QuerySet[CoachToken]:
     return CoachToken.objects.filter(coach=coach)
 
 
-def coach_token(*, coach: Coach, token_uuid) -> CoachToken | None:
+def coach_token(*, coach: Coach, public_id) -> CoachToken | None:
     """One of the coach's tokens by its public id, or None (also for another coach's)."""
-    return coach_tokens(coach=coach).filter(uuid=token_uuid).first()
+    return coach_tokens(coach=coach).filter(uuid=public_id).first()
 
 
 def api_bookings(

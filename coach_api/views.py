@@ -51,8 +51,8 @@ def token_create(request):
 
 @coach_required
 @require_POST
-def token_revoke(request, token_uuid):
-    token = coach_token(coach=request.coach, token_uuid=token_uuid)
+def token_revoke(request, public_id):
+    token = coach_token(coach=request.coach, public_id=public_id)
     if token is None:
         raise Http404
     coach_token_revoke(token=token)
@@ -63,5 +63,5 @@ def token_revoke(request, token_uuid):
 urlpatterns = [
     path("", token_list, name="api_tokens"),
     path("new/", token_create, name="api_token_create"),
-    path("<uuid:token_uuid>/revoke/", token_revoke, name="api_token_revoke"),
+    path("<uuid:public_id>/revoke/", token_revoke, name="api_token_revoke"),
 ]

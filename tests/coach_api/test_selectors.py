@@ -23,8 +23,8 @@ def test_a_secret_finds_its_unrevoked_token_of_an_active_coach(anna):
 
 def test_a_token_by_its_public_id_is_only_its_coach(anna):
     token, _secret = coach_token_create(coach=anna, name="x")
-    assert coach_token(coach=anna, token_uuid=token.uuid) == token
-    assert coach_token(coach=CoachFactory(), token_uuid=token.uuid) is None
+    assert coach_token(coach=anna, public_id=token.uuid) == token
+    assert coach_token(coach=CoachFactory(), public_id=token.uuid) is None
 
 
 def test_bookings_are_filtered_by_status_type_and_local_dates(anna, weekday_ahead):

@@ -57,6 +57,7 @@ PAGES = {
     "coach:dashboard": ("anna", lambda w: "/coach/"),
     "coach:links": ("anna", lambda w: "/coach/links/"),
     "coach:api_tokens": ("anna", lambda w: "/coach/api-tokens/"),
+    "coach:data_requests": ("anna", lambda w: "/coach/data-requests/"),
     "coach:client_book_types": ("anna", lambda w: f"/coach/clients/{w.anna.booking.uuid}/book/"),
     "coach:client_book": (
         "anna",

@@ -154,6 +154,9 @@ NOT_PAGES = {
     "coach:notification_retry": "action",
     "coach:link_create": "action",  # its errors render coach:links
     "coach:link_revoke": "action",
+    "coach:data_request_look": "action",  # renders coach:data_requests with the address's counts
+    "coach:data_request_erase": "action",  # renders its confirmation step, then redirects
+    "coach:data_request_export": "download (JSON or ICS)",
     "coach:api_token_create": "action",  # renders coach:api_tokens (the new token, or the form's errors)
     "coach:api_token_revoke": "action",
     "coach:message_read": "action",

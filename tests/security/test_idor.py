@@ -165,11 +165,28 @@ def client_probes(w, path, data):
     return coach_actions(url, "GET", own_status=200) + strangers("POST", url, data)
 
 
+def data_request_probes(w):
+    """A data request names an address, not an object: Ben asking for Anna's client's address
+    gets his own data about it (none), never hers; a client or a visitor gets nothing."""
+    data = {"email": w.anna.booking.client.email}
+    probes = []
+    for kind in ("json", "ics"):
+        url = f"/coach/data-requests/export.{kind}"
+        probes += [
+            Probe("ben", "POST", url, 200, data),
+            Probe("lou", "POST", url, 404, data),
+            Probe(None, "POST", url, "login", data),
+            Probe("anna", "POST", url, 200, data, own=True),
+        ]
+    return probes
+
+
 # Pattern name → the probes of it.
 ROWS = {
     "scheduler:link": link_probes,
     "scheduler:link_type": lambda w: link_probes(w, any_type=True),
     "coach:link_revoke": coach_link_probes,
+    "coach:data_request_export": lambda w: data_request_probes(w),
     "coach:api_token_revoke": lambda w: coach_actions(
         f"/coach/api-tokens/{coach_token_create(coach=w.anna.coach, name='x')[0].uuid}/revoke/"
     ),
