@@ -11,7 +11,7 @@ between MIN_INTERVAL and MAX_INTERVAL): the worker is idle half the time, as a r
 installation's is nearly always, and a message waits only when two happen to overlap.
 
 The clock starts at the commit: the moment the booking's transaction has committed and its
-on_commit callback hands the messages to Celery (outbox/write.py), stamped by wrapping that
+on_commit callback hands the messages to Celery (outbox/queue.notifications_dispatch), stamped by wrapping that
 callback. Booking.created_at is earlier by the booking's own write (it is set at the start
 of the transaction); the difference is reported too. Beside the figure: the worker's CPU per
 booking, its whole process tree's (the main process takes the tasks from Redis, the pool's
@@ -45,23 +45,23 @@ django.setup()
 from datetime import datetime
 from config.celery import app
 from scheduler.models import AppointmentType, Booking, Notification
-from scheduler.outbox import write
+from scheduler.outbox import queue
 from scheduler.services.booking import booking_create
 from scheduler.services.booking_request import BookingRequest
 
 given = json.load(sys.stdin)
 starts, worker_pid = given["starts"], given["worker_pid"]
 committed = {}  # notification id -> when its booking's transaction committed (Unix seconds)
-dispatch = write.notifications_dispatch
+dispatch = queue.notifications_dispatch
 
-def stamped(*, ids, mark=True):
-    # The first on_commit callback of the booking: its transaction has just committed.
+def stamped(*, ids, mark=True, warm_coach_id=None):
+    # The booking's on_commit callback that queues its messages: its transaction has just committed.
     now = time.time()
     for pk in ids:
         committed[pk] = now
-    dispatch(ids=ids, mark=mark)
+    dispatch(ids=ids, mark=mark, warm_coach_id=warm_coach_id)
 
-write.notifications_dispatch = stamped
+queue.notifications_dispatch = stamped
 
 def tree_cpu_seconds(pid):
     # utime + stime of the process and all its descendants (the pool's children).
