@@ -24,7 +24,7 @@ from scheduler.services.booking import SlotTaken
 
 from . import auth
 from .api_availability import router as availability_router
-from .errors import InvalidParameters, parse_day, service_errors
+from .errors import InvalidParameters, service_errors
 from .schemas import (
     CoachBookingOut,
     CoachBookingPageOut,
@@ -85,8 +85,8 @@ def list_bookings(request, filters: Query[BookingFilters]):
     errors: dict[str, str] = {}
     if filters.status and filters.status not in STATUSES:
         errors["status"] = _("Choose one of: %(values)s.") % {"values": ", ".join(STATUSES)}
-    first_day = parse_day(filters.start, "start", errors)
-    last_day = parse_day(filters.end, "end", errors)
+    first_day = timebounds.date_parameter(filters.start or None, "start", errors)
+    last_day = timebounds.date_parameter(filters.end or None, "end", errors)
     if errors:
         raise InvalidParameters(errors)
     bookings = api_bookings(
@@ -167,8 +167,8 @@ def booking_slots(request, booking_id: str, start: str = "", end: str = ""):
     booking = _booking(request, booking_id)
     zone = request.coach.zone
     errors: dict[str, str] = {}
-    first_day = parse_day(start, "start", errors)
-    last_day = parse_day(end, "end", errors)
+    first_day = timebounds.date_parameter(start or None, "start", errors)
+    last_day = timebounds.date_parameter(end or None, "end", errors)
     if errors:
         raise InvalidParameters(errors)
     first_day = first_day or timezone.now().astimezone(zone).date()

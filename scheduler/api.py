@@ -2,7 +2,7 @@
 parse and validate, call a selector or service, shape the answer."""
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -132,23 +132,6 @@ def list_types(request, slug: str):
     ]
 
 
-def _parse_date(value: str | None, name: str, errors: dict[str, str]) -> date | None:
-    if value is None:
-        return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Give a date as YYYY-MM-DD.")
-        return None
-    if not timebounds.date_in_bounds(parsed):
-        errors[name] = _("Give a date between %(earliest)s and %(latest)s.") % {
-            "earliest": timebounds.EARLIEST.isoformat(),
-            "latest": timebounds.LATEST.isoformat(),
-        }
-        return None
-    return parsed
-
-
 @api.get(
     "/coaches/{slug}/slots",
     response={200: SlotsOut, 400: ErrorOut, 404: NotFoundOut, 503: DetailOut},
@@ -175,8 +158,8 @@ def list_slots(request, slug: str, type: str, start: str | None = None, end: str
             errors["tz"] = _("Unknown time zone; use an IANA name such as Europe/Berlin.")
     if appointment_type is None:
         errors["type"] = _("This coach has no bookable appointment type of that name.")
-    first_day = _parse_date(start, "start", errors)
-    last_day = _parse_date(end, "end", errors)
+    first_day = timebounds.date_parameter(start, "start", errors)
+    last_day = timebounds.date_parameter(end, "end", errors)
     if errors:
         raise InvalidParameters(errors)
 

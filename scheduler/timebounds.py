@@ -62,3 +62,22 @@ def validate_in_bounds(value: date | datetime | None) -> None:
             % {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
             code="out_of_bounds",
         )
+
+
+def date_parameter(value: str | None, name: str, errors: dict[str, str]) -> date | None:
+    """A query parameter's date (YYYY-MM-DD) within the bounds, None when not given; what is
+    wrong with it goes into `errors` under `name` (the APIs answer all of them at once)."""
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        errors[name] = _("Give a date as YYYY-MM-DD.")
+        return None
+    if not date_in_bounds(parsed):
+        errors[name] = _("Give a date between %(earliest)s and %(latest)s.") % {
+            "earliest": EARLIEST.isoformat(),
+            "latest": LATEST.isoformat(),
+        }
+        return None
+    return parsed
